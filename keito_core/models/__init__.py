@@ -1,0 +1,49 @@
+"""SQLModel tables, one module per aggregate; importing this registers them all."""
+
+from keito_core.models.activity import (
+    AuditEvent,
+    Notification,
+    SavedReport,
+    SyncConnection,
+    SyncRecord,
+)
+from keito_core.models.approvals import ApprovalEvent, Submission
+from keito_core.models.base import metadata
+from keito_core.models.clients import Client, Contact
+from keito_core.models.expenses import LLM_USAGE, Expense, ExpenseCategory
+from keito_core.models.invoices import Invoice, InvoiceLine, Payment
+from keito_core.models.projects import Project, ProjectMember, ProjectTask
+from keito_core.models.tasks import Task
+from keito_core.models.time_entries import TimeEntry
+from keito_core.models.users import ApiKey, BusinessRole, ManagerTeammate, User, UserBusinessRole
+from keito_core.models.workspace import Workspace
+
+__all__ = [
+    "LLM_USAGE",
+    "ApiKey",
+    "ApprovalEvent",
+    "AuditEvent",
+    "BusinessRole",
+    "Client",
+    "Contact",
+    "Expense",
+    "ExpenseCategory",
+    "Invoice",
+    "InvoiceLine",
+    "ManagerTeammate",
+    "Notification",
+    "Payment",
+    "Project",
+    "ProjectMember",
+    "ProjectTask",
+    "SavedReport",
+    "Submission",
+    "SyncConnection",
+    "SyncRecord",
+    "Task",
+    "TimeEntry",
+    "User",
+    "UserBusinessRole",
+    "Workspace",
+    "metadata",
+]

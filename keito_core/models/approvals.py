@@ -1,0 +1,43 @@
+"""Timesheet submissions and the trail of approval decisions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from keito_core.enums import ApprovalAction, SubmissionStatus
+from keito_core.models.base import enum_field, fk, id_field, timestamp
+
+
+class Submission(SQLModel, table=True):
+    """A batch of one user's entries and expenses for a period, sent for approval."""
+
+    __tablename__ = "submissions"
+    __table_args__ = (sa.Index("ix_submissions_user_period", "user_id", "period_start"),)
+
+    id: str = id_field()
+    user_id: str = fk("users.id", index=False)
+    period_start: date
+    period_end: date
+    status: SubmissionStatus = enum_field(SubmissionStatus, SubmissionStatus.SUBMITTED, index=True)
+    submitted_at: datetime = timestamp()
+    decided_at: datetime | None = timestamp(nullable=True)
+    decided_by_id: str | None = fk("users.id", nullable=True, index=False)
+    #: The reviewer's reason on rejection, or note on approval.
+    reason: str | None = Field(default=None)
+
+
+class ApprovalEvent(SQLModel, table=True):
+    """One step of the approval workflow, kept forever for the audit trail."""
+
+    __tablename__ = "approval_events"
+
+    id: str = id_field()
+    submission_id: str = fk("submissions.id", ondelete="CASCADE")
+    actor_id: str = fk("users.id", index=False)
+    action: ApprovalAction = enum_field(ApprovalAction, None)
+    reason: str | None = Field(default=None)
+    item_count: int = Field(default=0)
+    created_at: datetime = timestamp()

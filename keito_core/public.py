@@ -1,0 +1,212 @@
+"""Public shapes of records: the reference API's field names, used for JSON and the Python API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keito_core.models import (
+    ApiKey,
+    Client,
+    Contact,
+    ExpenseCategory,
+    Project,
+    ProjectMember,
+    ProjectTask,
+    Task,
+    User,
+    Workspace,
+)
+
+
+def workspace(ws: Workspace) -> dict[str, Any]:
+    return {
+        "id": ws.id,
+        "name": ws.name,
+        "currency": ws.currency,
+        "timezone": ws.timezone,
+        "week_start": ws.week_start,
+        "created_at": ws.created_at,
+    }
+
+
+def user(u: User, *, show_rates: bool = True, show_cost: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": u.id,
+        "name": u.name,
+        "email": u.email,
+        "user_type": u.user_type,
+        "role": u.role,
+        "status": u.status,
+        "is_active": u.status == "active",
+        "employment_type": u.employment_type,
+        "weekly_capacity": None if u.weekly_capacity_seconds is None
+        else u.weekly_capacity_seconds / 3600,
+        "timezone": u.timezone,
+        "manager_permissions": list(u.manager_permissions),
+        "created_at": u.created_at,
+        "updated_at": u.updated_at,
+    }
+    if show_rates:
+        data["billable_rate"] = u.default_rate
+    if show_cost:
+        data["cost_rate"] = u.cost_rate
+    return data
+
+
+def api_key(k: ApiKey, *, secret: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": k.id,
+        "user_id": k.user_id,
+        "name": k.name,
+        "prefix": k.prefix,
+        "created_at": k.created_at,
+        "last_used_at": k.last_used_at,
+        "revoked_at": k.revoked_at,
+        "is_active": k.revoked_at is None,
+    }
+    if secret is not None:
+        data["secret"] = secret
+    return data
+
+
+def contact(c: Contact) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "client_id": c.client_id,
+        "first_name": c.first_name,
+        "last_name": c.last_name,
+        "title": c.title,
+        "email": c.email,
+        "phone_office": c.phone_office,
+        "phone_mobile": c.phone_mobile,
+        "fax": c.fax,
+    }
+
+
+def client(c: Client, *, contacts: list[Contact] | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": c.id,
+        "name": c.name,
+        "currency": c.currency,
+        "address": {
+            "street": c.street,
+            "city": c.city,
+            "region": c.region,
+            "postal_code": c.postal_code,
+            "country": c.country,
+        },
+        "phone": c.phone,
+        "is_active": c.is_active,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+    }
+    if contacts is not None:
+        data["contacts"] = [contact(x) for x in contacts]
+    return data
+
+
+def task(t: Task) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "name": t.name,
+        "handle": t.handle,
+        "is_billable": t.is_billable_default,
+        "default_hourly_rate": t.default_rate,
+        "is_default": t.is_default,
+        "is_active": t.is_active,
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+    }
+
+
+def category(c: ExpenseCategory) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "handle": c.handle,
+        "unit_name": c.unit_name,
+        "unit_price": c.unit_price,
+        "is_unit_based": c.unit_price is not None,
+        "is_billable": c.is_billable_default,
+        "is_active": c.is_active,
+        "is_builtin": c.is_builtin,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+    }
+
+
+def project_task(pt: ProjectTask, t: Task) -> dict[str, Any]:
+    return {
+        "id": pt.id,
+        "task_id": t.id,
+        "name": t.name,
+        "handle": t.handle,
+        "is_billable": t.is_billable_default if pt.is_billable is None else pt.is_billable,
+        "hourly_rate": t.default_rate if pt.hourly_rate is None else pt.hourly_rate,
+        "budget_hours": pt.budget_hours,
+        "budget_amount": pt.budget_amount,
+        "is_active": pt.is_active,
+    }
+
+
+def project_member(pm: ProjectMember, u: User, *, show_rates: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": pm.id,
+        "user_id": u.id,
+        "name": u.name,
+        "user_type": u.user_type,
+        "is_project_manager": pm.is_project_manager,
+        "budget_hours": pm.budget_hours,
+        "budget_amount": pm.budget_amount,
+    }
+    if show_rates:
+        data["hourly_rate"] = u.default_rate if pm.hourly_rate is None else pm.hourly_rate
+        data["uses_default_rate"] = pm.hourly_rate is None
+    return data
+
+
+def project(
+    p: Project,
+    *,
+    client_name: str | None = None,
+    tasks: list[dict[str, Any]] | None = None,
+    members: list[dict[str, Any]] | None = None,
+    show_rates: bool = True,
+    show_budget: bool = True,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": p.id,
+        "name": p.name,
+        "code": p.code,
+        "handle": p.handle,
+        "client_id": p.client_id,
+        "billing_type": p.project_type,
+        "bill_by": p.bill_by,
+        "is_billable": p.project_type != "non_billable",
+        "starts_on": p.starts_on,
+        "ends_on": p.ends_on,
+        "notes": p.notes,
+        "is_active": p.is_active,
+        "created_at": p.created_at,
+        "updated_at": p.updated_at,
+    }
+    if client_name is not None:
+        data["client_name"] = client_name
+    if show_rates:
+        data["hourly_rate"] = p.hourly_rate
+        data["fixed_fee"] = p.fixed_fee
+    if show_budget:
+        data.update(
+            budget_by=p.budget_by,
+            budget_hours=p.budget_hours,
+            budget_amount=p.budget_amount,
+            budget_monthly_reset=p.budget_monthly_reset,
+            budget_alert_percent=p.budget_alert_percent,
+            budget_includes_expenses=p.budget_includes_expenses,
+            budget_visible_to_team=p.budget_visible_to_team,
+        )
+    if tasks is not None:
+        data["tasks"] = tasks
+    if members is not None:
+        data["members"] = members
+    return data

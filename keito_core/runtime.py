@@ -1,0 +1,100 @@
+"""The composition root: settings, engine, clock and the acting user, built in one place.
+
+The command line, the full-screen app, the Python API and the tests all call make_runtime();
+nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from keito_core.config import Settings, load_settings
+from keito_core.errors import KeitoError
+from keito_core.models.types import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+    from keito_core.rules.permissions import Actor
+
+NO_WORKSPACE_HINT = "run `keito init --company NAME --currency CODE --timezone TZ`"
+
+
+@dataclass
+class Runtime:
+    """Everything a front end needs to run a use case against the workspace."""
+
+    settings: Settings
+    clock: Callable[[], datetime] = utcnow
+    _engine: Engine | None = field(default=None, repr=False)
+
+    def database_exists(self) -> bool:
+        path = self.settings.sqlite_path
+        return path is None or path.exists()
+
+    def engine(self, *, create: bool = False) -> Engine:
+        """The engine, with the schema brought up to date; `create` allows a new SQLite file."""
+        if self._engine is None:
+            if not create and not self.database_exists():
+                raise KeitoError(
+                    "config_error",
+                    f"no Keito workspace at {self.settings.sqlite_path}",
+                    hint=NO_WORKSPACE_HINT,
+                )
+            from keito_core import db
+
+            engine = db.make_engine(self.settings.database_url)
+            try:
+                db.ensure_schema(engine)
+            except KeitoError:
+                engine.dispose()
+                raise
+            except Exception as exc:  # a server that is down, a file we may not open ...
+                engine.dispose()
+                raise KeitoError(
+                    "config_error", f"cannot open the database: {_first_line(exc)}"
+                ) from exc
+            self._engine = engine
+        return self._engine
+
+    @contextmanager
+    def session(self, *, readonly: bool = False, create: bool = False) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on error."""
+        from keito_core import db
+
+        with db.transaction(self.engine(create=create), readonly=readonly) as session:
+            yield session
+
+    def today(self, tz_name: str) -> date:
+        """Today's date in the given timezone, by the runtime's clock."""
+        from zoneinfo import ZoneInfo
+
+        return self.clock().astimezone(ZoneInfo(tz_name)).date()
+
+    def actor(self, session: Session) -> Actor:
+        """Who acts: the user of KEITO_API_KEY, else the workspace's default local user."""
+        from keito_core.services import identity
+
+        return identity.resolve_actor(session, api_key=self.settings.api_key, now=self.clock())
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else exc.__class__.__name__
+
+
+def make_runtime(
+    env: Mapping[str, str] | None = None, *, clock: Callable[[], datetime] | None = None
+) -> Runtime:
+    """Build the runtime from the environment (KEITO_HOME, KEITO_DATABASE_URL, KEITO_API_KEY)."""
+    return Runtime(settings=load_settings(env), clock=clock or utcnow)

@@ -1,0 +1,132 @@
+"""Shared fixtures: a migrated database per test, on SQLite or on a real PostgreSQL server.
+
+The whole suite runs on SQLite by default. With KEITO_TEST_DATABASE=postgres it runs against
+the server named by KEITO_TEST_POSTGRES_URL (a maintenance URL such as
+postgresql://postgres@127.0.0.1:5432/postgres); each xdist worker gets its own database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from keito_core import db
+
+BACKEND = os.environ.get("KEITO_TEST_DATABASE", "sqlite")
+POSTGRES_URL = os.environ.get("KEITO_TEST_POSTGRES_URL", "")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"keito test database: {BACKEND}"
+
+
+def _postgres_available() -> bool:
+    if not POSTGRES_URL:
+        return False
+    try:
+        engine = db.make_engine(POSTGRES_URL)
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    """The maintenance URL of a real PostgreSQL server; skips when none is reachable."""
+    if not _postgres_available():
+        pytest.skip("no PostgreSQL server at KEITO_TEST_POSTGRES_URL")
+    return POSTGRES_URL
+
+
+def create_postgres_database(admin_url: str, name: str) -> str:
+    """(Re)create database `name` on the server and return its URL."""
+    admin = db.make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(admin_url: str, name: str) -> None:
+    admin = db.make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database at the head revision, made once per session (and per xdist worker)."""
+    if BACKEND == "postgres":
+        if not _postgres_available():
+            pytest.exit("KEITO_TEST_DATABASE=postgres but no server at KEITO_TEST_POSTGRES_URL", 3)
+        name = f"keito_test_{_worker()}"
+        url = create_postgres_database(POSTGRES_URL, name)
+        engine = db.make_engine(url)
+        db.upgrade(engine)
+        engine.dispose()
+        yield url
+        drop_postgres_database(POSTGRES_URL, name)
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        engine = db.make_engine(f"sqlite:///{path}")
+        db.upgrade(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        yield str(path)
+
+
+def _truncate_all(engine: Engine) -> None:
+    from keito_core.models import metadata
+
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+
+
+@pytest.fixture
+def db_url(_migrated_template: str, tmp_path: Path) -> str:
+    """The URL of an empty database at the head schema, private to this test."""
+    if BACKEND == "postgres":
+        engine = db.make_engine(_migrated_template)
+        _truncate_all(engine)
+        engine.dispose()
+        return _migrated_template
+    path = tmp_path / "keito.db"
+    shutil.copyfile(_migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    engine = db.make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def keito_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Path:
+    """An isolated KEITO_HOME whose database is this test's database."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("KEITO_HOME", str(home))
+    monkeypatch.setenv("KEITO_DATABASE_URL", db_url)
+    for name in ("KEITO_API_KEY", "KEITO_PROJECT", "KEITO_TASK", "KEITO_SOURCE", "KEITO_ACCOUNT_ID",
+                 "CLAUDE_SESSION_ID", "CODEX_SESSION_ID", "OPENCLAW_AGENT_ID", "CURSOR_AGENT"):
+        monkeypatch.delenv(name, raising=False)
+    return home
