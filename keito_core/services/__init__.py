@@ -1,0 +1,1 @@
+"""Use cases: functions taking (session, *, actor, ...) that check, apply rules and write."""

@@ -1,0 +1,55 @@
+"""The audit trail: services record every change in the same transaction as the change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlmodel import Session
+
+from keito_core.ids import new_id
+from keito_core.models import AuditEvent
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def record(
+    session: Session,
+    *,
+    actor_id: str | None,
+    action: str,
+    entity: Any,
+    changes: dict[str, Any] | None = None,
+) -> None:
+    """Add an audit event for `entity` (any table row with an id)."""
+    session.add(
+        AuditEvent(
+            id=new_id("audit_event"),
+            actor_id=actor_id,
+            action=action,
+            entity_type=entity.__tablename__,
+            entity_id=entity.id,
+            changes={k: _plain(v) for k, v in (changes or {}).items()},
+        )
+    )
+
+
+def apply_changes(entity: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    """Set the given attributes; return {field: [old, new]} for those that really changed."""
+    diff: dict[str, Any] = {}
+    for name, value in changes.items():
+        old = getattr(entity, name)
+        if old != value:
+            setattr(entity, name, value)
+            diff[name] = [_plain(old), _plain(value)]
+    return diff

@@ -1,0 +1,105 @@
+"""API keys and who acts: hashing, authenticating, and building the policy's Actor."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from keito_core.enums import UserStatus
+from keito_core.errors import KeitoError
+from keito_core.models import ApiKey, ManagerTeammate, ProjectMember, User, Workspace
+from keito_core.rules.permissions import Actor
+
+KEY_PREFIX = "keito_sk_"
+_ALPHABET = string.ascii_letters + string.digits
+#: Characters of the key kept in clear, so people can tell their keys apart.
+SHOWN_PREFIX_LENGTH = len(KEY_PREFIX) + 4
+
+
+def generate_secret() -> str:
+    """A new API key: keito_sk_ + 40 random letters and digits (about 238 bits)."""
+    return KEY_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(40))
+
+
+def hash_secret(secret: str) -> str:
+    """SHA-256 of the key: keys are long random strings, so a fast hash is enough."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def authenticate(session: Session, secret: str, *, now: datetime) -> User:
+    """The active user a key belongs to, or authentication_error."""
+    if not secret.startswith(KEY_PREFIX):
+        raise KeitoError(
+            "authentication_error",
+            "the API key is malformed",
+            hint="Keito keys start with keito_sk_",
+        )
+    key = session.exec(select(ApiKey).where(ApiKey.secret_hash == hash_secret(secret))).first()
+    if key is None or key.revoked_at is not None:
+        raise KeitoError("authentication_error", "the API key is invalid or revoked")
+    user = session.get(User, key.user_id)
+    if user is None or user.status != UserStatus.ACTIVE:
+        raise KeitoError("authentication_error", "the API key's user is not active")
+    if key.last_used_at is None or now - key.last_used_at > timedelta(hours=1):
+        key.last_used_at = now
+        session.add(key)
+    return user
+
+
+def get_workspace(session: Session) -> Workspace:
+    """The workspace row, or config_error when `keito init` has not run."""
+    workspace = session.exec(select(Workspace)).first()
+    if workspace is None:
+        raise KeitoError(
+            "config_error",
+            "this database has no workspace yet",
+            hint="run `keito init --company NAME --currency CODE --timezone TZ`",
+        )
+    return workspace
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    """The policy's view of a user: role, permissions, teammates and project assignments."""
+    teammates = session.exec(
+        select(ManagerTeammate.teammate_id).where(ManagerTeammate.manager_id == user.id)
+    ).all()
+    memberships = session.exec(
+        select(ProjectMember.project_id, ProjectMember.is_project_manager).where(
+            ProjectMember.user_id == user.id
+        )
+    ).all()
+    from keito_core.enums import ManagerPermission
+
+    granted = frozenset(
+        ManagerPermission(p) for p in user.manager_permissions if p in set(ManagerPermission)
+    )
+    return Actor(
+        user_id=user.id,
+        role=user.role,
+        user_type=user.user_type,
+        status=user.status,
+        permissions=granted,
+        teammate_ids=frozenset(teammates),
+        managed_project_ids=frozenset(pid for pid, is_pm in memberships if is_pm),
+        assigned_project_ids=frozenset(pid for pid, _ in memberships),
+    )
+
+
+def resolve_actor(session: Session, *, api_key: str | None, now: datetime) -> Actor:
+    """The user of the API key when one is given, else the workspace's default local user."""
+    if api_key:
+        user = authenticate(session, api_key, now=now)
+    else:
+        workspace = get_workspace(session)
+        user = session.get(User, workspace.default_user_id) if workspace.default_user_id else None
+        if user is None or user.status != UserStatus.ACTIVE:
+            raise KeitoError(
+                "authentication_error",
+                "no active default user in this workspace",
+                hint="set KEITO_API_KEY to a user's key, or `keito settings set default_user USER`",
+            )
+    return actor_for(session, user)

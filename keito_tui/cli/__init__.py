@@ -1,0 +1,1 @@
+"""Typer command groups: parse -> service -> render through one Output object."""

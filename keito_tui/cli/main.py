@@ -1,0 +1,98 @@
+"""The `keito` command: the full-screen app with no arguments, one command otherwise."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from keito_core import __version__
+from keito_tui.cli import (
+    categories,
+    clients,
+    demo,
+    keys,
+    projects,
+    settings,
+    tasks,
+    users,
+    workspace,
+)
+from keito_tui.cli.output import Output
+from keito_tui.cli.state import CliState, KeitoGroup, set_state
+
+app = typer.Typer(
+    cls=KeitoGroup,
+    name="keito",
+    help="Keito: time tracking, expenses, approvals and invoicing for humans and AI agents.\n\n"
+    "Run `keito` alone to open the full-screen app, or `keito COMMAND` for one action. "
+    "Output is a table on a terminal and JSON otherwise (or with --json).",
+    no_args_is_help=False,
+    invoke_without_command=True,
+    add_completion=True,
+    context_settings={"help_option_names": ["--help", "-h"]},
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"keito {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print JSON (the default when stdout is not a terminal).")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only IDs; suppress non-essential output.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    flags = ctx.meta.get("keito.flags", {})
+    output = Output.detect(
+        json_flag=json_output or flags.get("json", False), quiet=quiet or flags.get("quiet", False)
+    )
+    set_state(CliState(output=output))
+    if ctx.invoked_subcommand is None:
+        _open_app()
+
+
+def _open_app() -> None:
+    """Open the full-screen app (needs a terminal)."""
+    if not sys.stdout.isatty() or not sys.stdin.isatty():
+        typer.echo(app_help(), err=False)
+        return
+    from keito_tui.app.main import run_app
+
+    run_app()
+
+
+def app_help() -> str:
+    command = typer.main.get_command(app)
+    with typer.Context(command) as ctx:
+        return command.get_help(ctx)
+
+
+workspace.register(app)
+app.add_typer(settings.app, name="settings")
+app.add_typer(users.app, name="user")
+app.add_typer(keys.app, name="key")
+app.add_typer(clients.app, name="client")
+app.add_typer(tasks.app, name="task")
+app.add_typer(projects.app, name="project")
+app.add_typer(categories.app, name="category")
+demo.register(app)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,89 @@
+"""`keito init`: create the workspace and its first administrator."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Annotated
+
+import typer
+
+from keito_core.errors import KeitoError
+from keito_tui.cli.state import cli_state
+
+
+def detect_timezone() -> str:
+    """The machine's IANA timezone, or UTC when it cannot be told."""
+    try:
+        from tzlocal import get_localzone_name
+
+        return get_localzone_name() or "UTC"
+    except Exception:
+        return "UTC"
+
+
+def _ask(label: str, default: str | None) -> str:
+    return typer.prompt(label, default=default)
+
+
+def init(
+    company: Annotated[str | None, typer.Option(help="Company name.")] = None,
+    currency: Annotated[
+        str | None, typer.Option(help="Base currency, an ISO 4217 code such as GBP.")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA timezone such as Europe/London (detected on a terminal).")
+    ] = None,
+    week_start: Annotated[
+        str | None, typer.Option(help="First day of the week: monday ... sunday.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Your name: the first administrator (default: your login).")
+    ] = None,
+    email: Annotated[str | None, typer.Option(help="Your email address.")] = None,
+) -> None:
+    """Create the workspace and its first administrator (asks on a terminal)."""
+    from keito_core import public
+    from keito_core.services.workspace import init_workspace
+
+    state = cli_state()
+    interactive = sys.stdin.isatty() and not state.output.json
+    login = getpass.getuser()
+    if interactive:
+        company = company or _ask("Company name", None)
+        currency = currency or _ask("Currency (ISO 4217)", "USD")
+        timezone = timezone or _ask("Timezone", detect_timezone())
+        week_start = week_start or _ask("Week starts on", "monday")
+        name = name or _ask("Your name", login)
+        email = email or _ask("Your email", f"{login}@example.com")
+    missing = [flag for flag, value in (("--company", company), ("--currency", currency),
+                                        ("--timezone", timezone)) if not value]
+    if missing:
+        raise KeitoError(
+            "validation_error",
+            "missing " + ", ".join(missing),
+            field=missing[0].lstrip("-"),
+            hint="keito init --company NAME --currency CODE --timezone TZ",
+        )
+    with state.runtime.session(create=True) as session:
+        ws, admin = init_workspace(
+            session,
+            company=company or "",
+            currency=currency or "",
+            timezone=timezone or "",
+            week_start=week_start or "monday",
+            admin_name=name or login,
+            admin_email=email or f"{login}@example.com",
+        )
+        data = {"workspace": public.workspace(ws), "user": public.user(admin),
+                "database": state.runtime.settings.database_url}
+    out = state.output
+    if out.json or out.quiet:
+        out.record({"id": ws.id, **data} if out.quiet else data)
+    else:
+        out.message(f"Created workspace {ws.name} ({ws.currency}, {ws.timezone})")
+        out.message(f"You are {admin.name} <{admin.email}>, administrator")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
