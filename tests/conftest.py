@@ -85,9 +85,7 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
         path = tmp_path_factory.mktemp("template") / "template.db"
         engine = db.make_engine(f"sqlite:///{path}")
         db.upgrade(engine)
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        engine.dispose()
+        engine.dispose()  # closing the last connection checkpoints the WAL into the file
         yield str(path)
 
 
@@ -130,3 +128,83 @@ def keito_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> 
                  "CLAUDE_SESSION_ID", "CODEX_SESSION_ID", "OPENCLAW_AGENT_ID", "CURSOR_AGENT"):
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+# --- a workspace, and the command line run in-process ------------------------------------
+
+
+class Workspace:
+    """The test's initialised workspace: its engine, administrator and acting helpers."""
+
+    def __init__(self, engine: Engine, admin_id: str, workspace_id: str) -> None:
+        self.engine = engine
+        self.admin_id = admin_id
+        self.workspace_id = workspace_id
+
+    def session(self, *, readonly: bool = False):  # noqa: ANN201 - a context manager
+        return db.transaction(self.engine, readonly=readonly)
+
+    def actor(self, session, user_id: str | None = None):  # noqa: ANN001, ANN201
+        """The policy Actor of `user_id` (default: the administrator), fresh from the database."""
+        from keito_core.models import User
+        from keito_core.services.identity import actor_for
+
+        return actor_for(session, session.get(User, user_id or self.admin_id))
+
+
+@pytest.fixture
+def workspace(keito_home: Path, engine: Engine) -> Workspace:
+    """An initialised workspace: Acme Consulting, GBP, Europe/London, admin Ada."""
+    from keito_core.services.workspace import init_workspace
+
+    with db.transaction(engine) as session:
+        ws, admin = init_workspace(
+            session,
+            company="Acme Consulting",
+            currency="GBP",
+            timezone="Europe/London",
+            admin_name="Ada Admin",
+            admin_email="ada@acme.test",
+        )
+    return Workspace(engine, admin.id, ws.id)
+
+
+class CliResult:
+    def __init__(self, exit_code: int, stdout: str, stderr: str) -> None:
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
+
+    @property
+    def json(self):  # noqa: ANN201
+        import json
+
+        return json.loads(self.stdout)
+
+    @property
+    def error(self) -> dict:
+        """The JSON error body printed on stderr."""
+        import json
+
+        return json.loads(self.stderr.strip().splitlines()[-1])["error"]
+
+    def __repr__(self) -> str:
+        return f"CliResult({self.exit_code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+
+
+@pytest.fixture
+def cli(keito_home: Path):  # noqa: ANN201
+    """Run `keito ARGS...` in-process; output is JSON because stdout is not a terminal."""
+    from typer.testing import CliRunner
+
+    from keito_tui.cli.main import app
+
+    runner = CliRunner()
+
+    def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> CliResult:
+        result = runner.invoke(app, list(args), env=env, input=input)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return run

@@ -199,7 +199,7 @@ def _colour(text: str, _session: Session) -> str:
     value = text.strip().lower()
     if not re.fullmatch(r"#[0-9a-f]{6}", value):
         raise validation(
-            "invoice_accent_color must be a #rrggbb colour", field="invoice_accent_color"
+            "invoice.accent_color must be a #rrggbb colour", field="invoice.accent_color"
         )
     return value
 

@@ -1,0 +1,94 @@
+"""`keito init` and `keito settings` through the command line."""
+
+from __future__ import annotations
+
+
+def test_init_creates_workspace_and_admin(cli):
+    result = cli("init", "--company", "Acme Consulting", "--currency", "gbp",
+                 "--timezone", "Europe/London", "--week-start", "Sunday",
+                 "--name", "Ada", "--email", "Ada@Acme.test")
+    assert result.exit_code == 0, result
+    data = result.json
+    assert data["workspace"]["name"] == "Acme Consulting"
+    assert data["workspace"]["currency"] == "GBP"
+    assert data["workspace"]["week_start"] == "sunday"
+    assert data["user"]["role"] == "admin"
+    assert data["user"]["email"] == "ada@acme.test"
+    assert cli("settings", "get", "default_user").json["value"] == data["user"]["id"]
+
+
+def test_init_twice_is_a_conflict(cli, workspace):
+    result = cli("init", "--company", "Other", "--currency", "USD", "--timezone", "UTC")
+    assert result.exit_code == 3
+    assert result.error["code"] == "conflict"
+    assert cli("settings", "get", "company").json["value"] == "Acme Consulting"
+
+
+def test_init_rejects_bad_input_and_writes_nothing(cli, keito_home):
+    for args, field in [
+        (["--currency", "XYZ", "--timezone", "UTC"], "currency"),
+        (["--currency", "GBP", "--timezone", "Mars/Olympus"], "timezone"),
+        (["--currency", "GBP", "--timezone", "UTC", "--week-start", "funday"], "week_start"),
+        (["--currency", "GBP", "--timezone", "UTC", "--email", "not-an-email"], "email"),
+        (["--timezone", "UTC"], "currency"),
+    ]:
+        result = cli("init", "--company", "Acme", *args)
+        assert result.exit_code == 2, (args, result)
+        assert result.error["code"] == "validation_error"
+        assert result.error["field"] == field
+    # Nothing was created: commands still say there is no workspace.
+    assert cli("settings", "list").exit_code == 8
+
+
+def test_commands_before_init_say_how_to_start(cli):
+    result = cli("settings", "list")
+    assert result.exit_code == 8
+    assert result.error["code"] == "config_error"
+    assert "keito init" in result.error["hint"]
+
+
+def test_settings_set_get_and_list(cli, workspace):
+    assert cli("settings", "set", "rounding", "15m").json["value"] == 15
+    assert cli("settings", "set", "weekly_capacity", "37.5").json["value"] == "37.5"
+    assert cli("settings", "set", "features.approvals", "on").json["value"] is True
+    assert cli("settings", "set", "lock_after_days", "30").json["value"] == 30
+    assert cli("settings", "set", "lock_after_days", "none").json["value"] is None
+    assert cli("settings", "set", "tax1.rate", "20%").json["value"] == "20"
+    assert cli("settings", "set", "date_format", "dd/mm/yyyy").json["value"] == "dd/mm/yyyy"
+    keys = {row["key"]: row["value"] for row in cli("settings", "list").json["data"]}
+    assert keys["rounding"] == 15
+    assert keys["features.approvals"] is True
+    assert keys["invoice_number_pattern"] == "INV-{YYYY}-{####}"
+
+
+def test_settings_reject_bad_values_and_keep_the_old_one(cli, workspace):
+    cases = [
+        ("bogus", "1", "key"),
+        ("currency", "XYZ", "currency"),
+        ("rounding", "7", "rounding"),
+        ("timezone", "Nowhere/City", "timezone"),
+        ("require_notes", "maybe", "require_notes"),
+        ("invoice_number_pattern", "INV-{YYYY}", "invoice_number_pattern"),
+        ("invoice.accent_color", "purple", "invoice.accent_color"),
+        ("default_user", "nobody@nowhere.test", "default_user"),
+    ]
+    for key, value, field in cases:
+        result = cli("settings", "set", key, value)
+        assert result.exit_code in (2, 4), (key, result)
+        assert result.error["field"] == field, (key, result.error)
+    assert cli("settings", "get", "currency").json["value"] == "GBP"
+    assert cli("settings", "get", "rounding").json["value"] == 0
+
+
+def test_global_flags_work_before_and_after_the_command(cli, workspace):
+    before = cli("--json", "settings", "get", "company")
+    after = cli("settings", "get", "company", "--json")
+    assert before.json == after.json
+    quiet = cli("settings", "set", "company", "Acme Ltd", "--quiet")
+    assert quiet.exit_code == 0 and quiet.stdout == ""
+
+
+def test_version(cli):
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("keito ")
