@@ -118,9 +118,31 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def ensure_schema(engine: Engine) -> bool:
-    """Upgrade the database when it is behind; True when a migration ran. Cheap when current."""
+    """Upgrade the database when it is behind; True when a migration ran. Cheap when current.
+
+    A database at a revision this Keito does not know was made by a newer Keito: refuse it
+    rather than guess at its schema.
+    """
     revision = current_revision(engine)
     if revision == HEAD_REVISION:
         return False
+    if revision is not None and not _known_revision(engine, revision):
+        raise KeitoError(
+            "config_error",
+            f"the database is at schema revision {revision!r}, made by a newer Keito "
+            f"than this one (which knows up to {HEAD_REVISION!r})",
+            hint="upgrade Keito: pip install --upgrade keito-tui",
+        )
     upgrade(engine)
     return True
+
+
+def _known_revision(engine: Engine, revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    try:
+        return script.get_revision(revision) is not None
+    except CommandError:
+        return False

@@ -207,7 +207,7 @@ def _colour(text: str, _session: Session) -> str:
 def _default_user(text: str, session: Session) -> str:
     from keito_core.services.lookup import find_user
 
-    user = find_user(session, text)
+    user = find_user(session, text, field="default_user")
     if user.status != UserStatus.ACTIVE:
         raise validation(f"user {user.name!r} is not active", field="default_user")
     return user.id
