@@ -98,7 +98,7 @@ class WeekDay(StrEnum):
     SUNDAY = "sunday"
 
     @property
-    def index(self) -> int:
+    def weekday_number(self) -> int:
         """Python's weekday number: Monday is 0."""
         return list(WeekDay).index(self)
 

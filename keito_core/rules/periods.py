@@ -24,8 +24,8 @@ NAMED_PERIODS: tuple[str, ...] = (
 )
 
 _WEEKDAY_WORDS: dict[str, int] = {
-    **{day.value: day.index for day in WeekDay},
-    **{day.value[:3]: day.index for day in WeekDay},
+    **{day.value: day.weekday_number for day in WeekDay},
+    **{day.value[:3]: day.weekday_number for day in WeekDay},
     "tues": 1,
     "weds": 2,
     "thur": 3,
@@ -38,7 +38,7 @@ _ISO_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 def week_bounds(day: date, week_start: WeekDay | str) -> tuple[date, date]:
     """First and last day (inclusive) of the week holding `day`, weeks starting `week_start`."""
-    first = day - timedelta(days=(day.weekday() - WeekDay(week_start).index) % 7)
+    first = day - timedelta(days=(day.weekday() - WeekDay(week_start).weekday_number) % 7)
     return first, first + timedelta(days=6)
 
 
