@@ -61,7 +61,7 @@ def test_every_day_of_a_week_maps_to_the_same_bounds(week_start: WeekDay) -> Non
     for offset in range(60):
         day = date(2024, 2, 1) + timedelta(days=offset)
         first, last = week_bounds(day, week_start)
-        assert first.weekday() == week_start.index
+        assert first.weekday() == week_start.weekday_number
         assert first <= day <= last
         assert (last - first).days == 6
         assert week_days(day, week_start) == [first + timedelta(days=i) for i in range(7)]
@@ -210,7 +210,7 @@ def test_parse_date(text: str, expected: date) -> None:
 @pytest.mark.parametrize("weekday", list(WeekDay))
 def test_weekday_names_are_the_latest_not_future_day(today: date, weekday: WeekDay) -> None:
     result = parse_date(weekday.value, today=today)
-    assert result.weekday() == weekday.index
+    assert result.weekday() == weekday.weekday_number
     assert today - timedelta(days=6) <= result <= today
 
 
