@@ -35,7 +35,7 @@ class Settings:
         """The SQLite file behind database_url, or None for other databases."""
         prefix = "sqlite:///"
         if self.database_url.startswith(prefix) and ":memory:" not in self.database_url:
-            return Path(self.database_url[len(prefix):])
+            return Path(self.database_url[len(prefix) :])
         return None
 
 

@@ -36,6 +36,7 @@ ERROR_CODES: dict[str, ExitCode] = {
     "remote_error": ExitCode.REMOTE_ERROR,
     "network_error": ExitCode.NETWORK,
     "config_error": ExitCode.CONFIGURATION,
+    "internal_error": ExitCode.INTERNAL,
 }
 
 

@@ -39,7 +39,8 @@ def user(u: User, *, show_rates: bool = True, show_cost: bool = True) -> dict[st
         "status": u.status,
         "is_active": u.status == "active",
         "employment_type": u.employment_type,
-        "weekly_capacity": None if u.weekly_capacity_seconds is None
+        "weekly_capacity": None
+        if u.weekly_capacity_seconds is None
         else u.weekly_capacity_seconds / 3600,
         "timezone": u.timezone,
         "manager_permissions": list(u.manager_permissions),

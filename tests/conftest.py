@@ -124,8 +124,17 @@ def keito_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> 
     home.mkdir()
     monkeypatch.setenv("KEITO_HOME", str(home))
     monkeypatch.setenv("KEITO_DATABASE_URL", db_url)
-    for name in ("KEITO_API_KEY", "KEITO_PROJECT", "KEITO_TASK", "KEITO_SOURCE", "KEITO_ACCOUNT_ID",
-                 "CLAUDE_SESSION_ID", "CODEX_SESSION_ID", "OPENCLAW_AGENT_ID", "CURSOR_AGENT"):
+    for name in (
+        "KEITO_API_KEY",
+        "KEITO_PROJECT",
+        "KEITO_TASK",
+        "KEITO_SOURCE",
+        "KEITO_ACCOUNT_ID",
+        "CLAUDE_SESSION_ID",
+        "CODEX_SESSION_ID",
+        "OPENCLAW_AGENT_ID",
+        "CURSOR_AGENT",
+    ):
         monkeypatch.delenv(name, raising=False)
     return home
 

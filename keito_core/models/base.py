@@ -30,7 +30,9 @@ def id_field() -> Any:
     return Field(primary_key=True, max_length=40)
 
 
-def fk(target: str, *, nullable: bool = False, index: bool = True, ondelete: str | None = None) -> Any:
+def fk(
+    target: str, *, nullable: bool = False, index: bool = True, ondelete: str | None = None
+) -> Any:
     """A foreign key to `table.id`."""
     return Field(
         default=None,

@@ -20,7 +20,9 @@ DEFAULT_REMINDER_BODY = (
     "The outstanding balance is {balance}.\n\nThank you,\n{company}"
 )
 DEFAULT_THANKS_SUBJECT = "Thank you for your payment of invoice {number}"
-DEFAULT_THANKS_BODY = "Hello {client},\n\nWe received your payment of {amount}. Thank you!\n\n{company}"
+DEFAULT_THANKS_BODY = (
+    "Hello {client},\n\nWe received your payment of {amount}. Thank you!\n\n{company}"
+)
 
 
 class Workspace(Timestamped, table=True):

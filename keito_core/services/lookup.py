@@ -14,8 +14,9 @@ from keito_core.models import Client, ExpenseCategory, Project, Task, User
 T = TypeVar("T")
 
 
-def _one(session: Session, model: type[T], kind: str, ref: str, field: str,
-         columns: list[Any]) -> T:
+def _one(
+    session: Session, model: type[T], kind: str, ref: str, field: str, columns: list[Any]
+) -> T:
     ref = (ref or "").strip()
     if not ref:
         raise KeitoError("validation_error", f"{field} is required", field=field)

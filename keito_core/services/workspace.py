@@ -128,7 +128,10 @@ def set_setting(session: Session, *, actor: policy.Actor, key: str, value: str) 
     if diff:
         session.add(workspace)
         audit.record(
-            session, actor_id=actor.user_id, action="workspace.setting", entity=workspace,
+            session,
+            actor_id=actor.user_id,
+            action="workspace.setting",
+            entity=workspace,
             changes=diff,
         )
     return _value_of(workspace, spec)

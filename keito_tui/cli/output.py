@@ -64,8 +64,9 @@ class Output:
     def _emit_json(self, payload: Any) -> None:
         self.stdout.write(json.dumps(to_jsonable(payload), ensure_ascii=False) + "\n")
 
-    def record(self, data: Mapping[str, Any], *, title: str | None = None,
-               message: str | None = None) -> None:
+    def record(
+        self, data: Mapping[str, Any], *, title: str | None = None, message: str | None = None
+    ) -> None:
         """One object: JSON as-is; on a terminal a two-column table (or just the ID with -q)."""
         if self.quiet:
             if "id" in data:

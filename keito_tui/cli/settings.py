@@ -12,8 +12,12 @@ app = typer.Typer(help="List, read and change workspace settings.", no_args_is_h
 
 
 def _row(value: object) -> dict[str, object]:
-    return {"key": value.key, "value": value.value, "group": value.group,  # type: ignore[attr-defined]
-            "description": value.description}  # type: ignore[attr-defined]
+    return {
+        "key": value.key,
+        "value": value.value,
+        "group": value.group,  # type: ignore[attr-defined]
+        "description": value.description,
+    }  # type: ignore[attr-defined]
 
 
 @app.command("list")

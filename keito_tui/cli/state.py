@@ -71,13 +71,19 @@ def _error_from_exception(exc: BaseException) -> KeitoError | None:
     import sqlalchemy.exc as sa_exc
 
     if isinstance(exc, sa_exc.IntegrityError):
-        return KeitoError("conflict", "the change conflicts with existing data",
-                          hint=str(exc.orig).splitlines()[0] if exc.orig else None)
+        return KeitoError(
+            "conflict",
+            "the change conflicts with existing data",
+            hint=str(exc.orig).splitlines()[0] if exc.orig else None,
+        )
     if isinstance(exc, sa_exc.OperationalError):
         text = str(exc.orig) if exc.orig else str(exc)
         if "locked" in text or "busy" in text:
-            return KeitoError("conflict", "the database stayed busy; try again",
-                              hint="another process held a write lock for too long")
+            return KeitoError(
+                "conflict",
+                "the database stayed busy; try again",
+                hint="another process held a write lock for too long",
+            )
         return KeitoError("config_error", f"database error: {text.splitlines()[0]}")
     return None
 
@@ -119,8 +125,11 @@ class KeitoGroup(TyperGroup):
             if error is None:
                 if os.environ.get("KEITO_DEBUG"):
                     raise
-                error = KeitoError("config_error", f"internal error: {exc.__class__.__name__}: {exc}",
-                                   hint="set KEITO_DEBUG=1 to see the traceback")
+                error = KeitoError(
+                    "internal_error",
+                    f"internal error: {exc.__class__.__name__}: {exc}",
+                    hint="set KEITO_DEBUG=1 to see the traceback",
+                )
                 cli_state().output.error(error)
                 raise typer.Exit(int(ExitCode.INTERNAL)) from None
             cli_state().output.error(error)

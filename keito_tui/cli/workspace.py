@@ -32,7 +32,8 @@ def init(
         str | None, typer.Option(help="Base currency, an ISO 4217 code such as GBP.")
     ] = None,
     timezone: Annotated[
-        str | None, typer.Option(help="IANA timezone such as Europe/London (detected on a terminal).")
+        str | None,
+        typer.Option(help="IANA timezone such as Europe/London (detected on a terminal)."),
     ] = None,
     week_start: Annotated[
         str | None, typer.Option(help="First day of the week: monday ... sunday.")
@@ -56,8 +57,15 @@ def init(
         week_start = week_start or _ask("Week starts on", "monday")
         name = name or _ask("Your name", login)
         email = email or _ask("Your email", f"{login}@example.com")
-    missing = [flag for flag, value in (("--company", company), ("--currency", currency),
-                                        ("--timezone", timezone)) if not value]
+    missing = [
+        flag
+        for flag, value in (
+            ("--company", company),
+            ("--currency", currency),
+            ("--timezone", timezone),
+        )
+        if not value
+    ]
     if missing:
         raise KeitoError(
             "validation_error",
@@ -75,8 +83,11 @@ def init(
             admin_name=name or login,
             admin_email=email or f"{login}@example.com",
         )
-        data = {"workspace": public.workspace(ws), "user": public.user(admin),
-                "database": state.runtime.settings.database_url}
+        data = {
+            "workspace": public.workspace(ws),
+            "user": public.user(admin),
+            "database": state.runtime.settings.database_url,
+        }
     out = state.output
     if out.json or out.quiet:
         out.record({"id": ws.id, **data} if out.quiet else data)

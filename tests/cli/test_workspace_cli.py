@@ -4,9 +4,21 @@ from __future__ import annotations
 
 
 def test_init_creates_workspace_and_admin(cli):
-    result = cli("init", "--company", "Acme Consulting", "--currency", "gbp",
-                 "--timezone", "Europe/London", "--week-start", "Sunday",
-                 "--name", "Ada", "--email", "Ada@Acme.test")
+    result = cli(
+        "init",
+        "--company",
+        "Acme Consulting",
+        "--currency",
+        "gbp",
+        "--timezone",
+        "Europe/London",
+        "--week-start",
+        "Sunday",
+        "--name",
+        "Ada",
+        "--email",
+        "Ada@Acme.test",
+    )
     assert result.exit_code == 0, result
     data = result.json
     assert data["workspace"]["name"] == "Acme Consulting"
