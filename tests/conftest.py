@@ -74,7 +74,7 @@ def _migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     if BACKEND == "postgres":
         if not _postgres_available():
             pytest.exit("KEITO_TEST_DATABASE=postgres but no server at KEITO_TEST_POSTGRES_URL", 3)
-        name = f"keito_test_{_worker()}"
+        name = f"keito_test_{_worker()}_{os.getpid()}"
         url = create_postgres_database(POSTGRES_URL, name)
         engine = db.make_engine(url)
         db.upgrade(engine)
