@@ -88,7 +88,8 @@ def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Session]:
 
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at, or None for an empty database."""
-    with engine.connect() as conn:
+    # A read: on SQLite it must not take the write lock (BEGIN IMMEDIATE) at every start-up.
+    with engine.execution_options(keito_readonly=True).connect() as conn:
         if not sa.inspect(conn).has_table("alembic_version"):
             return None
         return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()

@@ -1,0 +1,1 @@
+"""Alembic environment and revisions for Keito's schema, shipped inside the wheel."""
