@@ -1,0 +1,137 @@
+"""The documentation keeps up with the code: every command has help and appears in the docs,
+and CI runs exactly the test command the README gives."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import typer
+from typer._click.core import Command  # Typer vendors Click; its version is pinned
+from typer.core import TyperGroup
+
+from keito_tui.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The marker in README.md in front of the test command that .ci/run extracts and runs.
+TEST_COMMAND_MARKER = "<!-- ci: test-command -->"
+
+
+def walk(command: Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, Command]]:
+    """Every command under `command` (itself included) with its full `keito ...` path."""
+    yield " ".join(("keito", *path)), command
+    if isinstance(command, TyperGroup):
+        for name, sub in sorted(command.commands.items()):
+            yield from walk(sub, (*path, name))
+
+
+def leaves(command: Command) -> list[str]:
+    """The paths of the commands that do something (groups with commands are not leaves)."""
+    return [
+        path for path, cmd in walk(command)
+        if path != "keito" and not (isinstance(cmd, TyperGroup) and cmd.commands)
+    ]
+
+
+ROOT_COMMAND = typer.main.get_command(app)
+COMMANDS = dict(walk(ROOT_COMMAND))
+
+
+def docs_text() -> str:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
+
+
+def mentioned(path: str, text: str) -> bool:
+    """`keito client add` is in the text as a whole command, not as part of a longer word."""
+    return re.search(re.escape(path) + r"(?![\w-])", text) is not None
+
+
+@pytest.mark.parametrize("path", sorted(COMMANDS))
+def test_every_command_has_help(path: str) -> None:
+    command = COMMANDS[path]
+    assert (command.help or command.short_help or "").strip(), f"`{path}` has no help text"
+
+
+@pytest.mark.parametrize("path", sorted(COMMANDS))
+def test_every_option_and_argument_has_help(path: str) -> None:
+    missing = [
+        param.name for param in COMMANDS[path].params
+        if not getattr(param, "hidden", False) and not (getattr(param, "help", None) or "").strip()
+    ]
+    assert missing == [], f"`{path}`: no help for {missing}"
+
+
+def test_every_command_is_in_the_docs() -> None:
+    text = docs_text()
+    missing = [path for path in leaves(ROOT_COMMAND) if not mentioned(path, text)]
+    assert missing == [], f"not mentioned in README.md or docs/*.md: {missing}"
+
+
+def test_walk_finds_the_nested_commands() -> None:
+    assert "keito settings get" in COMMANDS
+    assert "keito init" in leaves(ROOT_COMMAND)
+    assert "keito settings" not in leaves(ROOT_COMMAND)
+    assert not mentioned("keito settings", "run keito settings-ish")
+
+
+def readme_test_command() -> str:
+    """The one-line shell command in the fenced block after the marker (as .ci/run reads it)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.count(TEST_COMMAND_MARKER) == 1
+    after = readme.split(TEST_COMMAND_MARKER, 1)[1]
+    block = re.match(r"\s*```(?:sh|bash|shell)\n(.*?)\n```", after, re.DOTALL)
+    assert block is not None, "the marker must be followed by a fenced shell block"
+    lines = [line for line in block.group(1).splitlines() if line.strip()]
+    assert len(lines) == 1, "the test command is one line"
+    return lines[0]
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    command = readme_test_command()
+    assert "pip install" in command and "pytest" in command
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert TEST_COMMAND_MARKER in ci, ".ci/run must take its test command from the README"
+
+
+def fenced_block_after(heading: str) -> str:
+    """The first fenced shell block under a README heading."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split(f"\n{heading}\n", 1)[1]
+    block = re.search(r"```sh\n(.*?)\n```", section, re.DOTALL)
+    assert block is not None, f"no shell block under {heading!r}"
+    return block.group(1)
+
+
+def test_readme_quick_start_works(tmp_path: Path) -> None:
+    """The README's quick start, run as a user would paste it, on a fresh SQLite workspace."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEITO_")}
+    env["KEITO_HOME"] = str(tmp_path / "home")
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    script = "set -euo pipefail\n" + fenced_block_after("## Quick start")
+    result = subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    # The last command ran as the agent, with its new key, and saw the project it is on.
+    assert '"code": "GLX-WEB"' in result.stdout.splitlines()[-1]
+
+
+def test_settings_page_lists_every_setting() -> None:
+    from keito_core.services.settings_registry import SETTINGS
+
+    page = (ROOT / "docs" / "workspace.md").read_text(encoding="utf-8")
+    missing = [spec.key for spec in SETTINGS if f"`{spec.key}`" not in page]
+    assert missing == [], f"docs/workspace.md does not list {missing}"
+
+
+def test_errors_page_lists_every_error_code_and_exit_code() -> None:
+    from keito_core.errors import ERROR_CODES, ExitCode
+
+    page = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    assert [code for code in ERROR_CODES if f"`{code}`" not in page] == []
+    assert [int(c) for c in ExitCode if not re.search(rf"^\| {int(c)} \|", page, re.M)] == []
