@@ -32,6 +32,7 @@ class Runtime:
     settings: Settings
     clock: Callable[[], datetime] = utcnow
     _engine: Engine | None = field(default=None, repr=False)
+    _key_touched: bool = field(default=False, repr=False)
 
     def database_exists(self) -> bool:
         path = self.settings.sqlite_path
@@ -80,7 +81,19 @@ class Runtime:
         """Who acts: the user of KEITO_API_KEY, else the workspace's default local user."""
         from keito_core.services import identity
 
-        return identity.resolve_actor(session, api_key=self.settings.api_key, now=self.clock())
+        actor = identity.resolve_actor(session, api_key=self.settings.api_key, now=self.clock())
+        if self.settings.api_key and not self._key_touched:
+            self._key_touched = True
+            if session.get_bind().get_execution_options().get("keito_readonly"):
+                # A read-only unit of work is rolled back: record the use in a short write.
+                # (WAL readers never block this writer.)
+                from keito_core import db
+
+                with db.transaction(self.engine()) as write:
+                    identity.touch_key(write, self.settings.api_key, now=self.clock())
+            else:
+                identity.touch_key(session, self.settings.api_key, now=self.clock())
+        return actor
 
     def close(self) -> None:
         if self._engine is not None:

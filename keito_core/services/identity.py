@@ -18,6 +18,8 @@ KEY_PREFIX = "keito_sk_"
 _ALPHABET = string.ascii_letters + string.digits
 #: Characters of the key kept in clear, so people can tell their keys apart.
 SHOWN_PREFIX_LENGTH = len(KEY_PREFIX) + 4
+#: How stale a key's last_used_at may get before a command records the use again.
+KEY_TOUCH_EVERY = timedelta(hours=1)
 
 
 def generate_secret() -> str:
@@ -44,10 +46,17 @@ def authenticate(session: Session, secret: str, *, now: datetime) -> User:
     user = session.get(User, key.user_id)
     if user is None or user.status != UserStatus.ACTIVE:
         raise KeitoError("authentication_error", "the API key's user is not active")
-    if key.last_used_at is None or now - key.last_used_at > timedelta(hours=1):
-        key.last_used_at = now
-        session.add(key)
     return user
+
+
+def touch_key(session: Session, secret: str, *, now: datetime) -> bool:
+    """Record that a key was used, at most once an hour (so reads rarely write); True if written."""
+    key = session.exec(select(ApiKey).where(ApiKey.secret_hash == hash_secret(secret))).first()
+    if key is None or (key.last_used_at is not None and now - key.last_used_at < KEY_TOUCH_EVERY):
+        return False
+    key.last_used_at = now
+    session.add(key)
+    return True
 
 
 def get_workspace(session: Session) -> Workspace:

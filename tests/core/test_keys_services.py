@@ -54,7 +54,9 @@ def test_a_created_key_authenticates_until_revoked(workspace):
     key_id, secret = make_key(workspace)
     with workspace.session() as s:
         assert identity.authenticate(s, secret, now=NOW).id == workspace.admin_id
+        assert identity.touch_key(s, secret, now=NOW) is True
         assert s.get(ApiKey, key_id).last_used_at == NOW
+        assert identity.touch_key(s, secret, now=NOW) is False  # at most once an hour
     with workspace.session() as s:
         revoked = svc.revoke_key(s, actor=workspace.actor(s), key_ref=key_id, now=NOW)
         assert revoked.revoked_at == NOW

@@ -80,6 +80,22 @@ def _agent_with_key(workspace) -> tuple[str, str]:
     return agent_id, secret
 
 
+def _last_used(workspace, agent_id):
+    with workspace.session(readonly=True) as session:
+        return session.exec(
+            ApiKey.__table__.select().where(ApiKey.user_id == agent_id)
+        ).first().last_used_at
+
+
+def test_read_only_commands_record_key_use_too(workspace):
+    agent_id, secret = _agent_with_key(workspace)
+    runtime = _runtime(workspace, secret)
+    with runtime.session(readonly=True) as session:
+        assert runtime.actor(session).user_id == agent_id
+    assert _last_used(workspace, agent_id) is not None
+    runtime.close()
+
+
 def test_an_api_key_identifies_its_user(workspace):
     agent_id, secret = _agent_with_key(workspace)
     runtime = _runtime(workspace, secret)
