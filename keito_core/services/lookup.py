@@ -30,13 +30,28 @@ def _one(
         if len(rows) == 1:
             return rows[0]
         if len(rows) > 1:
-            raise KeitoError(
-                "validation_error",
-                f"{kind} {ref!r} is ambiguous: {len(rows)} match",
-                field=field,
-                hint="use the ID instead",
-            )
+            raise _ambiguous(kind, ref, field, rows)
+    # Last, a unique prefix of the name (the last column): "bob" finds "Bob Smith".
+    escaped = lowered.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = session.exec(
+        select(model).where(sa.func.lower(columns[-1]).like(escaped + "%", escape="\\")).limit(6)
+    ).all()
+    if len(rows) == 1:
+        return rows[0]
+    if len(rows) > 1:
+        raise _ambiguous(kind, ref, field, rows)
     raise not_found(kind, ref, field=field)
+
+
+def _ambiguous(kind: str, ref: str, field: str, rows: list[Any]) -> KeitoError:
+    names = ", ".join(getattr(row, "name", row.id) for row in rows[:5])
+    more = ", ..." if len(rows) > 5 else ""
+    return KeitoError(
+        "validation_error",
+        f"{kind} {ref!r} is ambiguous: it matches {names}{more}",
+        field=field,
+        hint="use the full name or the ID",
+    )
 
 
 def find_user(session: Session, ref: str, *, field: str = "user") -> User:
