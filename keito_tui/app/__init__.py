@@ -1,0 +1,1 @@
+"""The full-screen app: `keito` with no arguments."""

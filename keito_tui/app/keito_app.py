@@ -1,0 +1,137 @@
+"""The Keito app: opens the workspace (or onboards), then shows the main views as modes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from keito_core.errors import KeitoError
+from keito_core.runtime import Runtime
+from keito_tui.app.bindings import ACTIONS, WORKSPACE_ACTIONS, app_bindings
+from keito_tui.app.loaders import ErrorInfo, WorkspaceSummary, find_workspace
+from keito_tui.app.screens.base import MainView
+from keito_tui.app.screens.help import HelpRow, HelpScreen
+from keito_tui.app.screens.manage import ManageScreen
+from keito_tui.app.screens.onboarding import OnboardingScreen, onboarding_defaults
+from keito_tui.app.screens.settings import SettingsScreen
+
+
+class KeitoApp(App[None]):
+    """Built from a Runtime (the composition root); never opens a database by itself."""
+
+    TITLE = "Keito"
+    CSS_PATH = "keito.tcss"
+    MODES = {"manage": ManageScreen, "settings": SettingsScreen}
+    BINDINGS = app_bindings()
+
+    class WorkspaceRead(Message):
+        """The start-up check: a summary, None for no workspace yet, or an error."""
+
+        def __init__(self, summary: WorkspaceSummary | None, error: ErrorInfo | None) -> None:
+            super().__init__()
+            self.summary = summary
+            self.error = error
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.summary: WorkspaceSummary | None = None
+
+    def compose(self) -> ComposeResult:
+        """The start-up screen, shown while the workspace opens (or when it cannot)."""
+        yield Header()
+        yield Static("Opening the workspace…", id="startup", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.check_workspace(self.runtime)
+
+    @work(thread=True, exclusive=True, group="workspace")
+    def check_workspace(self, runtime: Runtime) -> None:
+        try:
+            summary = find_workspace(runtime)
+        except KeitoError as exc:
+            self.post_message(self.WorkspaceRead(None, ErrorInfo.of(exc)))
+            return
+        self.post_message(self.WorkspaceRead(summary, None))
+
+    def on_keito_app_workspace_read(self, message: WorkspaceRead) -> None:
+        starting = self.current_mode == "_default"
+        if message.error is not None:
+            self.show_failure(message.error, starting=starting)
+        elif message.summary is not None:
+            self.open_workspace(message.summary)
+        elif starting:
+            self.push_screen(
+                OnboardingScreen(self.runtime, onboarding_defaults()), self.open_workspace
+            )
+
+    def open_workspace(self, summary: WorkspaceSummary | None) -> None:
+        if summary is None:
+            return
+        self.summary = summary
+        self.title = summary.name
+        self.sub_title = summary.acting
+        if self.current_mode == "_default":
+            self.switch_mode("manage")
+        self.refresh_bindings()
+
+    def show_failure(self, error: ErrorInfo, *, starting: bool) -> None:
+        text = " ".join(filter(None, (error.message, error.hint)))
+        if starting:
+            self.query_one("#startup", Static).update(
+                f"Keito cannot open the workspace: {text}\n\nPress Ctrl+Q to quit."
+            )
+        else:
+            self.notify(text, title="Could not read the workspace", severity="error",
+                        markup=False)
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WORKSPACE_ACTIONS:
+            if self.summary is None or self.screen.is_modal:
+                return False
+            if action == "show_mode" and parameters and parameters[0] == self.current_mode:
+                return None  # shown dimmed: the view you are on
+        return True
+
+    def action_show_mode(self, mode: str) -> None:
+        self.switch_mode(mode)
+
+    def action_refresh(self) -> None:
+        self.check_workspace(self.runtime)
+        if isinstance(self.screen, MainView):
+            self.screen.reload()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.help_rows()))
+
+    def help_rows(self) -> list[HelpRow]:
+        """Every registered action with the key it has now (after any keymap)."""
+        keys: dict[str, str] = {}
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            if binding.id and binding.id not in keys:
+                keys[binding.id] = self.get_key_display(binding)
+        rows = [(keys.get(a.id, a.key_display or a.key), a.description, a.help) for a in ACTIONS]
+        rows.append((self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")),
+                     "Commands", "Search every command (the command palette)"))
+        return rows
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if self.summary is None:
+            return
+        for action in ACTIONS:
+            if action.in_palette:
+                yield SystemCommand(
+                    action.description, action.help, partial(self.run_action, action.action)
+                )

@@ -1,0 +1,1 @@
+"""The app's screens: onboarding, the main views (modes) and dialogs."""

@@ -1,0 +1,52 @@
+"""What the main views (the app's modes) have in common."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual.message import Message
+from textual.screen import Screen
+
+from keito_tui.app.loaders import ErrorInfo
+
+if TYPE_CHECKING:
+    from keito_core.runtime import Runtime
+
+
+class MainView(Screen[None]):
+    """A mode's base screen: reads its data in a worker and shows it; `r` reads it again."""
+
+    class LoadFailed(Message):
+        """The worker could not read the view's data."""
+
+        def __init__(self, error: ErrorInfo) -> None:
+            super().__init__()
+            self.error = error
+
+    @property
+    def runtime(self) -> Runtime:
+        """The app's runtime (modes are built by Textual, so they cannot take it as an argument)."""
+        return cast("Runtime", self.app.runtime)  # type: ignore[attr-defined]
+
+    #: The view's name in the header, after the workspace's.
+    VIEW_NAME: ClassVar[str] = ""
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "title", self.show_title)
+        self.reload()
+
+    def show_title(self, workspace_name: str) -> None:
+        self.title = f"{workspace_name} · {self.VIEW_NAME}"
+
+    def reload(self) -> None:
+        """Start reading the view's data again."""
+        raise NotImplementedError
+
+    def on_main_view_load_failed(self, message: LoadFailed) -> None:
+        error = message.error
+        self.notify(
+            f"{error.message}\n{error.hint or ''}".strip(),
+            title="Could not load",
+            severity="error",
+            markup=False,
+        )

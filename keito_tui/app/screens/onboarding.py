@@ -1,0 +1,174 @@
+"""First run: create the workspace and its first administrator from a short form."""
+
+from __future__ import annotations
+
+import getpass
+import locale
+from collections.abc import Mapping
+from zoneinfo import available_timezones
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Footer, Header, Input, Select, Static
+
+from keito_core.enums import WeekDay
+from keito_core.errors import KeitoError
+from keito_core.rules.money import is_currency
+from keito_core.runtime import Runtime
+from keito_tui.app.loaders import ErrorInfo, WorkspaceSummary, summary_of
+from keito_tui.app.widgets.form_field import FormField
+
+#: The form's inputs, named as the service names its fields in validation errors.
+TEXT_FIELDS = ("company", "currency", "timezone", "name", "email")
+
+
+def default_currency() -> str:
+    """The currency of the user's locale (LC_MONETARY), else USD."""
+    try:
+        previous = locale.setlocale(locale.LC_MONETARY)
+        try:
+            locale.setlocale(locale.LC_MONETARY, "")
+            code = str(locale.localeconv().get("int_curr_symbol", "")).strip()
+        finally:
+            locale.setlocale(locale.LC_MONETARY, previous)
+    except (locale.Error, ValueError):
+        return "USD"
+    return code if code and is_currency(code) else "USD"
+
+
+def onboarding_defaults() -> dict[str, str]:
+    """Pre-filled answers: locale currency, detected timezone, Monday, the login name."""
+    from keito_tui.cli.workspace import detect_timezone
+
+    try:
+        login = getpass.getuser()
+    except Exception:  # no login name in this environment
+        login = ""
+    return {
+        "company": "",
+        "currency": default_currency(),
+        "timezone": detect_timezone(),
+        "week_start": WeekDay.MONDAY.value,
+        "name": login,
+        "email": "",
+    }
+
+
+class OnboardingScreen(Screen[WorkspaceSummary]):
+    """The welcome form; dismissed with the new workspace's summary once it is created."""
+
+    class Created(Message):
+        def __init__(self, summary: WorkspaceSummary) -> None:
+            super().__init__()
+            self.summary = summary
+
+    class Rejected(Message):
+        def __init__(self, error: ErrorInfo) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, runtime: Runtime, defaults: Mapping[str, str]) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.defaults = dict(defaults)
+
+    def compose(self) -> ComposeResult:
+        value = self.defaults.get
+        yield Header()
+        with VerticalScroll(id="onboarding"):
+            yield Static("Welcome to Keito", id="onboarding-title")
+            yield Static(
+                "Create your workspace. Everything here can be changed later in Settings.",
+                id="onboarding-lead",
+            )
+            yield FormField("Company name", Input(
+                value("company", ""), placeholder="e.g. Acme Consulting", id="company",
+                compact=True,
+            ), field="company")
+            yield FormField("Currency", Input(
+                value("currency", "USD"), placeholder="ISO 4217 code, e.g. GBP", max_length=3,
+                id="currency", compact=True,
+            ), field="currency")
+            yield FormField("Timezone", Input(
+                value("timezone", "UTC"), placeholder="e.g. Europe/London", id="timezone",
+                suggester=SuggestFromList(sorted(available_timezones()), case_sensitive=False),
+                compact=True,
+            ), field="timezone")
+            yield FormField("Week starts on", Select(
+                [(day.value.capitalize(), day.value) for day in WeekDay],
+                value=value("week_start", WeekDay.MONDAY.value), allow_blank=False,
+                id="week_start", compact=True,
+            ), field="week_start")
+            yield FormField("Your name", Input(
+                value("name", ""), placeholder="e.g. Ada Lovelace", id="name", compact=True,
+            ), field="name")
+            yield FormField("Your email", Input(
+                value("email", ""), placeholder="e.g. ada@acme.com", id="email", compact=True,
+            ), field="email")
+            yield Static("", id="form-error", markup=False)
+            yield Button("Create workspace", id="create", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#company", Input).focus()
+
+    def values(self) -> dict[str, str]:
+        """The form's current answers."""
+        answers = {name: self.query_one(f"#{name}", Input).value for name in TEXT_FIELDS}
+        answers["week_start"] = str(self.query_one("#week_start", Select).value)
+        return answers
+
+    @on(Button.Pressed, "#create")
+    @on(Input.Submitted)
+    def submit(self) -> None:
+        button = self.query_one("#create", Button)
+        if button.disabled:  # already creating
+            return
+        self.show_error(None)
+        button.disabled = True
+        self.create_workspace(self.runtime, self.values())
+
+    @work(thread=True, exclusive=True, group="onboarding")
+    def create_workspace(self, runtime: Runtime, answers: dict[str, str]) -> None:
+        from keito_core.services.workspace import init_workspace
+
+        try:
+            with runtime.session(create=True) as session:
+                workspace, admin = init_workspace(
+                    session,
+                    company=answers["company"],
+                    currency=answers["currency"],
+                    timezone=answers["timezone"],
+                    week_start=answers["week_start"],
+                    admin_name=answers["name"],
+                    admin_email=answers["email"],
+                )
+                summary = summary_of(workspace, admin)
+        except KeitoError as exc:
+            self.post_message(self.Rejected(ErrorInfo.of(exc)))
+            return
+        self.post_message(self.Created(summary))
+
+    def on_onboarding_screen_rejected(self, message: Rejected) -> None:
+        self.query_one("#create", Button).disabled = False
+        self.show_error(message.error)
+
+    def on_onboarding_screen_created(self, message: Created) -> None:
+        self.dismiss(message.summary)
+
+    def show_error(self, error: ErrorInfo | None) -> None:
+        """Put the message next to its field (or under the form); clear the others."""
+        text = "" if error is None else "\n".join(filter(None, (error.message, error.hint)))
+        fields = {field.field: field for field in self.query(FormField)}
+        target = fields.get(error.field or "") if error else None
+        for field in fields.values():
+            field.error = text if field is target else ""
+        general = self.query_one("#form-error", Static)
+        general.update("" if target is not None else text)
+        general.set_class(bool(text) and target is None, "-visible")
+        if target is not None:
+            target.control.focus()
