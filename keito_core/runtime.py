@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from keito_core.clock import utcnow
 from keito_core.config import Settings, load_settings
 from keito_core.errors import KeitoError
-from keito_core.models.types import utcnow
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine

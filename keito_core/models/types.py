@@ -10,7 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
+from keito_core.clock import utcnow
+
 MICROS = 1_000_000
+
+__all__ = ["MICROS", "EnumText", "Micros", "UTCDateTime", "utcnow"]
 
 
 class Micros(TypeDecorator[Decimal]):
@@ -82,8 +86,3 @@ class EnumText(TypeDecorator[StrEnum]):
 
     def copy(self, **kw: Any) -> EnumText:
         return EnumText(self.enum_cls, self.impl.length)
-
-
-def utcnow() -> datetime:
-    """The current instant, timezone-aware UTC."""
-    return datetime.now(UTC)

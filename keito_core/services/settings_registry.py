@@ -117,8 +117,7 @@ def _currency(text: str, _session: Session) -> str:
 def _timezone(text: str, _session: Session) -> str:
     from keito_core.rules.periods import parse_timezone
 
-    parse_timezone(text)
-    return text.strip()
+    return parse_timezone(text).key
 
 
 def _separator(key: str) -> Parser:

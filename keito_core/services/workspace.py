@@ -62,12 +62,12 @@ def init_workspace(
             field="week_start",
             hint="use a day name such as monday or sunday",
         ) from None
-    parse_timezone(timezone)
+    timezone = parse_timezone(timezone).key
     workspace = Workspace(
         id=new_id("workspace"),
         name=validate_name(company, "company"),
         currency=validate_currency(currency),
-        timezone=timezone.strip(),
+        timezone=timezone,
         week_start=week_start,
     )
     admin = User(
