@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from keito_core.clock import utcnow
 from keito_core.ids import new_id
 from keito_core.models import AuditEvent
 
@@ -42,6 +43,41 @@ def record(
             changes={k: _plain(v) for k, v in (changes or {}).items()},
         )
     )
+
+
+def save_changes(
+    session: Session,
+    entity: Any,
+    changes: dict[str, Any],
+    *,
+    actor_id: str | None,
+    action: str,
+    always: bool = False,
+) -> dict[str, Any]:
+    """Apply `changes`; when something changed (or `always`), bump updated_at, flush and audit.
+
+    Returns the {field: [old, new]} diff.
+    """
+    diff = apply_changes(entity, changes)
+    if diff or always:
+        if hasattr(entity, "updated_at"):
+            entity.updated_at = utcnow()
+        session.add(entity)
+        session.flush()
+        record(session, actor_id=actor_id, action=action, entity=entity, changes=diff)
+    return diff
+
+
+def set_active(session: Session, entity: Any, active: bool, *, actor_id: str, kind: str) -> Any:
+    """Archive or restore a row with `is_active` (and `archived_at` when it has one); idempotent."""
+    if entity.is_active == active:
+        return entity
+    changes: dict[str, Any] = {"is_active": active}
+    if hasattr(entity, "archived_at"):
+        changes["archived_at"] = None if active else utcnow()
+    action = f"{kind}.restore" if active else f"{kind}.archive"
+    save_changes(session, entity, changes, actor_id=actor_id, action=action)
+    return entity
 
 
 def apply_changes(entity: Any, changes: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from sqlmodel import Session, select
 from keito_core.errors import conflict, validation
 from keito_core.ids import new_id
 from keito_core.models import ExpenseCategory
-from keito_core.models.types import utcnow
 from keito_core.rules import permissions as policy
 from keito_core.rules.money import parse_money
 from keito_core.rules.permissions import Action, Actor, Target
@@ -137,13 +136,8 @@ def edit_category(
         _protect_builtin(category, values)
     _check_unit_pair(values.get("unit_name", category.unit_name),
                      values.get("unit_price", category.unit_price))
-    diff = audit.apply_changes(category, values)
-    if diff:
-        category.updated_at = utcnow()
-        session.add(category)
-        session.flush()
-        audit.record(session, actor_id=actor.user_id, action="expense_category.edit",
-                     entity=category, changes=diff)
+    audit.save_changes(session, category, values, actor_id=actor.user_id,
+                       action="expense_category.edit")
     return category
 
 
@@ -175,12 +169,5 @@ def _set_active(session: Session, actor: Actor, ref: str, *, active: bool) -> Ex
     if not active and category.is_builtin:
         raise conflict(f"the built-in {category.name!r} category cannot be archived",
                        hint="agents log token costs to it")
-    diff = audit.apply_changes(category, {"is_active": active})
-    if diff:
-        category.updated_at = utcnow()
-        session.add(category)
-        session.flush()
-        audit.record(session, actor_id=actor.user_id,
-                     action="expense_category.restore" if active else "expense_category.archive",
-                     entity=category, changes=diff)
-    return category
+    return audit.set_active(session, category, active, actor_id=actor.user_id,
+                            kind="expense_category")

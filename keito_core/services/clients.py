@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,7 +11,6 @@ from sqlmodel import Session, select
 from keito_core.errors import conflict, not_found, validation
 from keito_core.ids import new_id
 from keito_core.models import Client, Contact, Invoice, Project
-from keito_core.models.types import utcnow
 from keito_core.rules import permissions as policy
 from keito_core.rules.money import validate_currency
 from keito_core.rules.permissions import Action, Actor, Target
@@ -158,13 +156,7 @@ def edit_client(session: Session, *, actor: Actor, ref: str, **changes: Any) -> 
             field="currency",
             hint="create a new client for billing in another currency",
         )
-    diff = audit.apply_changes(client, values)
-    if diff:
-        client.updated_at = utcnow()
-        session.add(client)
-        session.flush()
-        audit.record(session, actor_id=actor.user_id, action="client.edit", entity=client,
-                     changes=diff)
+    audit.save_changes(session, client, values, actor_id=actor.user_id, action="client.edit")
     return client
 
 
@@ -181,17 +173,7 @@ def restore_client(session: Session, *, actor: Actor, ref: str) -> Client:
 def _set_active(session: Session, actor: Actor, ref: str, *, active: bool) -> Client:
     policy.require(actor, Action.CLIENT_ARCHIVE, _TARGET)
     client = find_client(session, ref)
-    if client.is_active != active:
-        now = utcnow()
-        archived_at: datetime | None = None if active else now
-        diff = audit.apply_changes(client, {"is_active": active, "archived_at": archived_at})
-        client.updated_at = now
-        session.add(client)
-        session.flush()
-        audit.record(session, actor_id=actor.user_id,
-                     action="client.restore" if active else "client.archive", entity=client,
-                     changes=diff)
-    return client
+    return audit.set_active(session, client, active, actor_id=actor.user_id, kind="client")
 
 
 def delete_client(session: Session, *, actor: Actor, ref: str) -> Client:
@@ -298,13 +280,8 @@ def edit_contact(session: Session, *, actor: Actor, contact_id: str, **changes: 
         raise TypeError(f"unknown contact fields: {', '.join(sorted(unknown))}")
     policy.require(actor, Action.CONTACT_EDIT, _TARGET)
     contact = _find_contact(session, contact_id)
-    diff = audit.apply_changes(contact, _clean_contact(changes))
-    if diff:
-        contact.updated_at = utcnow()
-        session.add(contact)
-        session.flush()
-        audit.record(session, actor_id=actor.user_id, action="contact.edit", entity=contact,
-                     changes=diff)
+    audit.save_changes(session, contact, _clean_contact(changes), actor_id=actor.user_id,
+                       action="contact.edit")
     return contact
 
 

@@ -109,11 +109,8 @@ def revoke_key(
     policy.require(actor, Action.API_KEY_REVOKE, Target(owner_id=key.user_id))
     if key.revoked_at is not None:
         raise conflict(f"API key {key.prefix}… is already revoked", field="key")
-    diff = audit.apply_changes(key, {"revoked_at": now or utcnow()})
-    session.add(key)
-    session.flush()
-    audit.record(session, actor_id=actor.user_id, action="api_key.revoke", entity=key,
-                 changes=diff)
+    audit.save_changes(session, key, {"revoked_at": now or utcnow()}, actor_id=actor.user_id,
+                       action="api_key.revoke", always=True)
     return key
 
 

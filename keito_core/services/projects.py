@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from keito_core import public
+from keito_core.clock import utcnow
 from keito_core.enums import BillBy, BudgetBy, ProjectType, Role, UserStatus
 from keito_core.errors import conflict, not_found, validation
 from keito_core.ids import new_id
@@ -26,7 +27,6 @@ from keito_core.models import (
     TimeEntry,
     User,
 )
-from keito_core.models.types import utcnow
 from keito_core.rules import permissions as policy
 from keito_core.rules.money import parse_money
 from keito_core.rules.periods import parse_date
@@ -308,7 +308,7 @@ def edit_project(session: Session, *, actor: policy.Actor, ref: str, **changes: 
                        field="client")
     diff = audit.apply_changes(project, values)
     if diff:
-        _check_unique(session, project)
+        _check_unique(session, project)  # on the changed values, before they are flushed
         project.updated_at = utcnow()
         session.add(project)
         session.flush()
@@ -331,15 +331,7 @@ def _invoiced(session: Session, project_id: str) -> bool:
 def _set_active(session: Session, actor: policy.Actor, ref: str, active: bool) -> Project:
     project = find_project(session, ref)
     policy.require(actor, Action.PROJECT_ARCHIVE, Target(project_id=project.id))
-    if project.is_active != active:
-        project.is_active = active
-        project.archived_at = None if active else utcnow()
-        project.updated_at = utcnow()
-        session.add(project)
-        session.flush()
-        audit.record(session, actor_id=actor.user_id, entity=project,
-                     action="project.restore" if active else "project.archive")
-    return project
+    return audit.set_active(session, project, active, actor_id=actor.user_id, kind="project")
 
 
 def archive_project(session: Session, *, actor: policy.Actor, ref: str) -> Project:

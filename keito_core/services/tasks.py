@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 from keito_core.errors import conflict, validation
 from keito_core.ids import new_id
 from keito_core.models import Task
-from keito_core.models.types import utcnow
 from keito_core.rules import permissions as policy
 from keito_core.rules.money import parse_money
 from keito_core.rules.permissions import Action, Actor, Target
@@ -144,13 +143,7 @@ def edit_task(
         values["default_rate"] = parse_rate(rate)
     if is_default is not UNSET:
         values["is_default"] = bool(is_default)
-    diff = audit.apply_changes(task, values)
-    if diff:
-        task.updated_at = utcnow()
-        session.add(task)
-        session.flush()
-        audit.record(session, actor_id=actor.user_id, action="task.edit", entity=task,
-                     changes=diff)
+    audit.save_changes(session, task, values, actor_id=actor.user_id, action="task.edit")
     return task
 
 
@@ -167,12 +160,4 @@ def restore_task(session: Session, *, actor: Actor, ref: str) -> Task:
 def _set_active(session: Session, actor: Actor, ref: str, *, active: bool) -> Task:
     policy.require(actor, Action.TASK_ARCHIVE, _TARGET)
     task = find_task(session, ref)
-    diff = audit.apply_changes(task, {"is_active": active})
-    if diff:
-        task.updated_at = utcnow()
-        session.add(task)
-        session.flush()
-        audit.record(session, actor_id=actor.user_id,
-                     action="task.restore" if active else "task.archive", entity=task,
-                     changes=diff)
-    return task
+    return audit.set_active(session, task, active, actor_id=actor.user_id, kind="task")

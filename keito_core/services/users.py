@@ -362,11 +362,8 @@ def archive_user(session: Session, *, actor: policy.Actor, ref: str) -> User:
                        hint="change it first: `keito settings set default_user USER`")
     _protect_last_admin(session, user, "archived")
     now = utcnow()
-    diff = audit.apply_changes(user, {"status": UserStatus.ARCHIVED, "archived_at": now})
-    user.updated_at = now
-    session.add(user)
-    audit.record(session, actor_id=actor.user_id, action="user.archive", entity=user,
-                 changes=diff)
+    audit.save_changes(session, user, {"status": UserStatus.ARCHIVED, "archived_at": now},
+                       actor_id=actor.user_id, action="user.archive", always=True)
     return user
 
 
@@ -376,11 +373,8 @@ def reactivate_user(session: Session, *, actor: policy.Actor, ref: str) -> User:
     policy.require(actor, Action.USER_ARCHIVE, Target(owner_id=user.id))
     if user.status is UserStatus.ACTIVE:
         raise conflict(f"{user.name} is already active", field="user")
-    diff = audit.apply_changes(user, {"status": UserStatus.ACTIVE, "archived_at": None})
-    user.updated_at = utcnow()
-    session.add(user)
-    audit.record(session, actor_id=actor.user_id, action="user.reactivate", entity=user,
-                 changes=diff)
+    audit.save_changes(session, user, {"status": UserStatus.ACTIVE, "archived_at": None},
+                       actor_id=actor.user_id, action="user.reactivate", always=True)
     return user
 
 
