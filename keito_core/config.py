@@ -23,6 +23,17 @@ class Settings:
     api_key: str | None = None
 
     @property
+    def display_url(self) -> str:
+        """The database URL with any password masked, safe to print or log."""
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(self.database_url)
+        if parts.password is None:
+            return self.database_url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
+
+    @property
     def config_file(self) -> Path:
         return self.config_dir / "config.toml"
 

@@ -109,7 +109,7 @@ def demo(
         "workspace": {"id": summary.workspace_id, "name": summary.company},
         "admin": summary.admin_email,
         "path": str(home) if home is not None else None,
-        "database_url": runtime.settings.database_url,
+        "database_url": runtime.settings.display_url,
         "period": {"from": summary.first_day, "to": summary.last_day},
         "counts": counts,
         "seed": seed,
@@ -122,7 +122,7 @@ def demo(
         return
     out.record(
         {
-            "database": runtime.settings.sqlite_path or runtime.settings.database_url,
+            "database": runtime.settings.sqlite_path or runtime.settings.display_url,
             "period": f"{summary.first_day} to {summary.last_day}",
             "people": f"{counts['users']} ({counts['humans']} humans, "
                       f"{counts['agents']} agents)",

@@ -40,7 +40,7 @@ def create(
         out.message(f"Created API key {key.name!r} for {owner.name}")
         out.stdout.write(f"\n  {secret}\n\n")
         out.stdout.write("Copy it now: it won't be shown again. "
-                         "Use it with KEITO_API_KEY or `keito auth login`.\n")
+                         "Use it as KEITO_API_KEY to act as this user.\n")
 
 
 @app.command("list")

@@ -78,7 +78,7 @@ def _open_app() -> None:
 
 def app_help() -> str:
     command = typer.main.get_command(app)
-    with typer.Context(command) as ctx:
+    with typer.Context(command, info_name="keito") as ctx:
         return command.get_help(ctx)
 
 

@@ -86,7 +86,7 @@ def init(
         data = {
             "workspace": public.workspace(ws),
             "user": public.user(admin),
-            "database": state.runtime.settings.database_url,
+            "database": state.runtime.settings.display_url,
         }
     out = state.output
     if out.json or out.quiet:

@@ -52,3 +52,16 @@ def test_api_key_comes_from_the_environment(tmp_path):
     env = {"KEITO_HOME": str(tmp_path), "KEITO_API_KEY": "keito_sk_abc"}
     assert load_settings(env).api_key == "keito_sk_abc"
     assert load_settings({"KEITO_HOME": str(tmp_path), "KEITO_API_KEY": ""}).api_key is None
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://keito:s3cr%40t@db.internal:5432/keito",
+         "postgresql://keito:***@db.internal:5432/keito"),
+        ("postgresql://keito@db.internal/keito", "postgresql://keito@db.internal/keito"),
+        ("sqlite:////srv/keito.db", "sqlite:////srv/keito.db"),
+    ],
+)
+def test_display_url_masks_the_password(url, shown):
+    assert load_settings({"KEITO_DATABASE_URL": url}).display_url == shown
