@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 
 from keito_core import public
 from keito_core.clock import utcnow
-from keito_core.enums import BillBy, BudgetBy, ProjectType, Role, UserStatus
-from keito_core.errors import conflict, not_found, validation
+from keito_core.enums import BillBy, BudgetBy, ProjectType, Role
+from keito_core.errors import conflict, validation
 from keito_core.ids import new_id
 from keito_core.models import (
     Client,
@@ -36,8 +36,6 @@ from keito_core.services.identity import actor_for, get_workspace
 from keito_core.services.lookup import (
     find_client,
     find_project,
-    find_task,
-    find_user,
     unique_handle,
 )
 
@@ -85,14 +83,6 @@ class ProjectDetail:
         return {k: v for k, v in row.items() if k not in hidden}
 
 
-@dataclass
-class TaskRemoval:
-    project_task: ProjectTask
-    task: Task
-    #: True when time was logged to the task: it was deactivated on the project, not removed.
-    deactivated: bool
-
-
 # --- parsing and validation --------------------------------------------------------------
 
 
@@ -106,7 +96,7 @@ def _choice(enum: type[Any], value: Any, fld: str) -> Any:
                          hint=f"use one of {names}") from None
 
 
-def _money(value: Money, fld: str) -> Decimal | None:
+def optional_money(value: Money, fld: str) -> Decimal | None:
     return None if value is None else parse_money(value, field=fld)
 
 
@@ -204,13 +194,13 @@ def _billing(p: Project, given: dict[str, Any], out: dict[str, Any]) -> None:
     elif p.bill_by is BillBy.NONE and p.project_type is ProjectType.NON_BILLABLE:
         out["bill_by"] = BillBy.PROJECT
     if "rate" in given:
-        out["hourly_rate"] = _money(given["rate"], "rate")
+        out["hourly_rate"] = optional_money(given["rate"], "rate")
     if kind is ProjectType.NON_BILLABLE and now("hourly_rate") is not None:
         if given.get("rate") is not None:
             raise validation("non-billable projects have no rate", field="rate")
         out["hourly_rate"] = None
     if "fixed_fee" in given:
-        out["fixed_fee"] = _money(given["fixed_fee"], "fixed_fee")
+        out["fixed_fee"] = optional_money(given["fixed_fee"], "fixed_fee")
     if kind is ProjectType.FIXED_FEE and now("fixed_fee") is None:
         raise validation("a fixed-fee project needs its fee", field="fixed_fee",
                          hint="give the total fee, e.g. --fee 12000")
@@ -229,7 +219,7 @@ def _budget(p: Project, given: dict[str, Any], out: dict[str, Any]) -> None:
     budget_by = _choice(BudgetBy, given["budget_by"], "budget_by") \
         if "budget_by" in given else p.budget_by
     out["budget_by"] = budget_by
-    budget = _money(given.get("budget"), "budget")
+    budget = optional_money(given.get("budget"), "budget")
     column = {BudgetBy.TOTAL_HOURS: "budget_hours", BudgetBy.TOTAL_FEES: "budget_amount"}
     if budget is not None and budget_by not in column:
         raise validation(f"a {budget_by.value.replace('_', ' ')} budget takes no project total",
@@ -398,127 +388,3 @@ def list_projects(session: Session, *, actor: policy.Actor, status: str = "activ
     query = query.order_by(sa.func.lower(Client.name), sa.func.lower(Project.name))
     current = _current(session, actor)
     return [_describe(session, current, p, False) for p in session.exec(query).all()]
-
-
-# --- team and tasks ----------------------------------------------------------------------
-
-
-def _managed_project(session: Session, actor: policy.Actor, ref: str, action: policy.Action,
-                     *, rate: Money = None) -> Project:
-    """The project, once the actor may take `action` on it (and set a rate, when given)."""
-    project = find_project(session, ref)
-    target = Target(project_id=project.id)
-    policy.require(actor, action, target)
-    if rate is not None:
-        policy.require(actor, Action.PROJECT_RATES_EDIT, target)
-    return project
-
-
-def _overrides(row: ProjectMember | ProjectTask, rate: Money, budget: Money,
-               budget_fees: Money) -> dict[str, Any]:
-    """A member's or project task's rate and budgets; None keeps, rate "default" clears."""
-    if isinstance(rate, str) and rate.strip().lower() in (DEFAULT_RATE, "none"):
-        hourly_rate = None
-    else:
-        hourly_rate = row.hourly_rate if rate is None else parse_money(rate, field="rate")
-    return {
-        "hourly_rate": hourly_rate,
-        "budget_hours": row.budget_hours if budget is None else _money(budget, "budget"),
-        "budget_amount": row.budget_amount if budget_fees is None
-        else _money(budget_fees, "budget_fees"),
-    }
-
-
-def _save(session: Session, actor: policy.Actor, project: Project, row: Any,
-          values: dict[str, Any], *, created: bool, action: str, key: dict[str, str]) -> None:
-    diff = audit.apply_changes(row, values)
-    if created or diff:
-        session.add(row)
-        session.flush()
-        audit.record(session, actor_id=actor.user_id, action=action, entity=project,
-                     changes={**key, **diff})
-
-
-def assign_member(session: Session, *, actor: policy.Actor, project_ref: str, user_ref: str,
-                  rate: Money = None, budget: Money = None, budget_fees: Money = None,
-                  manager: bool | None = None) -> tuple[ProjectMember, User]:
-    """Put a user on the project team, or update their settings when already on it.
-
-    None keeps a setting; rate "default" goes back to the user's default rate.
-    """
-    project = _managed_project(session, actor, project_ref, Action.PROJECT_ASSIGN_MEMBERS,
-                               rate=rate)
-    user = find_user(session, user_ref)
-    if user.status is UserStatus.ARCHIVED:
-        raise validation(f"user {user.name!r} is archived", field="user",
-                         hint="restore the user first")
-    member = session.exec(select(ProjectMember).where(
-        ProjectMember.project_id == project.id, ProjectMember.user_id == user.id)).first()
-    created = member is None
-    if member is None:
-        member = ProjectMember(id=new_id("project_member"), project_id=project.id, user_id=user.id)
-    values = _overrides(member, rate, budget, budget_fees)
-    values["is_project_manager"] = member.is_project_manager if manager is None else manager
-    _save(session, actor, project, member, values, created=created, action="project.assign",
-          key={"user_id": user.id})
-    return member, user
-
-
-def unassign_member(session: Session, *, actor: policy.Actor, project_ref: str,
-                    user_ref: str) -> User:
-    """Take a user off the team: their entries stay, only future logging stops."""
-    project = _managed_project(session, actor, project_ref, Action.PROJECT_ASSIGN_MEMBERS)
-    user = find_user(session, user_ref)
-    member = session.exec(select(ProjectMember).where(
-        ProjectMember.project_id == project.id, ProjectMember.user_id == user.id)).first()
-    if member is None:
-        raise not_found("project member", user.name, field="user")
-    session.delete(member)
-    session.flush()
-    audit.record(session, actor_id=actor.user_id, action="project.unassign", entity=project,
-                 changes={"user_id": user.id})
-    return user
-
-
-def add_project_task(session: Session, *, actor: policy.Actor, project_ref: str, task_ref: str,
-                     billable: bool | None = None, rate: Money = None, budget: Money = None,
-                     budget_fees: Money = None) -> tuple[ProjectTask, Task]:
-    """Enable a task on the project, or update its overrides (None keeps a setting)."""
-    project = _managed_project(session, actor, project_ref, Action.PROJECT_MANAGE_TASKS,
-                               rate=rate)
-    task = find_task(session, task_ref)
-    if not task.is_active:
-        raise validation(f"task {task.name!r} is archived", field="task",
-                         hint="restore the task first")
-    pt = session.exec(select(ProjectTask).where(
-        ProjectTask.project_id == project.id, ProjectTask.task_id == task.id)).first()
-    created = pt is None
-    if pt is None:
-        pt = ProjectTask(id=new_id("project_task"), project_id=project.id, task_id=task.id)
-    values = _overrides(pt, rate, budget, budget_fees)
-    values.update(is_billable=pt.is_billable if billable is None else billable, is_active=True)
-    _save(session, actor, project, pt, values, created=created, action="project.task_add",
-          key={"task_id": task.id})
-    return pt, task
-
-
-def remove_project_task(session: Session, *, actor: policy.Actor, project_ref: str,
-                        task_ref: str) -> TaskRemoval:
-    """Take a task off the project; with time logged to it, deactivate it instead."""
-    project = _managed_project(session, actor, project_ref, Action.PROJECT_MANAGE_TASKS)
-    task = find_task(session, task_ref)
-    pt = session.exec(select(ProjectTask).where(
-        ProjectTask.project_id == project.id, ProjectTask.task_id == task.id)).first()
-    if pt is None:
-        raise not_found("project task", task.name, field="task")
-    used = session.exec(select(TimeEntry.id).where(
-        TimeEntry.project_id == project.id, TimeEntry.task_id == task.id).limit(1)).first()
-    if used:
-        pt.is_active = False
-        session.add(pt)
-    else:
-        session.delete(pt)
-    session.flush()
-    audit.record(session, actor_id=actor.user_id, action="project.task_remove", entity=project,
-                 changes={"task_id": task.id, "deactivated": bool(used)})
-    return TaskRemoval(project_task=pt, task=task, deactivated=bool(used))

@@ -182,7 +182,8 @@ def assign(
         "--manager/--not-manager", help="Make them project managers (or not).")] = None,
 ) -> None:
     """Put users on the project team, or change their rate, budget or manager flag."""
-    from keito_core.services.projects import assign_member, describe_project
+    from keito_core.services.project_team import assign_member
+    from keito_core.services.projects import describe_project
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -204,7 +205,7 @@ def unassign(
     users: Annotated[list[str], typer.Argument(help="Users (ID, email or name); several allowed.")],
 ) -> None:
     """Take users off the project team (their entries stay)."""
-    from keito_core.services.projects import unassign_member
+    from keito_core.services.project_team import unassign_member
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -231,7 +232,8 @@ def task_add(
     rate: MemberRateOpt = None, budget: HoursBudgetOpt = None, budget_fees: FeesBudgetOpt = None,
 ) -> None:
     """Enable a task on a project, or change its overrides there."""
-    from keito_core.services.projects import add_project_task, describe_project
+    from keito_core.services.project_team import add_project_task
+    from keito_core.services.projects import describe_project
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -251,7 +253,7 @@ def task_remove(
     task: Annotated[str, typer.Argument(help="Task ID, handle or name.")],
 ) -> None:
     """Take a task off a project (deactivated instead when time was logged to it)."""
-    from keito_core.services.projects import remove_project_task
+    from keito_core.services.project_team import remove_project_task
 
     state = cli_state()
     with state.acting() as (session, actor):

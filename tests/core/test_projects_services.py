@@ -21,6 +21,7 @@ from keito_core.models import (
     TimeEntry,
     User,
 )
+from keito_core.services import project_team as team
 from keito_core.services import projects as svc
 from keito_core.services.lookup import find_project
 
@@ -262,26 +263,26 @@ def test_members_with_rates_budgets_and_idempotent_updates(ws):
         bob = add_user(s, "Bob", rate=Decimal(80))
         add_user(s, "Gone", status=UserStatus.ARCHIVED)
         create(ws, s, code="web", bill_by="person", budget_by="person")
-        member, _ = svc.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob",
+        member, _ = team.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob",
                                       rate="110", budget="20")
         assert (member.hourly_rate, member.budget_hours) == (Decimal(110), Decimal(20))
-        again, _ = svc.assign_member(s, actor=ws.actor(s), project_ref="web",
+        again, _ = team.assign_member(s, actor=ws.actor(s), project_ref="web",
                                      user_ref=bob.email, manager=True)
         assert again.id == member.id and again.hourly_rate == Decimal(110)
         assert again.is_project_manager
-        svc.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob", rate="default")
+        team.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob", rate="default")
         detail = svc.get_project(s, actor=ws.actor(s), ref="web")
         bob_row = next(m for m in detail.public()["members"] if m["user_id"] == bob.id)
         assert bob_row["hourly_rate"] == Decimal(80) and bob_row["uses_default_rate"]
         with expect("validation_error", "user"):
-            svc.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="gone")
+            team.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="gone")
         with expect("validation_error", "rate"):
-            svc.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob", rate="-1")
-        svc.unassign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob")
+            team.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob", rate="-1")
+        team.unassign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob")
         assert svc.get_project(s, actor=ws.actor(s), ref="web").public()["members"][0][
             "user_id"] == ws.admin_id
         with expect("not_found", "user"):
-            svc.unassign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob")
+            team.unassign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob")
 
 
 def test_project_task_overrides_and_removal(ws):
@@ -290,12 +291,12 @@ def test_project_task_overrides_and_removal(ws):
         add_task(s, "Design", default=True)
         add_task(s, "Old", active=False)
         p = create(ws, s, code="web", bill_by="task")
-        pt, _ = svc.add_project_task(s, actor=ws.actor(s), project_ref="web",
+        pt, _ = team.add_project_task(s, actor=ws.actor(s), project_ref="web",
                                      task_ref="development", billable=False, rate="150",
                                      budget="12")
         assert (pt.is_billable, pt.hourly_rate, pt.budget_hours) == (False, Decimal(150),
                                                                      Decimal(12))
-        same, _ = svc.add_project_task(s, actor=ws.actor(s), project_ref="web",
+        same, _ = team.add_project_task(s, actor=ws.actor(s), project_ref="web",
                                        task_ref="Development", billable=True)
         assert same.id == pt.id and same.is_billable and same.hourly_rate == Decimal(150)
         rows = {t["name"]: t for t in svc.get_project(s, actor=ws.actor(s),
@@ -303,18 +304,18 @@ def test_project_task_overrides_and_removal(ws):
         assert set(rows) == {"Design", "Development"}
         assert rows["Development"]["hourly_rate"] == Decimal(150)
         with expect("validation_error", "task"):
-            svc.add_project_task(s, actor=ws.actor(s), project_ref="web", task_ref="old")
-        removed = svc.remove_project_task(s, actor=ws.actor(s), project_ref="web",
+            team.add_project_task(s, actor=ws.actor(s), project_ref="web", task_ref="old")
+        removed = team.remove_project_task(s, actor=ws.actor(s), project_ref="web",
                                           task_ref="design")
         assert not removed.deactivated
         s.add(TimeEntry(id=new_id("time_entry"), user_id=ws.admin_id, project_id=p.id,
                         task_id=dev.id, spent_date=date(2026, 1, 5), duration_seconds=60))
         s.flush()
-        kept = svc.remove_project_task(s, actor=ws.actor(s), project_ref="web",
+        kept = team.remove_project_task(s, actor=ws.actor(s), project_ref="web",
                                        task_ref="development")
         assert kept.deactivated and s.get(ProjectTask, pt.id).is_active is False
         with expect("not_found", "task"):
-            svc.remove_project_task(s, actor=ws.actor(s), project_ref="web", task_ref="design")
+            team.remove_project_task(s, actor=ws.actor(s), project_ref="web", task_ref="design")
 
 
 # --- permissions --------------------------------------------------------------------------
@@ -334,9 +335,9 @@ def people(ws):
         create(ws, s, "Managed", code="managed")
         create(ws, s, "Unmanaged", code="unmanaged", rate="100", budget_by="hours",
                budget="50", budget_visible_to_team=False)
-        svc.assign_member(s, actor=ws.actor(s), project_ref="managed",
+        team.assign_member(s, actor=ws.actor(s), project_ref="managed",
                           user_ref=ids["plain_manager"], manager=True)
-        svc.assign_member(s, actor=ws.actor(s), project_ref="unmanaged",
+        team.assign_member(s, actor=ws.actor(s), project_ref="unmanaged",
                           user_ref=ids["member"])
     return ids
 
@@ -364,13 +365,13 @@ def test_project_managers_edit_only_their_projects(ws, people):
         manager = ws.actor(s, people["plain_manager"])
         edited = svc.edit_project(s, actor=manager, ref="managed", notes="Kick-off done")
         assert edited.notes == "Kick-off done"
-        svc.assign_member(s, actor=manager, project_ref="managed", user_ref="mem")
-        svc.add_project_task(s, actor=manager, project_ref="managed",
+        team.assign_member(s, actor=manager, project_ref="managed", user_ref="mem")
+        team.add_project_task(s, actor=manager, project_ref="managed",
                              task_ref=add_task(s, "Dev").id)
     calls = [
         lambda s, a: svc.edit_project(s, actor=a, ref="unmanaged", notes="x"),
         lambda s, a: svc.archive_project(s, actor=a, ref="unmanaged"),
-        lambda s, a: svc.assign_member(s, actor=a, project_ref="unmanaged", user_ref="plain"),
+        lambda s, a: team.assign_member(s, actor=a, project_ref="unmanaged", user_ref="plain"),
         lambda s, a: svc.edit_project(s, actor=a, ref="managed", rate="10"),  # no view_rates
     ]
     for call in calls:
