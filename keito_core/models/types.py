@@ -85,4 +85,4 @@ class EnumText(TypeDecorator[StrEnum]):
         return self.enum_cls(value)
 
     def copy(self, **kw: Any) -> EnumText:
-        return EnumText(self.enum_cls, self.impl.length)
+        return EnumText(self.enum_cls, self.impl.length or 32)

@@ -6,7 +6,7 @@ import unicodedata
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from keito_core.errors import conflict, not_found, validation
 from keito_core.ids import new_id
@@ -194,7 +194,7 @@ def delete_client(session: Session, *, actor: Actor, ref: str) -> Client:
         )
     audit.record(session, actor_id=actor.user_id, action="client.delete", entity=client,
                  changes={"name": client.name})
-    session.exec(sa.delete(Contact).where(Contact.client_id == client.id))  # type: ignore[call-overload]
+    session.execute(sa.delete(Contact).where(col(Contact.client_id) == client.id))
     session.delete(client)
     session.flush()
     return client
@@ -211,7 +211,7 @@ def _has_invoices(session: Session, client: Client) -> bool:
 
 def _contacts_of(session: Session, client_id: str) -> list[Contact]:
     query = select(Contact).where(Contact.client_id == client_id)
-    order = (Contact.first_name, Contact.last_name, Contact.id)
+    order = (col(Contact.first_name), col(Contact.last_name), col(Contact.id))
     return list(session.exec(query.order_by(*order)).all())
 
 

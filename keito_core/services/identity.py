@@ -100,6 +100,7 @@ def actor_for(session: Session, user: User) -> Actor:
 
 def resolve_actor(session: Session, *, api_key: str | None, now: datetime) -> Actor:
     """The user of the API key when one is given, else the workspace's default local user."""
+    user: User | None
     if api_key:
         user = authenticate(session, api_key, now=now)
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -43,7 +44,7 @@ def _one(
     raise not_found(kind, ref, field=field)
 
 
-def _ambiguous(kind: str, ref: str, field: str, rows: list[Any]) -> KeitoError:
+def _ambiguous(kind: str, ref: str, field: str, rows: Sequence[Any]) -> KeitoError:
     names = ", ".join(getattr(row, "name", row.id) for row in rows[:5])
     more = ", ..." if len(rows) > 5 else ""
     return KeitoError(

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from keito_core import public
 from keito_core.clock import utcnow
@@ -30,6 +30,7 @@ from keito_core.models import (
 from keito_core.rules import permissions as policy
 from keito_core.rules.money import parse_money
 from keito_core.rules.periods import parse_date
+from keito_core.rules.permissions import Action, Target
 from keito_core.rules.text import slugify, validate_name
 from keito_core.services import audit
 from keito_core.services.identity import actor_for, get_workspace
@@ -39,7 +40,6 @@ from keito_core.services.lookup import (
     unique_handle,
 )
 
-Action, Target = policy.Action, policy.Target
 Money = str | int | Decimal | None
 #: Passed as a member's or a project task's rate, clears the override (use the default rate).
 DEFAULT_RATE = "default"
@@ -226,8 +226,8 @@ def _budget(p: Project, given: dict[str, Any], out: dict[str, Any]) -> None:
                          field="budget",
                          hint="set --budget-by hours or fees; per-task and per-person budgets "
                               "are set with `keito project task add` and `keito project assign`")
-    for by, col in column.items():
-        out[col] = (budget if budget is not None else now(col)) if by is budget_by else None
+    for by, name in column.items():
+        out[name] = (budget if budget is not None else now(name)) if by is budget_by else None
     if budget_by in column and out[column[budget_by]] is None:
         raise validation(f"a {budget_by.value.replace('_', ' ')} budget needs an amount",
                          field="budget")
@@ -355,10 +355,10 @@ def _describe(session: Session, actor: policy.Actor, project: Project,
                          show_rates=policy.can(actor, Action.RATES_VIEW))
     if detail:
         view.tasks = list(session.exec(
-            select(ProjectTask, Task).join(Task, Task.id == ProjectTask.task_id)
+            select(ProjectTask, Task).join(Task, col(Task.id) == ProjectTask.task_id)
             .where(ProjectTask.project_id == project.id).order_by(sa.func.lower(Task.name))).all())
         view.members = list(session.exec(
-            select(ProjectMember, User).join(User, User.id == ProjectMember.user_id)
+            select(ProjectMember, User).join(User, col(User.id) == ProjectMember.user_id)
             .where(ProjectMember.project_id == project.id)
             .order_by(sa.func.lower(User.name))).all())
     return view
@@ -377,7 +377,7 @@ def list_projects(session: Session, *, actor: policy.Actor, status: str = "activ
     if status not in ("active", "archived", "all"):
         raise validation(f"unknown status {status!r}", field="status",
                          hint="use active, archived or all")
-    query = select(Project).join(Client, Client.id == Project.client_id)
+    query = select(Project).join(Client, col(Client.id) == Project.client_id)
     visible = policy.visible_project_ids(actor)
     if visible is not None:
         query = query.where(Project.id.in_(sorted(visible)))  # type: ignore[attr-defined]

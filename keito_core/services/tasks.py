@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from keito_core.errors import conflict, validation
 from keito_core.ids import new_id
@@ -62,7 +62,7 @@ def _check_unique(session: Session, *, name: str | None = None, handle: str | No
     if name is not None:
         checks.append(("name", sa.func.lower(Task.name) == name.lower(), name))
     if handle is not None:
-        checks.append(("handle", Task.handle == handle, handle))
+        checks.append(("handle", col(Task.handle) == handle, handle))
     for field, condition, value in checks:
         query = select(Task.id).where(condition)
         if exclude_id:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from keito_tui.cli.state import cli_state
 
+if TYPE_CHECKING:
+    from keito_core.services.workspace import SettingValue
+
 app = typer.Typer(help="List, read and change workspace settings.", no_args_is_help=True)
 
 
-def _row(value: object) -> dict[str, object]:
+def _row(value: SettingValue) -> dict[str, object]:
     return {
         "key": value.key,
         "value": value.value,
-        "group": value.group,  # type: ignore[attr-defined]
+        "group": value.group,
         "description": value.description,
-    }  # type: ignore[attr-defined]
+    }
 
 
 @app.command("list")

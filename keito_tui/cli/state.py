@@ -108,9 +108,9 @@ class KeitoGroup(TyperGroup):
     def invoke(self, ctx: click.core.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except KeitoError as error:
-            cli_state().output.error(error)
-            raise typer.Exit(int(error.exit_code)) from None
+        except KeitoError as known:
+            cli_state().output.error(known)
+            raise typer.Exit(int(known.exit_code)) from None
         except click.exceptions.UsageError as exc:
             if not cli_state().output.json or isinstance(exc, click.exceptions.NoArgsIsHelpError):
                 raise
