@@ -110,4 +110,5 @@ def test_timezones_are_stored_by_their_canonical_name(cli):
     result = cli("init", "--company", "Acme", "--currency", "GBP", "--timezone", "europe/london")
     assert result.exit_code == 0, result
     assert result.json["workspace"]["timezone"] == "Europe/London"
-    assert cli("settings", "set", "timezone", "america/new_york").json["value"] == "America/New_York"
+    changed = cli("settings", "set", "timezone", "america/new_york")
+    assert changed.json["value"] == "America/New_York"
