@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 
 NO_WORKSPACE_HINT = "run `keito init --company NAME --currency CODE --timezone TZ`"
 
+#: Where the acting API key came from (Runtime.credentials), as `keito whoami` reports it.
+AUTH_ENV = "api_key env"
+AUTH_STORED = "stored key"
+AUTH_CONFIG_FILE = "config file"
+AUTH_DEFAULT_USER = "default user"
+
 
 @dataclass
 class Runtime:
@@ -33,6 +39,7 @@ class Runtime:
     clock: Callable[[], datetime] = utcnow
     _engine: Engine | None = field(default=None, repr=False)
     _key_touched: bool = field(default=False, repr=False)
+    _credentials: tuple[str | None, str] | None = field(default=None, repr=False)
 
     def database_exists(self) -> bool:
         path = self.settings.sqlite_path
@@ -77,12 +84,52 @@ class Runtime:
 
         return self.clock().astimezone(ZoneInfo(tz_name)).date()
 
+    def credentials(self) -> tuple[str | None, str]:
+        """The acting API key and where it came from (AUTH_*); no key means the default user.
+
+        KEITO_API_KEY, else the key `keito auth login` stored, else [auth] api_key in
+        config.toml. With KEITO_API_KEY set the keyring is never touched.
+        """
+        if self._credentials is None:
+            if self.settings.api_key:
+                self._credentials = (self.settings.api_key, AUTH_ENV)
+            else:
+                from keito_core.config import read_config_file
+                from keito_core.secrets import load_api_key
+
+                stored = load_api_key(config_dir=self.settings.config_dir)
+                filed = None
+                if not stored:
+                    filed = read_config_file(self.settings.config_file).get("auth", {})
+                    filed = filed.get("api_key") if isinstance(filed, dict) else None
+                if stored:
+                    self._credentials = (stored, AUTH_STORED)
+                elif isinstance(filed, str) and filed.strip():
+                    self._credentials = (filed.strip(), AUTH_CONFIG_FILE)
+                else:
+                    self._credentials = (None, AUTH_DEFAULT_USER)
+        return self._credentials
+
     def actor(self, session: Session) -> Actor:
-        """Who acts: the user of KEITO_API_KEY, else the workspace's default local user."""
+        """Who acts: the user of the API key (see credentials), else the default local user."""
         from keito_core.services import identity
 
-        actor = identity.resolve_actor(session, api_key=self.settings.api_key, now=self.clock())
-        if self.settings.api_key and not self._key_touched:
+        api_key, origin = self.credentials()
+        try:
+            actor = identity.resolve_actor(session, api_key=api_key, now=self.clock())
+        except KeitoError as exc:
+            if exc.code != "authentication_error" or origin not in (AUTH_STORED, AUTH_CONFIG_FILE):
+                raise
+            if origin == AUTH_STORED:
+                where = "the API key stored by `keito auth login`"
+                hint = "run `keito auth login` again, or `keito auth logout`"
+            else:
+                where = f"[auth] api_key in {self.settings.config_file}"
+                hint = "fix or remove it (`keito auth login` keeps keys in the OS keyring)"
+            raise KeitoError(
+                "authentication_error", f"{where} was refused: {exc.message}", hint=hint
+            ) from exc
+        if api_key and not self._key_touched:
             self._key_touched = True
             if session.get_bind().get_execution_options().get("keito_readonly"):
                 # A read-only unit of work is rolled back: record the use in a short write.
@@ -90,9 +137,9 @@ class Runtime:
                 from keito_core import db
 
                 with db.transaction(self.engine()) as write:
-                    identity.touch_key(write, self.settings.api_key, now=self.clock())
+                    identity.touch_key(write, api_key, now=self.clock())
             else:
-                identity.touch_key(session, self.settings.api_key, now=self.clock())
+                identity.touch_key(session, api_key, now=self.clock())
         return actor
 
     def close(self) -> None:

@@ -9,8 +9,10 @@ import typer
 
 from keito_core import __version__
 from keito_tui.cli import (
+    auth,
     categories,
     clients,
+    config,
     demo,
     keys,
     projects,
@@ -90,6 +92,9 @@ app.add_typer(clients.app, name="client")
 app.add_typer(tasks.app, name="task")
 app.add_typer(projects.app, name="project")
 app.add_typer(categories.app, name="category")
+app.add_typer(auth.app, name="auth")
+auth.register(app)
+app.add_typer(config.app, name="config")
 demo.register(app)
 
 
