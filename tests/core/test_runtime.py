@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from keito_core.enums import Role, UserStatus, UserType
@@ -32,14 +34,18 @@ def test_create_makes_and_migrates_the_file(tmp_path):
 
 
 def test_an_unreachable_server_is_a_config_error():
-    runtime = make_runtime({"KEITO_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    runtime = make_runtime({"KEITO_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+                            "KEITO_HOME": "/nonexistent-keito-home"})
     with pytest.raises(KeitoError) as caught, runtime.session():
         pass
     assert caught.value.code == "config_error"
 
 
 def _runtime(workspace, api_key=None):
-    env = {"KEITO_DATABASE_URL": str(workspace.engine.url.render_as_string(hide_password=False))}
+    env = {
+        "KEITO_DATABASE_URL": str(workspace.engine.url.render_as_string(hide_password=False)),
+        "KEITO_HOME": os.environ["KEITO_HOME"],  # never a developer's real ~/.keito
+    }
     if api_key:
         env["KEITO_API_KEY"] = api_key
     return make_runtime(env)
