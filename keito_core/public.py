@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from keito_core.models import (
     ApiKey,
     Client,
     Contact,
+    Expense,
     ExpenseCategory,
     Project,
     ProjectMember,
     ProjectTask,
     Task,
+    TimeEntry,
     User,
     Workspace,
 )
@@ -211,3 +216,125 @@ def project(
     if members is not None:
         data["members"] = members
     return data
+
+
+def _named(row: Any) -> dict[str, Any] | None:
+    """{id, name} of a related record (a row or a dict), or None."""
+    if row is None:
+        return None
+    if isinstance(row, dict):
+        return {"id": row.get("id"), "name": row.get("name")}
+    return {"id": row.id, "name": row.name}
+
+
+def entry_hours(seconds: int) -> Decimal:
+    """Decimal hours in `seconds`: exact to 6 places, at least 2 (1.50, 1.333056, 0.00)."""
+    value = (Decimal(seconds) / 3600).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+    exponent = value.normalize().as_tuple().exponent
+    places = max(2, -exponent if isinstance(exponent, int) else 2)
+    return value.quantize(Decimal(1).scaleb(-places))
+
+
+def time_entry(
+    e: TimeEntry,
+    *,
+    project: Any = None,
+    task: Any = None,
+    user: Any = None,
+    now: datetime | None = None,
+    timezone: str | None = None,
+    locked: bool | None = None,
+    show_rates: bool = True,
+    show_cost: bool = True,
+) -> dict[str, Any]:
+    """A time entry in the reference API's shape, with extras.
+
+    `now` makes a running timer's hours its elapsed time (else 0, as the API reports);
+    `timezone` gives started_time/ended_time in that zone (else UTC); `locked` is the full
+    locking decision when the caller has it (else: invoiced, or approved and not unlocked).
+    """
+    seconds = e.duration_seconds
+    if e.is_running and now is not None and e.timer_started_at is not None:
+        seconds = max(0, min(int((now - e.timer_started_at).total_seconds()), 24 * 3600))
+    zone = ZoneInfo(timezone) if timezone else UTC
+    if locked is None:
+        locked = e.invoice_id is not None or (
+            e.approval_status == "approved" and e.unlocked_at is None
+        )
+    data: dict[str, Any] = {
+        "id": e.id,
+        "project_id": e.project_id,
+        "task_id": e.task_id,
+        "user_id": e.user_id,
+        "spent_date": e.spent_date,
+        "hours": entry_hours(seconds),
+        "notes": e.notes,
+        "is_running": e.is_running,
+        "is_billable": e.is_billable,
+        "source": e.source,
+        "metadata": dict(e.meta or {}),
+        "created_at": e.created_at,
+        "updated_at": e.updated_at,
+        "timer_started_at": e.timer_started_at,
+        "started_time": e.started_at.astimezone(zone) if e.started_at else None,
+        "ended_time": e.ended_at.astimezone(zone) if e.ended_at else None,
+        "duration_seconds": seconds,
+        "is_rounded": e.is_rounded,
+        "approval_status": e.approval_status,
+        "is_locked": locked,
+        "invoice_id": e.invoice_id,
+        "project": _named(project),
+        "task": _named(task),
+        "user": _named(user),
+    }
+    if show_rates:
+        data["billable_rate"] = e.billable_rate
+    if show_cost:
+        data["cost_rate"] = e.cost_rate
+    return data
+
+
+def expense(
+    x: Expense,
+    *,
+    project: Any = None,
+    category: Any = None,
+    user: Any = None,
+    locked: bool | None = None,
+) -> dict[str, Any]:
+    """An expense in the reference API's shape, with its receipt and related names."""
+    if locked is None:
+        locked = x.invoice_id is not None or (
+            x.approval_status == "approved" and x.unlocked_at is None
+        )
+    receipt = None
+    if x.receipt_path:
+        receipt = {
+            "name": x.receipt_name,
+            "size": x.receipt_size,
+            "content_type": x.receipt_content_type,
+            "path": x.receipt_path,
+        }
+    return {
+        "id": x.id,
+        "project_id": x.project_id,
+        "expense_category_id": x.category_id,
+        "user_id": x.user_id,
+        "spent_date": x.spent_date,
+        "units": x.units,
+        "unit_price": x.unit_price,
+        "total_cost": x.total_cost,
+        "notes": x.notes,
+        "is_billable": x.is_billable,
+        "source": x.source,
+        "metadata": dict(x.meta or {}),
+        "receipt": receipt,
+        "created_at": x.created_at,
+        "updated_at": x.updated_at,
+        "approval_status": x.approval_status,
+        "is_locked": locked,
+        "invoice_id": x.invoice_id,
+        "project": _named(project),
+        "expense_category": _named(category),
+        "user": _named(user),
+    }
