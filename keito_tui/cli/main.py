@@ -9,6 +9,7 @@ import typer
 
 from keito_core import __version__
 from keito_tui.cli import (
+    agent,
     auth,
     categories,
     clients,
@@ -95,6 +96,7 @@ app.add_typer(categories.app, name="category")
 app.add_typer(auth.app, name="auth")
 auth.register(app)
 app.add_typer(config.app, name="config")
+app.add_typer(agent.app, name="agent")
 demo.register(app)
 
 
