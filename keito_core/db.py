@@ -13,9 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from keito_core.errors import KeitoError
-
-#: The newest migration; a test checks it against Alembic's own head.
-HEAD_REVISION = "0002"
+from keito_core.schema_version import HEAD_REVISION  # re-exported: db.HEAD_REVISION
 
 #: Seconds a writer waits for another writer before giving up.
 DEFAULT_BUSY_TIMEOUT = 30.0

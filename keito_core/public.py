@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from keito_core.models import (
-    ApiKey,
-    Client,
-    Contact,
-    Expense,
-    ExpenseCategory,
-    Project,
-    ProjectMember,
-    ProjectTask,
-    Task,
-    TimeEntry,
-    User,
-    Workspace,
-)
+if TYPE_CHECKING:  # the shapes read attributes only: a lean reader may pass plain rows
+    from keito_core.models import (
+        ApiKey,
+        Client,
+        Contact,
+        Expense,
+        ExpenseCategory,
+        Project,
+        ProjectMember,
+        ProjectTask,
+        Task,
+        TimeEntry,
+        User,
+        Workspace,
+    )
 
 
 def workspace(ws: Workspace) -> dict[str, Any]:

@@ -57,7 +57,7 @@ def test_wheel_declares_the_keito_command(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         entry_points = next(n for n in archive.namelist() if n.endswith("entry_points.txt"))
         text = archive.read(entry_points).decode()
-    assert "keito = keito_tui.cli.main:run" in text
+    assert "keito = keito_tui.cli.launch:run" in text
 
 
 def test_installed_wheel_runs_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:

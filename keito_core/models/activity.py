@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from keito_core.enums import ReportKind, SyncProvider, SyncStatus
 from keito_core.models.base import (
+    TableModel,
     Timestamped,
     enum_field,
     fk,
@@ -33,7 +34,7 @@ class SavedReport(Timestamped, table=True):
     is_shared: bool = Field(default=False)
 
 
-class Notification(SQLModel, table=True):
+class Notification(TableModel, table=True):
     """An in-app message (inbox), also emailed when the workspace has an SMTP server."""
 
     __tablename__ = "notifications"
@@ -67,7 +68,7 @@ class SyncConnection(Timestamped, table=True):
     last_error: str | None = Field(default=None)
 
 
-class SyncRecord(SQLModel, table=True):
+class SyncRecord(TableModel, table=True):
     """The link between a local record and its copy in an accounting system."""
 
     __tablename__ = "sync_records"
@@ -85,7 +86,7 @@ class SyncRecord(SQLModel, table=True):
     synced_at: datetime | None = timestamp(nullable=True)
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(TableModel, table=True):
     """Who changed what, when: written by services in the same transaction as the change."""
 
     __tablename__ = "audit_events"

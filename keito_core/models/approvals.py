@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from keito_core.enums import ApprovalAction, SubmissionStatus
-from keito_core.models.base import enum_field, fk, id_field, timestamp
+from keito_core.models.base import TableModel, enum_field, fk, id_field, timestamp
 
 
-class Submission(SQLModel, table=True):
+class Submission(TableModel, table=True):
     """A batch of one user's entries and expenses for a period, sent for approval."""
 
     __tablename__ = "submissions"
@@ -29,7 +29,7 @@ class Submission(SQLModel, table=True):
     reason: str | None = Field(default=None)
 
 
-class ApprovalEvent(SQLModel, table=True):
+class ApprovalEvent(TableModel, table=True):
     """One step of the approval workflow, kept forever for the audit trail."""
 
     __tablename__ = "approval_events"

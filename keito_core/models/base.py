@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 from keito_core.models.types import EnumText, Micros, UTCDateTime, utcnow
 
@@ -67,7 +68,17 @@ def json_column(name: str) -> Any:
     return Field(default_factory=dict, sa_column=sa.Column(name, sa.JSON, nullable=False))
 
 
-class Timestamped(SQLModel):
+class TableModel(SQLModel):
+    """The base of every table: its pydantic validator is built on first use, not at import.
+
+    Rows are read and written through SQLAlchemy, so most commands never validate a table
+    model; building the validators of every table at start-up cost about 20 ms per command.
+    """
+
+    model_config = SQLModelConfig(defer_build=True)
+
+
+class Timestamped(TableModel):
     """created_at and updated_at, timezone-aware UTC."""
 
     created_at: datetime = timestamp()

@@ -6,10 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from keito_core.enums import InvoiceState, LineKind, PaymentTerms
-from keito_core.models.base import Timestamped, enum_field, fk, id_field, money, timestamp
+from keito_core.models.base import (
+    TableModel,
+    Timestamped,
+    enum_field,
+    fk,
+    id_field,
+    money,
+    timestamp,
+)
 
 
 class Invoice(Timestamped, table=True):
@@ -53,7 +61,7 @@ class Invoice(Timestamped, table=True):
     closed_at: datetime | None = timestamp(nullable=True)
 
 
-class InvoiceLine(SQLModel, table=True):
+class InvoiceLine(TableModel, table=True):
     __tablename__ = "invoice_lines"
     __table_args__ = (sa.Index("ix_invoice_lines_invoice_position", "invoice_id", "position"),)
 
@@ -71,7 +79,7 @@ class InvoiceLine(SQLModel, table=True):
     created_at: datetime = timestamp()
 
 
-class Payment(SQLModel, table=True):
+class Payment(TableModel, table=True):
     __tablename__ = "payments"
 
     id: str = id_field()

@@ -6,10 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from keito_core.enums import BillBy, BudgetBy, ProjectType
-from keito_core.models.base import Timestamped, enum_field, fk, id_field, money, timestamp
+from keito_core.models.base import (
+    TableModel,
+    Timestamped,
+    enum_field,
+    fk,
+    id_field,
+    money,
+    timestamp,
+)
 
 
 class Project(Timestamped, table=True):
@@ -45,7 +53,7 @@ class Project(Timestamped, table=True):
     archived_at: datetime | None = timestamp(nullable=True)
 
 
-class ProjectTask(SQLModel, table=True):
+class ProjectTask(TableModel, table=True):
     """A task enabled on a project, with optional billable, rate and budget overrides."""
 
     __tablename__ = "project_tasks"
@@ -64,7 +72,7 @@ class ProjectTask(SQLModel, table=True):
     created_at: datetime = timestamp()
 
 
-class ProjectMember(SQLModel, table=True):
+class ProjectMember(TableModel, table=True):
     """A user assigned to a project: only members may log to it."""
 
     __tablename__ = "project_members"

@@ -6,10 +6,18 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from keito_core.enums import EmploymentType, Role, UserStatus, UserType
-from keito_core.models.base import Timestamped, enum_field, fk, id_field, money, timestamp
+from keito_core.models.base import (
+    TableModel,
+    Timestamped,
+    enum_field,
+    fk,
+    id_field,
+    money,
+    timestamp,
+)
 
 
 class User(Timestamped, table=True):
@@ -40,7 +48,7 @@ class User(Timestamped, table=True):
     archived_at: datetime | None = timestamp(nullable=True)
 
 
-class ApiKey(SQLModel, table=True):
+class ApiKey(TableModel, table=True):
     """A local API key: only its SHA-256 hash and a short prefix are stored."""
 
     __tablename__ = "api_keys"
@@ -56,7 +64,7 @@ class ApiKey(SQLModel, table=True):
     revoked_at: datetime | None = timestamp(nullable=True)
 
 
-class ManagerTeammate(SQLModel, table=True):
+class ManagerTeammate(TableModel, table=True):
     """A teammate assigned to a manager: the manager sees and approves their time."""
 
     __tablename__ = "manager_teammates"
@@ -74,7 +82,7 @@ class ManagerTeammate(SQLModel, table=True):
     created_at: datetime = timestamp()
 
 
-class BusinessRole(SQLModel, table=True):
+class BusinessRole(TableModel, table=True):
     """An organisational label (Designer, Developer ...) used in reports, not permissions."""
 
     __tablename__ = "business_roles"
@@ -84,7 +92,7 @@ class BusinessRole(SQLModel, table=True):
     created_at: datetime = timestamp()
 
 
-class UserBusinessRole(SQLModel, table=True):
+class UserBusinessRole(TableModel, table=True):
     __tablename__ = "user_business_roles"
 
     user_id: str = Field(

@@ -100,6 +100,28 @@ app.add_typer(agent.app, name="agent")
 demo.register(app)
 
 
+def build_only_the_invoked_command(argv: list[str]) -> None:
+    """Keep only the group or root command `argv` names, so Typer builds just that one.
+
+    Typer inspects the parameters of every command of every group each time it runs (about
+    30 ms here); a one-shot command needs one group. With no command, an unknown one, or
+    during shell completion, the whole tree stays.
+    """
+    import os
+
+    if any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ):
+        return
+    words = [arg for arg in argv if not arg.startswith("-")]
+    if not words:
+        return
+    groups = [info for info in app.registered_groups if info.name == words[0]]
+    commands = [info for info in app.registered_commands if info.name == words[0]]
+    if groups or commands:
+        app.registered_groups = groups
+        app.registered_commands = commands
+
+
 def run() -> None:
     """Console-script entry point."""
+    build_only_the_invoked_command(sys.argv[1:])
     app()

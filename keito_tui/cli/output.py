@@ -13,6 +13,9 @@ from typing import Any, TextIO
 
 from keito_core.errors import KeitoError
 
+#: Flags accepted anywhere on the command line, before or after the command.
+GLOBAL_FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet"}
+
 
 def to_jsonable(value: Any) -> Any:
     """Plain JSON values: Decimal -> number, datetimes -> ISO 8601 (UTC with Z)."""

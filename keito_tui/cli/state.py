@@ -13,16 +13,13 @@ from typer import _click as click  # Typer vendors Click; the version is pinned 
 from typer.core import TyperGroup
 
 from keito_core.errors import ExitCode, KeitoError
-from keito_tui.cli.output import Output
+from keito_tui.cli.output import GLOBAL_FLAGS, Output
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from keito_core.rules.permissions import Actor
     from keito_core.runtime import Runtime
-
-#: Flags accepted anywhere on the command line, before or after the command.
-GLOBAL_FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet"}
 
 
 @dataclass
@@ -103,6 +100,11 @@ class KeitoGroup(TyperGroup):
                 continue
             kept.append(arg)
         ctx.meta["keito.flags"] = flags
+        # Errors raised before the root callback runs (an unknown command) need this
+        # invocation's output too, not one left over from an earlier run in the same process.
+        set_state(CliState(output=Output.detect(
+            json_flag=flags.get("json", False), quiet=flags.get("quiet", False)
+        )))
         return super().parse_args(ctx, kept)
 
     def invoke(self, ctx: click.core.Context) -> Any:

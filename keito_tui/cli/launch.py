@@ -1,0 +1,62 @@
+"""The `keito` program: `keito time status` by a lean path when it can, else the full CLI.
+
+Starting the full command line costs about half a second (Typer, then SQLAlchemy, SQLModel and
+the table classes for any command that touches the database). `keito time status`, which agents
+poll, is answered here with the standard library (keito_core.lean_status) when its output is
+for a program (JSON, or --quiet) and nothing needs the full path; otherwise, and for every
+other command, the full CLI runs. This module must import neither Typer nor the ORM.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Any
+
+from keito_tui.cli.output import GLOBAL_FLAGS, Output
+
+
+def run() -> None:
+    """Console-script entry point."""
+    code = quick_time_status(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
+    from keito_tui.cli.main import run as run_cli
+
+    run_cli()
+
+
+def quick_time_status(argv: list[str]) -> int | None:
+    """Print `keito time status` and return its exit code; None when the full CLI must run.
+
+    Handled: exactly `time status` with global flags, printing JSON or IDs (on a terminal the
+    full CLI renders the text), in the cases keito_core.lean_status answers.
+    """
+    if [arg for arg in argv if arg not in GLOBAL_FLAGS] != ["time", "status"]:
+        return None
+    flags = {GLOBAL_FLAGS[arg] for arg in argv if arg in GLOBAL_FLAGS}
+    out = Output.detect(json_flag="json" in flags, quiet="quiet" in flags)
+    if not (out.json or out.quiet):
+        return None
+    try:
+        from keito_core.lean_status import running_timer_view
+        from keito_core.runtime import make_runtime
+
+        runtime = make_runtime()
+        now = runtime.clock()
+        view = running_timer_view(runtime, now=now)
+    except Exception:  # NotHandled, or anything unexpected: the full CLI decides and reports
+        return None
+    show_status(out, view, now=now)
+    return 0
+
+
+def show_status(out: Output, view: dict[str, Any] | None, *, now: datetime) -> None:
+    """`keito time status` for programs, as keito_tui.cli.time.status prints it."""
+    started_at = view["timer_started_at"] if view else None
+    if view is None or started_at is None:
+        out.message("No timer running", data={"running": False, "entry": None})
+        return
+    elapsed = (now - started_at).total_seconds() / 3600
+    data = {"running": True, "elapsed_hours": round(elapsed, 4), "entry": view}
+    out.record({"id": view["id"], **data} if out.quiet else data)
