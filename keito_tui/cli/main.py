@@ -15,10 +15,12 @@ from keito_tui.cli import (
     clients,
     config,
     demo,
+    expense,
     keys,
     projects,
     settings,
     tasks,
+    time,
     users,
     workspace,
 )
@@ -96,6 +98,8 @@ app.add_typer(categories.app, name="category")
 app.add_typer(auth.app, name="auth")
 auth.register(app)
 app.add_typer(config.app, name="config")
+app.add_typer(time.app, name="time")
+app.add_typer(expense.app, name="expense")
 app.add_typer(agent.app, name="agent")
 demo.register(app)
 

@@ -1,0 +1,158 @@
+"""`keito expense`: log expenses (token costs in agent mode) and list them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from keito_tui.cli.completion import complete_category, complete_project
+from keito_tui.cli.state import cli_state
+from keito_tui.cli.tracking import (
+    AgentIdOpt,
+    BillableOpt,
+    CursorOpt,
+    DateOpt,
+    LimitOpt,
+    MetadataOpt,
+    SessionIdOpt,
+    SourceOpt,
+    UserOpt,
+    expense_views,
+    origin_for,
+    page_extra,
+    require,
+)
+
+app = typer.Typer(help="Log and list expenses, including LLM token costs.", no_args_is_help=True)
+
+LLM_USAGE = "LLM Usage"
+_COLUMNS = ["id", "spent_date", "project", "category", "units", "total_cost", "notes", "source"]
+
+
+def _row(view: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **view,
+        "project": (view.get("project") or {}).get("name"),
+        "category": (view.get("category") or {}).get("name"),
+    }
+
+
+@app.command("log")
+def log(
+    project: Annotated[
+        str | None,
+        typer.Option(
+            help="Project handle, code, name or ID (default: KEITO_PROJECT).",
+            autocompletion=complete_project,
+        ),
+    ] = None,
+    category: Annotated[
+        str | None,
+        typer.Option(
+            help='Category name or ID (default: "LLM Usage", for token costs).',
+            autocompletion=complete_category,
+        ),
+    ] = None,
+    quantity: Annotated[
+        str | None, typer.Option(help="Units: thousands of tokens for LLM Usage, miles ...")
+    ] = None,
+    total: Annotated[
+        str | None, typer.Option(help="Total cost (instead of quantity x unit price).")
+    ] = None,
+    unit_price: Annotated[
+        str | None, typer.Option("--unit-price", help="Price per unit (default: the category's).")
+    ] = None,
+    notes: Annotated[
+        str | None, typer.Option(help="Description, e.g. the model and tokens.")
+    ] = None,
+    date: DateOpt = None,
+    billable: BillableOpt = None,
+    receipt: Annotated[
+        Path | None, typer.Option(help="Receipt file: PNG, JPG, GIF or PDF, at most 10 MB.")
+    ] = None,
+    source: SourceOpt = None,
+    agent_id: AgentIdOpt = None,
+    session_id: SessionIdOpt = None,
+    metadata: MetadataOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Log an expense against a project."""
+    from keito_core.services.expenses import log_expense
+
+
+    state = cli_state()
+    origin = origin_for(
+        state, source=source, agent_id=agent_id, session_id=session_id, metadata=metadata
+    )
+    # The reference's quick start logs `--quantity 45` with no category: like agent mode,
+    # the command set defaults to the built-in LLM Usage category.
+    category = category or LLM_USAGE
+    with state.acting() as (session, actor):
+        expense = log_expense(
+            session,
+            actor=actor,
+            project_ref=require(
+                project or origin.defaults.project,
+                "--project",
+                "pass --project or set KEITO_PROJECT",
+            ),
+            category_ref=category,
+            quantity=quantity,
+            total=total,
+            unit_price=unit_price,
+            spent_date=date,
+            notes=notes,
+            billable=billable,
+            source=origin.context.source,
+            meta=origin.context.meta,
+            receipt=receipt,
+            receipts_dir=state.runtime.settings.receipts_dir,
+            now=state.runtime.clock(),
+            user_ref=user,
+        )
+        view = expense_views(session, [expense])[0]
+    name = (view.get("category") or {}).get("name", "")
+    state.output.message(f"Logged {name} expense of {view['total_cost']}", data=view)
+
+
+@app.command("list")
+def list_(
+    date: Annotated[str | None, typer.Option(help="One day (default: today).")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
+    project: Annotated[str | None, typer.Option(help="Only this project.")] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source (agent, cli ...).")] = None,
+    user: Annotated[str | None, typer.Option(help="Only this user (managers, admins).")] = None,
+    limit: LimitOpt = 50,
+    cursor: CursorOpt = None,
+) -> None:
+    """List expenses (today's by default)."""
+    from keito_core.services.expenses import list_expenses
+
+    state = cli_state()
+    if date is not None or (date_from is None and date_to is None):
+        date_from = date_to = date or "today"
+    with state.acting(readonly=True) as (session, actor):
+        page = list_expenses(
+            session,
+            actor=actor,
+            date_from=date_from,
+            date_to=date_to,
+            project_ref=project,
+            category_ref=category,
+            user_ref=user,
+            source=source,
+            limit=limit,
+            cursor=cursor,
+            now=state.runtime.clock(),
+        )
+        views = expense_views(session, page.items)
+    state.output.listing(
+        [_row(v) for v in views] if not state.output.json else views,
+        columns=_COLUMNS,
+        title="Expenses",
+        extra=page_extra(page),
+    )

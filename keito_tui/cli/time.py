@@ -1,0 +1,389 @@
+"""`keito time`: timers, logged time, and the list of entries."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from keito_tui.cli.completion import complete_project, complete_task
+from keito_tui.cli.state import cli_state
+from keito_tui.cli.tracking import (
+    AgentIdOpt,
+    BillableOpt,
+    CursorOpt,
+    DateOpt,
+    LimitOpt,
+    MetadataOpt,
+    SessionIdOpt,
+    SourceOpt,
+    UserOpt,
+    entry_views,
+    hours_text,
+    origin_for,
+    page_extra,
+    require,
+)
+
+app = typer.Typer(help="Start and stop timers, log time, and list entries.", no_args_is_help=True)
+
+ProjectOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Project handle, code, name or ID (default: KEITO_PROJECT).",
+        autocompletion=complete_project,
+    ),
+]
+TaskOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Task handle, name or ID (default: KEITO_TASK).", autocompletion=complete_task
+    ),
+]
+NotesOpt = Annotated[str | None, typer.Option(help="What the work was.")]
+EntryArg = Annotated[str, typer.Argument(help="Time entry ID.")]
+
+_COLUMNS = ["id", "spent_date", "project", "task", "hours", "notes", "source", "is_running"]
+_PROJECT_HINT = "pass --project, set KEITO_PROJECT, or `keito config set defaults.project HANDLE`"
+
+
+def _row(view: dict[str, Any]) -> dict[str, Any]:
+    """A flat row for tables: names instead of nested objects."""
+    return {
+        **view,
+        "project": (view.get("project") or {}).get("name"),
+        "task": (view.get("task") or {}).get("name"),
+    }
+
+
+def _describe(view: dict[str, Any]) -> str:
+    where = (view.get("project") or {}).get("name", view["project_id"])
+    task = (view.get("task") or {}).get("name")
+    return f"{where} / {task}" if task else str(where)
+
+
+@app.command("start")
+def start(
+    project: ProjectOpt = None,
+    task: TaskOpt = None,
+    notes: NotesOpt = None,
+    billable: BillableOpt = None,
+    source: SourceOpt = None,
+    agent_id: AgentIdOpt = None,
+    session_id: SessionIdOpt = None,
+    metadata: MetadataOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Start a timer; a timer already running is stopped and saved first."""
+    from keito_core.services.time_entries import start_timer
+
+    state = cli_state()
+    origin = origin_for(
+        state, source=source, agent_id=agent_id, session_id=session_id, metadata=metadata
+    )
+    with state.acting() as (session, actor):
+        result = start_timer(
+            session,
+            actor=actor,
+            project_ref=require(project or origin.defaults.project, "--project", _PROJECT_HINT),
+            task_ref=task or origin.defaults.task,
+            notes=notes,
+            billable=billable,
+            source=origin.context.source,
+            meta=origin.context.meta,
+            now=state.runtime.clock(),
+            user_ref=user,
+        )
+        views = entry_views(session, [result.entry] + ([result.stopped] if result.stopped else []))
+    data = {**views[0], "stopped": views[1] if result.stopped else None}
+    out = state.output
+    if result.stopped and not out.json:
+        out.warn(
+            f"stopped the running timer on {_describe(views[1])} "
+            f"({hours_text(views[1]['hours'])}) and saved it"
+        )
+    out.message(f"Timer started on {_describe(views[0])}", data=data)
+
+
+@app.command("stop")
+def stop(
+    notes: Annotated[str | None, typer.Option(help="Add or replace the notes.")] = None,
+    round_to: Annotated[
+        str | None, typer.Option("--round", help="Round to the nearest increment, e.g. 15m, 6m.")
+    ] = None,
+    discard: Annotated[
+        bool, typer.Option("--discard", help="Delete the running entry instead of saving it.")
+    ] = False,
+    user: UserOpt = None,
+) -> None:
+    """Stop the running timer and save the entry (or discard it)."""
+    from keito_core.rules.rounding import parse_increment
+    from keito_core.services.time_entries import stop_timer
+
+    state = cli_state()
+    increment = parse_increment(round_to) if round_to is not None else None
+    with state.acting() as (session, actor):
+        entry = stop_timer(
+            session,
+            actor=actor,
+            notes=notes,
+            round_to=increment,
+            discard=discard,
+            now=state.runtime.clock(),
+            user_ref=user,
+        )
+        view = entry_views(session, [entry])[0]
+    if discard:
+        state.output.message(
+            f"Discarded the timer on {_describe(view)}", data={**view, "discarded": True}
+        )
+    else:
+        state.output.message(f"Saved {hours_text(view['hours'])} on {_describe(view)}", data=view)
+
+
+@app.command("status")
+def status(user: UserOpt = None) -> None:
+    """Show the running timer, if any."""
+    from keito_core.services.time_entries import running_timer
+
+    state = cli_state()
+    now = state.runtime.clock()
+    with state.acting(readonly=True) as (session, actor):
+        entry = running_timer(session, actor=actor, user_ref=user)
+        view = entry_views(session, [entry])[0] if entry else None
+        started_at = entry.timer_started_at if entry else None
+    out = state.output
+    if view is None or started_at is None:
+        out.message("No timer running", data={"running": False, "entry": None})
+        return
+    elapsed = (now - started_at).total_seconds() / 3600
+    data = {"running": True, "elapsed_hours": round(elapsed, 4), "entry": view}
+    if out.json or out.quiet:
+        out.record({"id": view["id"], **data} if out.quiet else data)
+        return
+    started = view.get("timer_started_at")
+    out.stdout.write(
+        f"⏱ Timer running: {hours_text(elapsed)}\n"
+        f"  Project: {(view.get('project') or {}).get('name', '')}\n"
+        f"  Task: {(view.get('task') or {}).get('name', '')}\n"
+        f"  Started: {started.strftime('%Y-%m-%d %H:%M') if started else ''}\n"
+        + (f"  Notes: {view['notes']}\n" if view.get("notes") else "")
+    )
+
+
+@app.command("log")
+def log(
+    project: ProjectOpt = None,
+    task: TaskOpt = None,
+    hours: Annotated[str | None, typer.Option(help="Duration: 1.5, 1:30, 90m or 1h30m.")] = None,
+    start: Annotated[str | None, typer.Option(help="Start time, e.g. 09:00 or 11pm.")] = None,
+    end: Annotated[
+        str | None, typer.Option(help="End time; before the start means next day.")
+    ] = None,
+    date: DateOpt = None,
+    notes: NotesOpt = None,
+    billable: BillableOpt = None,
+    source: SourceOpt = None,
+    agent_id: AgentIdOpt = None,
+    session_id: SessionIdOpt = None,
+    metadata: MetadataOpt = None,
+    user: UserOpt = None,
+) -> None:
+    """Log a completed block of time (a duration, or start and end times)."""
+    from keito_core.services.time_entries import log_time
+
+    state = cli_state()
+    origin = origin_for(
+        state, source=source, agent_id=agent_id, session_id=session_id, metadata=metadata
+    )
+    with state.acting() as (session, actor):
+        entry = log_time(
+            session,
+            actor=actor,
+            project_ref=require(project or origin.defaults.project, "--project", _PROJECT_HINT),
+            task_ref=task or origin.defaults.task,
+            duration=hours,
+            start=start,
+            end=end,
+            spent_date=date,
+            notes=notes,
+            billable=billable,
+            source=origin.context.source,
+            meta=origin.context.meta,
+            now=state.runtime.clock(),
+            user_ref=user,
+        )
+        view = entry_views(session, [entry])[0]
+    state.output.message(f"Logged {hours_text(view['hours'])} on {_describe(view)}", data=view)
+
+
+@app.command("list")
+def list_(
+    date: Annotated[str | None, typer.Option(help="One day (default: today).")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="First day.")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
+    project: Annotated[str | None, typer.Option(help="Only this project.")] = None,
+    task: Annotated[str | None, typer.Option(help="Only this task.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source (agent, cli ...).")] = None,
+    user: Annotated[str | None, typer.Option(help="Only this user (managers, admins).")] = None,
+    running: Annotated[
+        bool | None, typer.Option("--running/--stopped", help="Only running or stopped entries.")
+    ] = None,
+    limit: LimitOpt = 50,
+    cursor: CursorOpt = None,
+) -> None:
+    """List time entries (today's by default)."""
+    from keito_core.services.time_entries import list_entries
+
+    state = cli_state()
+    if date is not None or (date_from is None and date_to is None):
+        date_from = date_to = date or "today"
+    with state.acting(readonly=True) as (session, actor):
+        page = list_entries(
+            session,
+            actor=actor,
+            date_from=date_from,
+            date_to=date_to,
+            project_ref=project,
+            task_ref=task,
+            user_ref=user,
+            source=source,
+            is_running=running,
+            limit=limit,
+            cursor=cursor,
+            now=state.runtime.clock(),
+        )
+        views = entry_views(session, page.items)
+    state.output.listing(
+        [_row(v) for v in views] if not state.output.json else views,
+        columns=_COLUMNS,
+        title="Time entries",
+        extra=page_extra(page),
+    )
+
+
+@app.command("show")
+def show(entry: EntryArg) -> None:
+    """Show one time entry."""
+    from keito_core.services.time_entries import get_entry
+
+    state = cli_state()
+    with state.acting(readonly=True) as (session, actor):
+        view = entry_views(session, [get_entry(session, actor=actor, entry_id=entry)])[0]
+    state.output.record(view, title=view["id"])
+
+
+@app.command("edit")
+def edit(
+    entry: EntryArg,
+    hours: Annotated[str | None, typer.Option(help="New duration: 1.5, 1:30, 90m.")] = None,
+    start: Annotated[str | None, typer.Option(help="New start time.")] = None,
+    end: Annotated[str | None, typer.Option(help="New end time.")] = None,
+    date: Annotated[str | None, typer.Option(help="Move to this date.")] = None,
+    task: Annotated[str | None, typer.Option(help="Move to this task of the project.")] = None,
+    notes: Annotated[str | None, typer.Option(help="Replace the notes.")] = None,
+    billable: BillableOpt = None,
+    metadata: MetadataOpt = None,
+) -> None:
+    """Change an unlocked time entry (its project and source never change)."""
+    from keito_core.rules.metadata import parse_metadata
+    from keito_core.services.time_entries import edit_entry
+
+    changes: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("duration", hours),
+            ("start", start),
+            ("end", end),
+            ("spent_date", date),
+            ("task_ref", task),
+            ("notes", notes),
+            ("billable", billable),
+        )
+        if value is not None
+    }
+    if metadata is not None:
+        changes["meta"] = parse_metadata(metadata)
+    state = cli_state()
+    with state.acting() as (session, actor):
+        updated = edit_entry(
+            session, actor=actor, entry_id=entry, now=state.runtime.clock(), **changes
+        )
+        view = entry_views(session, [updated])[0]
+    state.output.message(f"Updated {view['id']}", data=view)
+
+
+@app.command("delete")
+def delete(
+    entry: EntryArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a time entry."""
+    import sys
+
+    from keito_core.services.time_entries import delete_entry
+
+    state = cli_state()
+    if not yes and sys.stdin.isatty() and not state.output.json:
+        typer.confirm(f"Delete time entry {entry}?", abort=True)
+    with state.acting() as (session, actor):
+        removed = delete_entry(session, actor=actor, entry_id=entry, now=state.runtime.clock())
+        view = entry_views(session, [removed])[0]
+    state.output.message(f"Deleted {view['id']}", data={**view, "deleted": True})
+
+
+@app.command("restart")
+def restart(
+    entry: EntryArg,
+    source: SourceOpt = None,
+    agent_id: AgentIdOpt = None,
+    session_id: SessionIdOpt = None,
+    metadata: MetadataOpt = None,
+) -> None:
+    """Start a new timer on an entry's project, task and notes."""
+    from keito_core.services.time_entries import restart_entry
+
+    state = cli_state()
+    origin = origin_for(
+        state, source=source, agent_id=agent_id, session_id=session_id, metadata=metadata
+    )
+    with state.acting() as (session, actor):
+        result = restart_entry(
+            session,
+            actor=actor,
+            entry_id=entry,
+            source=origin.context.source,
+            meta=origin.context.meta,
+            now=state.runtime.clock(),
+        )
+        views = entry_views(session, [result.entry] + ([result.stopped] if result.stopped else []))
+    if result.stopped and not state.output.json:
+        state.output.warn(f"stopped the running timer on {_describe(views[1])} and saved it")
+    state.output.message(
+        f"Timer started on {_describe(views[0])}",
+        data={**views[0], "stopped": views[1] if result.stopped else None},
+    )
+
+
+@app.command("copy")
+def copy(
+    entry: EntryArg,
+    date: Annotated[str | None, typer.Option(help="Date of the copy (default: today).")] = None,
+    source: SourceOpt = None,
+) -> None:
+    """Log a copy of an entry (same project, task, duration and notes)."""
+    from keito_core.services.time_entries import copy_entry
+
+    state = cli_state()
+    origin = origin_for(state, source=source, agent_id=None, session_id=None, metadata=None)
+    with state.acting() as (session, actor):
+        copied = copy_entry(
+            session,
+            actor=actor,
+            entry_id=entry,
+            spent_date=date,
+            source=origin.context.source,
+            now=state.runtime.clock(),
+        )
+        view = entry_views(session, [copied])[0]
+    state.output.message(f"Copied to {view['id']} on {view['spent_date']}", data=view)

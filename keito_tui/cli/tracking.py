@@ -1,0 +1,156 @@
+"""What the time and expense commands share: defaults, origin (agent mode) and rendering."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from keito_core.errors import KeitoError
+from keito_tui.cli.state import CliState
+
+if TYPE_CHECKING:
+    from keito_core.cli_config import Defaults
+    from keito_core.rules.agent_mode import AgentContext
+
+SourceOpt = Annotated[
+    str | None, typer.Option(help="Source of the record: cli, agent, api, tui or web.")
+]
+AgentIdOpt = Annotated[
+    str | None, typer.Option("--agent-id", help="Agent identifier (sets source to agent).")
+]
+SessionIdOpt = Annotated[
+    str | None, typer.Option("--session-id", help="Session UUID correlating time and expenses.")
+]
+MetadataOpt = Annotated[
+    str | None, typer.Option(help="A JSON object stored with the record (at most 4 KB).")
+]
+UserOpt = Annotated[
+    str | None, typer.Option("--user", help="Act for this user (managers and administrators).")
+]
+BillableOpt = Annotated[
+    bool | None,
+    typer.Option("--billable/--no-billable", help="Billable or not (default from task/project)."),
+]
+DateOpt = Annotated[
+    str | None, typer.Option(help="Date: YYYY-MM-DD, today, yesterday, a weekday (default today).")
+]
+LimitOpt = Annotated[int, typer.Option(help="Results per page (1-200).")]
+CursorOpt = Annotated[str | None, typer.Option(help="Continue from a previous page's next_cursor.")]
+
+
+@dataclass
+class Origin:
+    defaults: Defaults
+    context: AgentContext
+
+
+def defaults_for(state: CliState) -> Defaults:
+    """Project, task, source and agent defaults: env > .keito.toml > config file > none."""
+    from keito_core.cli_config import resolve_defaults
+
+    return resolve_defaults(
+        env=os.environ, cwd=Path.cwd(), config_file=state.runtime.settings.config_file
+    )
+
+
+def origin_for(
+    state: CliState,
+    *,
+    source: str | None,
+    agent_id: str | None,
+    session_id: str | None,
+    metadata: str | None,
+) -> Origin:
+    """Where a new record comes from: flags, then agent environment variables, then config."""
+    from keito_core.enums import Source
+    from keito_core.rules.agent_mode import resolve_origin
+    from keito_core.rules.metadata import parse_metadata
+
+    defaults = defaults_for(state)
+    context = resolve_origin(
+        os.environ,
+        # A configured source is a default, not a flag: agent detection still wins over it.
+        default_source=Source(defaults.source) if defaults.source else Source.CLI,
+        source_flag=source,
+        agent_id=agent_id,
+        session_id=session_id,
+        config_agent_id=defaults.agent_id,
+        metadata=parse_metadata(metadata) if metadata is not None else None,
+    )
+    return Origin(defaults=defaults, context=context)
+
+
+def require(value: str | None, flag: str, hint: str) -> str:
+    if not value:
+        raise KeitoError(
+            "validation_error", f"{flag} is required", field=flag.lstrip("-"), hint=hint
+        )
+    return value
+
+
+def hours_text(hours: Any) -> str:
+    """1.5 -> "1h 30m"."""
+    minutes = round(float(hours) * 60)
+    h, m = divmod(minutes, 60)
+    return f"{h}h {m:02d}m" if h else f"{m}m"
+
+
+def page_extra(page: Any) -> dict[str, Any]:
+    return {"next_cursor": page.next_cursor, "has_more": page.has_more}
+
+
+def entry_views(session: Any, entries: list[Any]) -> list[dict[str, Any]]:
+    """Public dicts of time entries with their project, task and user, in three queries."""
+    from keito_core import public
+
+    names = _names(session, entries, task_attr="task_id")
+    return [
+        public.time_entry(
+            e,
+            project=names["project"].get(e.project_id),
+            task=names["task"].get(e.task_id),
+            user=names["user"].get(e.user_id),
+        )
+        for e in entries
+    ]
+
+
+def expense_views(session: Any, expenses: list[Any]) -> list[dict[str, Any]]:
+    """Public dicts of expenses with their project, category and user."""
+    from keito_core import public
+
+    names = _names(session, expenses, task_attr="category_id")
+    return [
+        public.expense(
+            x,
+            project=names["project"].get(x.project_id),
+            category=names["task"].get(x.category_id),
+            user=names["user"].get(x.user_id),
+        )
+        for x in expenses
+    ]
+
+
+def _names(session: Any, rows: list[Any], *, task_attr: str) -> dict[str, dict[str, Any]]:
+    from sqlmodel import col, select
+
+    from keito_core.models import ExpenseCategory, Project, Task, User
+
+    second = Task if task_attr == "task_id" else ExpenseCategory
+    found: dict[str, dict[str, Any]] = {}
+    for key, model, attr in (
+        ("project", Project, "project_id"),
+        ("task", second, task_attr),
+        ("user", User, "user_id"),
+    ):
+        ids = {getattr(r, attr) for r in rows if getattr(r, attr)}
+        found[key] = (
+            {row.id: row for row in session.exec(select(model).where(col(model.id).in_(ids))).all()}
+            if ids
+            else {}
+        )
+    return found
