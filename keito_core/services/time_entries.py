@@ -328,11 +328,12 @@ def delete_entry(session: Session, *, actor: policy.Actor, entry_id: str,
 
 def copy_entry(session: Session, *, actor: policy.Actor, entry_id: str,
                spent_date: str | date | None = None, source: Source | str,
-               now: datetime) -> TimeEntry:
+               meta: dict[str, Any] | None = None, now: datetime) -> TimeEntry:
     """A new finished entry like an existing one, dated `spent_date` (default: today).
 
-    It copies the project, task, duration, notes, billable choice and metadata; not the
-    start and end times. Rates are captured afresh, rounding applies as on any save.
+    It copies the project, task, duration, notes, billable choice and metadata (or takes
+    `meta` when given); not the start and end times. Rates are captured afresh, rounding
+    applies as on any save.
     """
     original = load_item(session, TimeEntry, entry_id, actor=actor,
                          action=Action.TIME_ENTRY_VIEW, noun=_NOUN)
@@ -351,5 +352,6 @@ def copy_entry(session: Session, *, actor: policy.Actor, entry_id: str,
                               owner=owner.user, billable=original.is_billable)
     return new_entry(session, actor=actor, owner=owner, project=project, task=task,
                      billing=billing, spent_date=day, seconds=seconds, notes=original.notes,
-                     source=check_source(source), meta=dict(original.meta), now=now,
+                     source=check_source(source),
+                     meta=dict(original.meta) if meta is None else validate_metadata(meta), now=now,
                      rounded=rounded, action="time_entry.copy")

@@ -135,7 +135,7 @@ def stop(
         view = entry_views(session, [entry])[0]
     if discard:
         state.output.message(
-            f"Discarded the timer on {_describe(view)}", data={**view, "discarded": True}
+            f"Discarded the timer on {_describe(view)}", data={**view, "is_running": False, "discarded": True}
         )
     else:
         state.output.message(f"Saved {hours_text(view['hours'])} on {_describe(view)}", data=view)
@@ -370,12 +370,13 @@ def copy(
     entry: EntryArg,
     date: Annotated[str | None, typer.Option(help="Date of the copy (default: today).")] = None,
     source: SourceOpt = None,
+    metadata: MetadataOpt = None,
 ) -> None:
     """Log a copy of an entry (same project, task, duration and notes)."""
     from keito_core.services.time_entries import copy_entry
 
     state = cli_state()
-    origin = origin_for(state, source=source, agent_id=None, session_id=None, metadata=None)
+    origin = origin_for(state, source=source, agent_id=None, session_id=None, metadata=metadata)
     with state.acting() as (session, actor):
         copied = copy_entry(
             session,
@@ -383,6 +384,7 @@ def copy(
             entry_id=entry,
             spent_date=date,
             source=origin.context.source,
+            meta=origin.context.meta if metadata is not None else None,
             now=state.runtime.clock(),
         )
         view = entry_views(session, [copied])[0]

@@ -215,3 +215,41 @@ def test_quiet_prints_only_the_id(cli, acme):
     result = cli("time", "log", "--project", "acme", "--hours", "1", "--quiet")
     assert result.stdout.strip().startswith("te_")
     assert "\n" not in result.stdout.strip()
+
+
+def test_expense_with_a_receipt(cli, acme, tmp_path, keito_home):
+    receipt = tmp_path / "lunch.pdf"
+    receipt.write_bytes(b"%PDF-1.4\n% a receipt\n")
+    result = cli("expense", "log", "--project", "acme", "--category", "Meals & Entertainment",
+                 "--total", "23.50", "--receipt", str(receipt))
+    assert result.exit_code == 0, result
+    assert result.json["total_cost"] == 23.5
+    assert result.json["receipt"]["name"] == "lunch.pdf"
+    stored = list((keito_home / "data" / "receipts").rglob("*.pdf"))
+    assert len(stored) == 1 and stored[0].read_bytes() == receipt.read_bytes()
+
+
+def test_a_receipt_of_the_wrong_kind_is_refused(cli, acme, tmp_path):
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a receipt")
+    result = cli("expense", "log", "--project", "acme", "--category", "Meals & Entertainment",
+                 "--total", "5", "--receipt", str(bad))
+    assert result.exit_code == 2
+    assert result.error["field"] == "receipt"
+    assert cli("expense", "list").json["data"] == []
+
+
+def test_copy_takes_new_metadata(cli, acme):
+    logged = cli("time", "log", "--project", "acme", "--hours", "1",
+                 "--metadata", '{"pr": 1}').json
+    kept = cli("time", "copy", logged["id"]).json
+    replaced = cli("time", "copy", logged["id"], "--metadata", '{"pr": 2}').json
+    assert kept["metadata"] == {"pr": 1}
+    assert replaced["metadata"] == {"pr": 2}
+
+
+def test_discarded_timer_is_reported_stopped(cli, acme):
+    cli("time", "start", "--project", "acme")
+    discarded = cli("time", "stop", "--discard").json
+    assert discarded["discarded"] is True and discarded["is_running"] is False
+    assert cli("time", "status").json["running"] is False
