@@ -135,7 +135,8 @@ def stop(
         view = entry_views(session, [entry])[0]
     if discard:
         state.output.message(
-            f"Discarded the timer on {_describe(view)}", data={**view, "is_running": False, "discarded": True}
+            f"Discarded the timer on {_describe(view)}",
+            data={**view, "is_running": False, "discarded": True},
         )
     else:
         state.output.message(f"Saved {hours_text(view['hours'])} on {_describe(view)}", data=view)
