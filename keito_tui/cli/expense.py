@@ -81,7 +81,6 @@ def log(
     """Log an expense against a project."""
     from keito_core.services.expenses import log_expense
 
-
     state = cli_state()
     origin = origin_for(
         state, source=source, agent_id=agent_id, session_id=session_id, metadata=metadata
@@ -126,12 +125,18 @@ def list_(
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
     source: Annotated[str | None, typer.Option(help="Only this source (agent, cli ...).")] = None,
     user: Annotated[str | None, typer.Option(help="Only this user (managers, admins).")] = None,
+    everyone: Annotated[
+        bool,
+        typer.Option("--all", help="Everyone you may see, not just you (managers, admins)."),
+    ] = False,
     limit: LimitOpt = 50,
     cursor: CursorOpt = None,
 ) -> None:
-    """List expenses (today's by default)."""
+    """List your expenses (today's by default; --all or --user for others)."""
     from keito_core.services.expenses import list_expenses
 
+    if user is None and not everyone:
+        user = "me"
     state = cli_state()
     if date is not None or (date_from is None and date_to is None):
         date_from = date_to = date or "today"

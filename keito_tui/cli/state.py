@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,9 +103,13 @@ class KeitoGroup(TyperGroup):
         ctx.meta["keito.flags"] = flags
         # Errors raised before the root callback runs (an unknown command) need this
         # invocation's output too, not one left over from an earlier run in the same process.
-        set_state(CliState(output=Output.detect(
-            json_flag=flags.get("json", False), quiet=flags.get("quiet", False)
-        )))
+        set_state(
+            CliState(
+                output=Output.detect(
+                    json_flag=flags.get("json", False), quiet=flags.get("quiet", False)
+                )
+            )
+        )
         return super().parse_args(ctx, kept)
 
     def invoke(self, ctx: click.core.Context) -> Any:
@@ -122,6 +127,15 @@ class KeitoGroup(TyperGroup):
             raise
         except KeyboardInterrupt:
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away (`keito ... | head`): the work is done and committed; stop
+            # quietly, and keep Python from complaining while it flushes stdout at exit.
+            import sys
+
+            # When stdout is not a real file (tests) there is nothing to redirect.
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except Exception as exc:
             error = _error_from_exception(exc)
             if error is None:

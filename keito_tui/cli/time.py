@@ -230,12 +230,18 @@ def list_(
     running: Annotated[
         bool | None, typer.Option("--running/--stopped", help="Only running or stopped entries.")
     ] = None,
+    everyone: Annotated[
+        bool,
+        typer.Option("--all", help="Everyone you may see, not just you (managers, admins)."),
+    ] = False,
     limit: LimitOpt = 50,
     cursor: CursorOpt = None,
 ) -> None:
-    """List time entries (today's by default)."""
+    """List your time entries (today's by default; --all or --user for others)."""
     from keito_core.services.time_entries import list_entries
 
+    if user is None and not everyone:
+        user = "me"
     state = cli_state()
     if date is not None or (date_from is None and date_to is None):
         date_from = date_to = date or "today"

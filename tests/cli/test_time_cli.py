@@ -253,3 +253,35 @@ def test_discarded_timer_is_reported_stopped(cli, acme):
     discarded = cli("time", "stop", "--discard").json
     assert discarded["discarded"] is True and discarded["is_running"] is False
     assert cli("time", "status").json["running"] is False
+
+
+def test_lists_show_your_own_records_unless_asked(cli, acme):
+    bot = {"KEITO_API_KEY": acme.bot_key}
+    theirs = cli("time", "log", "--project", "acme", "--hours", "1", env=bot).json
+    mine = cli("time", "log", "--project", "acme", "--hours", "2").json
+    cli("expense", "log", "--project", "acme", "--quantity", "10", env=bot)
+    assert [e["id"] for e in cli("time", "list").json["data"]] == [mine["id"]]
+    everyone = {e["id"] for e in cli("time", "list", "--all").json["data"]}
+    assert everyone == {mine["id"], theirs["id"]}
+    assert [e["id"] for e in cli("time", "list", "--user", "review-bot-01").json["data"]] == [
+        theirs["id"]
+    ]
+    assert cli("expense", "list").json["data"] == []
+    assert len(cli("expense", "list", "--all").json["data"]) == 1
+    refused = cli("time", "list", "--user", "Ada Admin", env=bot)  # a member, about an admin
+    assert refused.exit_code == 1
+    assert refused.error["code"] == "authorization_error"
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(cli, acme, monkeypatch):
+    from keito_tui.cli.output import Output
+
+    def closed_pipe(self, payload):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Output, "_emit_json", closed_pipe)
+        result = cli("time", "log", "--project", "acme", "--hours", "1")
+    assert result.exit_code == 0
+    assert result.stderr == ""
+    assert len(cli("time", "list").json["data"]) == 1  # the entry was saved before the write
