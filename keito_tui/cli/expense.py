@@ -14,12 +14,20 @@ from keito_tui.cli.tracking import (
     BillableOpt,
     CursorOpt,
     DateOpt,
+    DayOpt,
+    EveryoneOpt,
+    FromOpt,
     LimitOpt,
     MetadataOpt,
+    OnlyProjectOpt,
+    OnlySourceOpt,
+    OnlyUserOpt,
     SessionIdOpt,
     SourceOpt,
+    ToOpt,
     UserOpt,
     expense_views,
+    list_scope,
     origin_for,
     page_extra,
     require,
@@ -118,28 +126,22 @@ def log(
 
 @app.command("list")
 def list_(
-    date: Annotated[str | None, typer.Option(help="One day (default: today).")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First day.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
-    project: Annotated[str | None, typer.Option(help="Only this project.")] = None,
+    date: DayOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    project: OnlyProjectOpt = None,
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
-    source: Annotated[str | None, typer.Option(help="Only this source (agent, cli ...).")] = None,
-    user: Annotated[str | None, typer.Option(help="Only this user (managers, admins).")] = None,
-    everyone: Annotated[
-        bool,
-        typer.Option("--all", help="Everyone you may see, not just you (managers, admins)."),
-    ] = False,
+    source: OnlySourceOpt = None,
+    user: OnlyUserOpt = None,
+    everyone: EveryoneOpt = False,
     limit: LimitOpt = 50,
     cursor: CursorOpt = None,
 ) -> None:
     """List your expenses (today's by default; --all or --user for others)."""
     from keito_core.services.expenses import list_expenses
 
-    if user is None and not everyone:
-        user = "me"
     state = cli_state()
-    if date is not None or (date_from is None and date_to is None):
-        date_from = date_to = date or "today"
+    date_from, date_to, user = list_scope(date, date_from, date_to, user, everyone)
     with state.acting(readonly=True) as (session, actor):
         page = list_expenses(
             session,

@@ -13,13 +13,21 @@ from keito_tui.cli.tracking import (
     BillableOpt,
     CursorOpt,
     DateOpt,
+    DayOpt,
+    EveryoneOpt,
+    FromOpt,
     LimitOpt,
     MetadataOpt,
+    OnlyProjectOpt,
+    OnlySourceOpt,
+    OnlyUserOpt,
     SessionIdOpt,
     SourceOpt,
+    ToOpt,
     UserOpt,
     entry_views,
     hours_text,
+    list_scope,
     origin_for,
     page_extra,
     require,
@@ -220,31 +228,25 @@ def log(
 
 @app.command("list")
 def list_(
-    date: Annotated[str | None, typer.Option(help="One day (default: today).")] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="First day.")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
-    project: Annotated[str | None, typer.Option(help="Only this project.")] = None,
+    date: DayOpt = None,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    project: OnlyProjectOpt = None,
     task: Annotated[str | None, typer.Option(help="Only this task.")] = None,
-    source: Annotated[str | None, typer.Option(help="Only this source (agent, cli ...).")] = None,
-    user: Annotated[str | None, typer.Option(help="Only this user (managers, admins).")] = None,
+    source: OnlySourceOpt = None,
+    user: OnlyUserOpt = None,
     running: Annotated[
         bool | None, typer.Option("--running/--stopped", help="Only running or stopped entries.")
     ] = None,
-    everyone: Annotated[
-        bool,
-        typer.Option("--all", help="Everyone you may see, not just you (managers, admins)."),
-    ] = False,
+    everyone: EveryoneOpt = False,
     limit: LimitOpt = 50,
     cursor: CursorOpt = None,
 ) -> None:
     """List your time entries (today's by default; --all or --user for others)."""
     from keito_core.services.time_entries import list_entries
 
-    if user is None and not everyone:
-        user = "me"
     state = cli_state()
-    if date is not None or (date_from is None and date_to is None):
-        date_from = date_to = date or "today"
+    date_from, date_to, user = list_scope(date, date_from, date_to, user, everyone)
     with state.acting(readonly=True) as (session, actor):
         page = list_entries(
             session,

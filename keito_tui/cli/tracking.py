@@ -39,6 +39,19 @@ DateOpt = Annotated[
     str | None, typer.Option(help="Date: YYYY-MM-DD, today, yesterday, a weekday (default today).")
 ]
 LimitOpt = Annotated[int, typer.Option(help="Results per page (1-200).")]
+DayOpt = Annotated[str | None, typer.Option("--date", help="One day (default: today).")]
+FromOpt = Annotated[str | None, typer.Option("--from", help="First day.")]
+ToOpt = Annotated[str | None, typer.Option("--to", help="Last day.")]
+OnlyProjectOpt = Annotated[str | None, typer.Option("--project", help="Only this project.")]
+OnlySourceOpt = Annotated[
+    str | None, typer.Option("--source", help="Only this source (agent, cli ...).")
+]
+OnlyUserOpt = Annotated[
+    str | None, typer.Option("--user", help="Only this user (managers, admins).")
+]
+EveryoneOpt = Annotated[
+    bool, typer.Option("--all", help="Everyone you may see, not just you (managers, admins).")
+]
 CursorOpt = Annotated[str | None, typer.Option(help="Continue from a previous page's next_cursor.")]
 
 
@@ -82,6 +95,17 @@ def origin_for(
         metadata=parse_metadata(metadata) if metadata is not None else None,
     )
     return Origin(defaults=defaults, context=context)
+
+
+def list_scope(
+    day: str | None, date_from: str | None, date_to: str | None, user: str | None, everyone: bool
+) -> tuple[str | None, str | None, str | None]:
+    """The dates and user a list covers: today and yourself unless told otherwise."""
+    if day is not None or (date_from is None and date_to is None):
+        date_from = date_to = day or "today"
+    if user is None and not everyone:
+        user = "me"
+    return date_from, date_to, user
 
 
 def require(value: str | None, flag: str, hint: str) -> str:
