@@ -16,6 +16,7 @@ import os
 import tomllib
 from pathlib import Path
 
+from keito_core.cli_config import toml_value
 from keito_core.errors import KeitoError
 
 SERVICE = "keito"
@@ -56,18 +57,6 @@ def _usable_keyring():  # noqa: ANN202 - keyring is imported lazily; its types w
         return backend
     except Exception:  # a broken backend configuration is "no keyring" too
         return None
-
-
-def _toml_string(value: str) -> str:
-    out = []
-    for char in value:
-        if char in '"\\':
-            out.append("\\" + char)
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -117,14 +106,14 @@ def store_api_key(secret: str, *, config_dir: Path) -> str:
         if stored:
             _write_private(
                 credentials_path(config_dir),
-                _HEADER + f"store = {_toml_string(STORED_IN_KEYRING)}\n"
-                f"service = {_toml_string(SERVICE)}\n"
-                f"username = {_toml_string(username)}\n",
+                _HEADER + f"store = {toml_value(STORED_IN_KEYRING)}\n"
+                f"service = {toml_value(SERVICE)}\n"
+                f"username = {toml_value(username)}\n",
             )
             return STORED_IN_KEYRING
     path = credentials_path(config_dir)
     _write_private(
-        path, _HEADER + 'store = "file"\n' + f"api_key = {_toml_string(secret)}\n"
+        path, _HEADER + 'store = "file"\n' + f"api_key = {toml_value(secret)}\n"
     )
     return str(path)
 

@@ -252,6 +252,37 @@ def load_item(session: Session, model: Any, item_id: str, *, actor: policy.Actor
     return item
 
 
+@dataclass
+class Edit:
+    """An entry or expense about to change, with its owner, project and the given changes."""
+
+    item: Any
+    owner: Owner
+    project: Project
+    changes: dict[str, Any]
+
+
+def open_for_edit(session: Session, model: Any, item_id: str, *, actor: policy.Actor,
+                  action: policy.Action, noun: str, now: datetime, changes: dict[str, Any],
+                  editable: frozenset[str] | set[str]) -> Edit:
+    """Load an item for editing: known changes only (None ones dropped), the actor allowed,
+    the item unlocked, and its project left as it is."""
+    unknown = set(changes) - set(editable)
+    if unknown:
+        raise TypeError(f"editing a {noun} got unknown changes: {sorted(unknown)}")
+    given = {k: v for k, v in changes.items() if v is not None}
+    item = load_item(session, model, item_id, actor=actor, action=action, noun=noun)
+    owner = owner_by_id(session, actor, item.user_id, now=now)
+    check_editable(owner.workspace, item, owner.today, noun=noun)
+    project = session.get(Project, item.project_id)
+    assert project is not None
+    if "project_ref" in given and find_project(session, given["project_ref"]).id != project.id:
+        article = "an" if noun[0] in "aeiou" else "a"
+        raise validation(f"{article} {noun}'s project cannot change", field="project",
+                         hint=f"delete the {noun} and log it again on the other project")
+    return Edit(item=item, owner=owner, project=project, changes=given)
+
+
 def new_entry(session: Session, *, actor: policy.Actor, owner: Owner, project: Project,
               task: Task | None, billing: Billing, spent_date: date, seconds: int,
               notes: str | None, source: Source, meta: dict[str, Any], now: datetime,

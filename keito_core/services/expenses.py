@@ -46,6 +46,7 @@ from keito_core.services.entry_context import (
     list_bounds,
     load_item,
     loggable_project,
+    open_for_edit,
     owner_by_id,
     owner_of,
     parse_approval,
@@ -258,19 +259,9 @@ def edit_expense(session: Session, *, actor: policy.Actor, expense_id: str, now:
     billable, meta (replaces the metadata), receipt (a file replacing the receipt),
     remove_receipt=True, project_ref (only the expense's own project: it never changes).
     """
-    unknown = set(changes) - EDITABLE
-    if unknown:
-        raise TypeError(f"edit_expense got unknown changes: {sorted(unknown)}")
-    changes = {k: v for k, v in changes.items() if v is not None}
-    expense = load_item(session, Expense, expense_id, actor=actor, action=Action.EXPENSE_EDIT,
-                        noun=_NOUN)
-    owner = owner_by_id(session, actor, expense.user_id, now=now)
-    check_editable(owner.workspace, expense, owner.today, noun=_NOUN)
-    project = session.get(Project, expense.project_id)
-    assert project is not None
-    if "project_ref" in changes and find_project(session, changes["project_ref"]).id != project.id:
-        raise validation("an expense's project cannot change", field="project",
-                         hint="delete the expense and log it again on the other project")
+    edit = open_for_edit(session, Expense, expense_id, actor=actor, action=Action.EXPENSE_EDIT,
+                         noun=_NOUN, now=now, changes=changes, editable=EDITABLE)
+    expense, owner, project, changes = edit.item, edit.owner, edit.project, edit.changes
     values = _edited_amounts(session, expense, changes)
     if "spent_date" in changes:
         day = parse_day(changes["spent_date"], today=owner.today)

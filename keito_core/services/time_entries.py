@@ -47,7 +47,6 @@ from keito_core.services.entry_context import (
     Owner,
     apply_rounding,
     capture_billing,
-    check_editable,
     check_notes,
     check_source,
     clean_notes,
@@ -56,6 +55,7 @@ from keito_core.services.entry_context import (
     load_item,
     loggable_project,
     new_entry,
+    open_for_edit,
     owner_by_id,
     owner_of,
     parse_approval,
@@ -278,19 +278,10 @@ def edit_entry(session: Session, *, actor: policy.Actor, entry_id: str, now: dat
     own project: a project never changes), is_running=False (stops a running timer; with a
     duration, saves that duration instead of the elapsed time).
     """
-    unknown = set(changes) - EDITABLE
-    if unknown:
-        raise TypeError(f"edit_entry got unknown changes: {sorted(unknown)}")
-    changes = {k: v for k, v in changes.items() if v is not None}
-    entry = load_item(session, TimeEntry, entry_id, actor=actor, action=Action.TIME_ENTRY_EDIT,
-                      noun=_NOUN)
-    owner = owner_by_id(session, actor, entry.user_id, now=now)
-    check_editable(owner.workspace, entry, owner.today, noun=_NOUN)
-    project = session.get(Project, entry.project_id)
-    assert project is not None
-    if "project_ref" in changes and find_project(session, changes["project_ref"]).id != project.id:
-        raise validation("a time entry's project cannot change", field="project",
-                         hint="delete the entry and log it again on the other project")
+    edit = open_for_edit(session, TimeEntry, entry_id, actor=actor,
+                         action=Action.TIME_ENTRY_EDIT, noun=_NOUN, now=now, changes=changes,
+                         editable=EDITABLE)
+    entry, owner, project, changes = edit.item, edit.owner, edit.project, edit.changes
     stopping = entry.is_running and changes.get("is_running") is False
     if changes.get("is_running") is True and not entry.is_running:
         raise validation("a stopped entry cannot run again", field="is_running",
