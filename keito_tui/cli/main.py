@@ -10,12 +10,14 @@ import typer
 from keito_core import __version__
 from keito_tui.cli import (
     agent,
+    approvals,
     auth,
     categories,
     clients,
     config,
     demo,
     expense,
+    inbox,
     keys,
     projects,
     settings,
@@ -101,6 +103,9 @@ app.add_typer(config.app, name="config")
 app.add_typer(time.app, name="time")
 app.add_typer(expense.app, name="expense")
 app.add_typer(agent.app, name="agent")
+app.add_typer(approvals.timesheet_app, name="timesheet")
+app.add_typer(approvals.approvals_app, name="approvals")
+inbox.register(app)
 demo.register(app)
 
 
