@@ -22,24 +22,55 @@ class KeitoAction:
     key_display: str | None = None
     #: Offered in the command palette (Quit already is, as a Textual system command).
     in_palette: bool = True
+    #: Checked before the focused widget's own keys (e.g. arrows over a table's cursor).
+    priority: bool = False
+    #: Shown in the footer (every action is always in the help screen and the palette).
+    show: bool = True
+    #: Footer group: consecutive actions of one group show their keys under one label.
+    group: Binding.Group | None = None
 
     def binding(self) -> Binding:
         return Binding(
             self.key,
             self.action,
             self.description,
+            show=self.show,
             id=self.id,
             tooltip=self.help,
             key_display=self.key_display,
+            priority=self.priority,
+            group=self.group,
         )
 
 
+#: The main views' keys share one footer label, so the footer fits 80 columns.
+VIEWS = Binding.Group("Views", compact=True)
+
 ACTIONS: tuple[KeitoAction, ...] = (
     KeitoAction(
-        "manage", "m", "show_mode('manage')", "Manage",
-        "Clients, projects, tasks, the team and expense categories",
+        "day", "d", "show_mode('day')", "Day", "Today's entries, timer and totals", group=VIEWS
     ),
-    KeitoAction("settings", "s", "show_mode('settings')", "Settings", "Every workspace setting"),
+    KeitoAction(
+        "week", "w", "show_mode('week')", "Week", "The week grid by project and task",
+        group=VIEWS,
+    ),
+    KeitoAction(
+        "expenses", "e", "show_mode('expenses')", "Expenses", "Expenses and receipts",
+        group=VIEWS,
+    ),
+    KeitoAction(
+        "approvals", "a", "show_mode('approvals')", "Approvals",
+        "Submitted timesheets to approve or reject", group=VIEWS,
+    ),
+    KeitoAction("inbox", "i", "show_mode('inbox')", "Inbox", "Your notifications", group=VIEWS),
+    KeitoAction(
+        "manage", "m", "show_mode('manage')", "Manage",
+        "Clients, projects, tasks, the team and expense categories", group=VIEWS,
+    ),
+    KeitoAction(
+        "settings", "s", "show_mode('settings')", "Settings", "Every workspace setting",
+        group=VIEWS,
+    ),
     KeitoAction("refresh", "r", "refresh", "Refresh", "Read the current view again"),
     KeitoAction(
         "help", "question_mark", "help", "Help", "List every key binding", key_display="?"
@@ -53,3 +84,8 @@ WORKSPACE_ACTIONS = frozenset({"show_mode", "refresh"})
 
 def app_bindings() -> list[BindingType]:
     return [action.binding() for action in ACTIONS]
+
+
+def view_bindings(actions: tuple[KeitoAction, ...]) -> list[BindingType]:
+    """A view's own bindings, from its registry entries."""
+    return [action.binding() for action in actions]

@@ -14,13 +14,18 @@ from textual.widgets import Footer, Header, Static
 
 from keito_core.errors import KeitoError
 from keito_core.runtime import Runtime
-from keito_tui.app.bindings import ACTIONS, WORKSPACE_ACTIONS, app_bindings
+from keito_tui.app.bindings import ACTIONS, WORKSPACE_ACTIONS, KeitoAction, app_bindings
 from keito_tui.app.loaders import ErrorInfo, WorkspaceSummary, find_workspace
+from keito_tui.app.screens.approvals import ApprovalsScreen
 from keito_tui.app.screens.base import MainView
+from keito_tui.app.screens.day import DayScreen
+from keito_tui.app.screens.expenses import ExpensesScreen
 from keito_tui.app.screens.help import HelpRow, HelpScreen
+from keito_tui.app.screens.inbox import InboxScreen
 from keito_tui.app.screens.manage import ManageScreen
 from keito_tui.app.screens.onboarding import OnboardingScreen, onboarding_defaults
 from keito_tui.app.screens.settings import SettingsScreen
+from keito_tui.app.screens.week import WeekScreen
 
 
 class KeitoApp(App[None]):
@@ -28,7 +33,17 @@ class KeitoApp(App[None]):
 
     TITLE = "Keito"
     CSS_PATH = "keito.tcss"
-    MODES = {"manage": ManageScreen, "settings": SettingsScreen}
+    MODES = {
+        "day": DayScreen,
+        "week": WeekScreen,
+        "expenses": ExpensesScreen,
+        "approvals": ApprovalsScreen,
+        "inbox": InboxScreen,
+        "manage": ManageScreen,
+        "settings": SettingsScreen,
+    }
+    #: The view the app opens on.
+    HOME_MODE = "day"
     BINDINGS = app_bindings()
 
     class WorkspaceRead(Message):
@@ -80,7 +95,7 @@ class KeitoApp(App[None]):
         self.title = summary.name
         self.sub_title = summary.acting
         if self.current_mode == "_default":
-            self.switch_mode("manage")
+            self.switch_mode(self.HOME_MODE)
         self.refresh_bindings()
 
     def show_failure(self, error: ErrorInfo, *, starting: bool) -> None:
@@ -121,7 +136,8 @@ class KeitoApp(App[None]):
             binding = active.binding
             if binding.id and binding.id not in keys:
                 keys[binding.id] = self.get_key_display(binding)
-        rows = [(keys.get(a.id, a.key_display or a.key), a.description, a.help) for a in ACTIONS]
+        actions = (*ACTIONS, *self.view_actions(self.screen))
+        rows = [(keys.get(a.id, a.key_display or a.key), a.description, a.help) for a in actions]
         rows.append((self.get_key_display(Binding(self.COMMAND_PALETTE_BINDING, "")),
                      "Commands", "Search every command (the command palette)"))
         return rows
@@ -135,3 +151,14 @@ class KeitoApp(App[None]):
                 yield SystemCommand(
                     action.description, action.help, partial(self.run_action, action.action)
                 )
+        for action in self.view_actions(screen):
+            if action.in_palette:
+                yield SystemCommand(
+                    action.description, action.help,
+                    partial(self.run_action, action.action, screen),
+                )
+
+    @staticmethod
+    def view_actions(screen: Screen) -> tuple[KeitoAction, ...]:
+        """The actions of the view on `screen` (none for dialogs and start-up)."""
+        return screen.VIEW_ACTIONS if isinstance(screen, MainView) else ()

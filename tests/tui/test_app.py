@@ -20,6 +20,7 @@ from keito_core.models import Workspace as WorkspaceRow
 from keito_core.runtime import Runtime, make_runtime
 from keito_core.services.identity import get_workspace
 from keito_tui.app.keito_app import KeitoApp
+from keito_tui.app.screens.day import DayScreen
 from keito_tui.app.screens.help import HelpScreen
 from keito_tui.app.screens.manage import ManageScreen
 from keito_tui.app.screens.onboarding import OnboardingScreen, default_currency
@@ -105,7 +106,7 @@ def has_workspace(runtime: Runtime) -> bool:
 # --- onboarding -----------------------------------------------------------------------------
 
 
-async def test_onboarding_creates_the_workspace_then_shows_manage(runtime: Runtime) -> None:
+async def test_onboarding_creates_the_workspace_then_shows_the_day_view(runtime: Runtime) -> None:
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -124,10 +125,13 @@ async def test_onboarding_creates_the_workspace_then_shows_manage(runtime: Runti
         await pilot.click("#create")
         await settle(pilot)
 
-        assert isinstance(app.screen, ManageScreen)
-        assert app.current_mode == "manage"
+        assert isinstance(app.screen, DayScreen)
+        assert app.current_mode == "day"
         assert app.title == "Globex"
         assert app.sub_title == "Hank (administrator)"
+        assert app.screen.title == "Globex · Day"
+        await pilot.press("m")
+        await settle(pilot)
         assert app.screen.title == "Globex · Manage"
         assert "LLM Usage" in names(app, "categories")
     with runtime.session(readonly=True) as session:
@@ -165,7 +169,7 @@ async def test_onboarding_shows_a_bad_currency_next_to_the_field_and_keeps_the_f
         await fill(pilot, "currency", "GBP")  # the same form, corrected, goes through
         await pilot.press("enter")
         await settle(pilot)
-        assert app.current_mode == "manage"
+        assert app.current_mode == "day"
     assert has_workspace(runtime)
 
 
@@ -206,7 +210,7 @@ async def test_onboarding_creates_the_database_file_when_there_is_none(
             await fill(pilot, "email", "hank@globex.test")
             await pilot.press("enter")
             await settle(pilot)
-            assert app.current_mode == "manage"
+            assert app.current_mode == "day"
         assert path.exists()
         assert has_workspace(runtime)
     finally:
@@ -257,6 +261,8 @@ async def test_manage_shows_the_workspace_records(runtime: Runtime, workspace, r
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
         assert isinstance(app.screen, ManageScreen)
         assert app.title == "Acme Consulting"
         assert app.sub_title == "Ada Admin (administrator)"
@@ -301,6 +307,8 @@ async def test_manage_shows_a_member_only_what_the_policy_allows(
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
         assert app.sub_title == "Milton (member)"
         assert table(app, "clients").row_count == 0
         assert caption(app, "clients") == "Not shown: member may not view clients."
@@ -313,6 +321,8 @@ async def test_manage_shows_a_member_only_what_the_policy_allows(
 async def test_refresh_reads_the_view_again(runtime: Runtime, workspace, records) -> None:  # noqa: ANN001
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
         await settle(pilot)
         assert table(app, "clients").row_count == 1
         with workspace.session() as session:
@@ -356,12 +366,15 @@ async def test_footer_shows_every_binding_and_fits_80_columns(
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         keys = footer_keys(app)
-        assert {"Manage": "m", "Settings": "s", "Refresh": "r", "Help": "?",
-                "Quit": "^q"}.items() <= keys.items()
+        assert {"Refresh": "r", "Help": "?", "Quit": "^q"}.items() <= keys.items()
+        shown = {key.key_display for key in app.screen.query(FooterKey)}
+        assert {"d", "w", "e", "a", "i", "m", "s"} <= shown  # the views, under one label
+        assert "Views" in app.export_screenshot()
         for key in app.screen.query(FooterKey):
             assert key.region.right <= 80 and key.region.width > 0
         bindings = {b.binding.id: b.binding for b in app.screen.active_bindings.values()}
-        for binding_id in ("manage", "settings", "refresh", "help", "quit"):
+        for binding_id in ("day", "week", "expenses", "approvals", "inbox", "manage",
+                           "settings", "refresh", "help", "quit"):
             assert bindings[binding_id].description and bindings[binding_id].tooltip
 
 
@@ -375,13 +388,14 @@ async def test_question_mark_opens_help_listing_every_binding(
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         listed = {description: key for key, description, _ in app.screen.rows}
-        assert listed == {"Manage": "m", "Settings": "s", "Refresh": "r", "Help": "?",
-                          "Quit": "^q", "Commands": "^p"}
+        assert {"Day": "d", "Week": "w", "Expenses": "e", "Approvals": "a", "Inbox": "i",
+                "Manage": "m", "Settings": "s", "Refresh": "r", "Help": "?",
+                "Quit": "^q", "Commands": "^p"}.items() <= listed.items()
         shown = app.export_screenshot().replace("&#160;", " ")
         assert "Quit Keito" in shown and "Every workspace setting" in shown
         await pilot.press("escape")
         await pilot.pause()
-        assert isinstance(app.screen, ManageScreen)
+        assert isinstance(app.screen, DayScreen)
 
 
 async def test_help_follows_a_remapped_key(runtime: Runtime, workspace) -> None:  # noqa: ANN001

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from textual.message import Message
 from textual.screen import Screen
 
+from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.loaders import ErrorInfo
 
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ class MainView(Screen[None]):
 
     #: The view's name in the header, after the workspace's.
     VIEW_NAME: ClassVar[str] = ""
+    #: The view's own actions: its bindings, help rows and palette entries come from these.
+    VIEW_ACTIONS: ClassVar[tuple[KeitoAction, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "VIEW_ACTIONS" in cls.__dict__:
+            cls.BINDINGS = view_bindings(cls.VIEW_ACTIONS)
 
     def on_mount(self) -> None:
         self.watch(self.app, "title", self.show_title)
