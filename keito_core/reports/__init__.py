@@ -1,0 +1,1 @@
+"""Read-side reports: SQL aggregations shared by the app and the report commands."""
