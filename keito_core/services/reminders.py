@@ -129,7 +129,7 @@ def _counts(model: Any, start: date, end: date, *, seconds: bool) -> Any:
                                    else_=0))
     duration = sa.func.sum(model.duration_seconds) if seconds else sa.literal(0)
     return (
-        sa.select(model.user_id.label("user_id"), sa.func.count().label("items"),
+        sa.select(model.user_id.label("user_id"), sa.func.count().label("item_count"),
                   duration.label("seconds"), rejected.label("rejected"))
         .where(model.spent_date >= start, model.spent_date <= end,
                col(model.approval_status).in_(_OPEN))
@@ -146,13 +146,13 @@ def outstanding(
     ex = _counts(Expense, start, end, seconds=False)
     query = (
         sa.select(col(User.id), col(User.name), col(User.email), col(User.user_type),
-                  sa.func.coalesce(te.c.items, 0), sa.func.coalesce(te.c.seconds, 0),
-                  sa.func.coalesce(ex.c.items, 0),
+                  sa.func.coalesce(te.c.item_count, 0), sa.func.coalesce(te.c.seconds, 0),
+                  sa.func.coalesce(ex.c.item_count, 0),
                   sa.func.coalesce(te.c.rejected, 0) + sa.func.coalesce(ex.c.rejected, 0))
         .outerjoin(te, te.c.user_id == User.id)
         .outerjoin(ex, ex.c.user_id == User.id)
         .where(col(User.status) == UserStatus.ACTIVE,
-               sa.or_(te.c.items.is_not(None), ex.c.items.is_not(None)))
+               sa.or_(te.c.item_count.is_not(None), ex.c.item_count.is_not(None)))
         .order_by(sa.func.lower(User.name), User.id)
     )
     if user_ids is not None:
