@@ -122,8 +122,9 @@ def mark_read(
 ) -> list[Notification]:
     """Mark the given (or, with `all`, every unread) notification of the actor read.
 
-    Returns the notifications that were unread and now are read; already-read ones are
-    left as they were. An ID that is not one of the actor's notifications is not_found.
+    Returns the notifications that were unread and now are read (in the order given, or
+    newest first with `all`); already-read ones are left as they were. An ID that is not
+    one of the actor's notifications is not_found.
     """
     policy.require(actor, Action.NOTIFICATION_READ)
     wanted = list(dict.fromkeys(i.strip() for i in (notification_ids or []) if i.strip()))
@@ -138,12 +139,14 @@ def mark_read(
         query = query.where(col(Notification.read_at).is_(None))
     else:
         query = query.where(col(Notification.id).in_(wanted))
-    rows = list(session.exec(query.order_by(Notification.id)).all())
+    newest_first = (col(Notification.created_at).desc(), col(Notification.id).desc())
+    rows = list(session.exec(query.order_by(*newest_first)).all())
     if not all:
-        found = {row.id for row in rows}
+        found = {row.id: row for row in rows}
         missing = [i for i in wanted if i not in found]
         if missing:
             raise not_found("notification", missing[0], field="notification_ids")
+        rows = [found[i] for i in wanted]
     stamp = now or utcnow()
     changed = [row for row in rows if row.read_at is None]
     for row in changed:
