@@ -205,7 +205,7 @@ def _tasks(session: Session, actor: policy.Actor, currency: str) -> Listing:
     return Listing(tuple(
         {"id": t.id, "name": t.name, "handle": t.handle, "billable": t.is_billable_default,
          "rate": _money(t.default_rate, currency) if show_rates else "hidden",
-         "default": t.is_default}
+         "default": t.is_default, "active": t.is_active}
         for t in session.exec(query).all()
     ))
 
@@ -239,6 +239,6 @@ def _categories(session: Session) -> Listing:
     )
     return Listing(tuple(
         {"id": c.id, "name": c.name, "unit": c.unit_name, "unit_price": _exact(c.unit_price),
-         "billable": c.is_billable_default, "builtin": c.is_builtin}
+         "billable": c.is_billable_default, "builtin": c.is_builtin, "active": c.is_active}
         for c in session.exec(query).all()
     ))

@@ -273,7 +273,7 @@ async def test_manage_shows_the_workspace_records(runtime: Runtime, workspace, r
             "Initech", "Website", "INI-WEB", "initech-website", "Fixed fee", "None", "yes"
         ]
         assert row_text(app, "tasks", records["task"]) == [
-            "Design", "design", "yes", "£120.00", "yes"
+            "Design", "design", "yes", "£120.00", "yes", "yes"
         ]
         agent = table(app, "team").get_row(records["agent"])
         assert [str(cell) for cell in agent] == [
@@ -285,7 +285,9 @@ async def test_manage_shows_the_workspace_records(runtime: Runtime, workspace, r
         assert admin[4] == "40h"  # the workspace's capacity when the user has none
         llm = next(key for key in table(app, "categories").rows
                    if row_text(app, "categories", key)[0] == "LLM Usage")
-        assert row_text(app, "categories", llm) == ["LLM Usage", "1k tokens", "0.003", "yes", "yes"]
+        assert row_text(app, "categories", llm) == [
+            "LLM Usage", "1k tokens", "0.003", "yes", "yes", "yes"
+        ]
 
 
 async def test_manage_shows_a_member_only_what_the_policy_allows(

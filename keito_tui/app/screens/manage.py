@@ -1,26 +1,37 @@
-"""The Manage view: clients, projects, tasks, the team and expense categories (read-only)."""
+"""The Manage view: clients, projects, tasks, the team and expense categories, and their forms."""
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual import work
+from collections.abc import Callable
+
+from sqlmodel import Session
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from keito_core.errors import KeitoError
+from keito_core.rules import permissions as policy
 from keito_core.runtime import Runtime
-from keito_tui.app.loaders import ErrorInfo, ManageData, manage_data
+from keito_core.services import categories, clients, projects, tasks, users
+from keito_tui.app.bindings import KeitoAction
+from keito_tui.app.loaders import ErrorInfo, ManageData, Row, manage_data
 from keito_tui.app.screens.base import MainView
-from keito_tui.app.widgets.record_view import Cell, Column, RecordView, plain_cell
+from keito_tui.app.screens.manage_actions import RecordActions, selected_id, user_type_cell
+from keito_tui.app.screens.manage_forms import FormSpec
+from keito_tui.app.screens.manage_lists import (
+    ContactsList,
+    ProjectTasksList,
+    ProjectTeamList,
+    TeammatesList,
+)
+from keito_tui.app.screens.manage_projects import project_form
+from keito_tui.app.screens.manage_specs import category_form, client_form, task_form
+from keito_tui.app.screens.manage_team import user_form
+from keito_tui.app.widgets.record_view import Column, RecordView
 
-
-def user_type_cell(value: str | bool | None) -> Cell:
-    """Agents stand out with a violet label; people are plain."""
-    if value == "agent":
-        return Text(" Agent ", style="bold #ffffff on #7c3aed")
-    return plain_cell("Human" if value == "human" else value)
-
+__all__ = ["TABLES", "ManageScreen", "user_type_cell"]
 
 #: (id, tab label, singular, plural, columns) for each table.
 TABLES: tuple[tuple[str, str, str, str, tuple[Column, ...]], ...] = (
@@ -38,7 +49,7 @@ TABLES: tuple[tuple[str, str, str, str, tuple[Column, ...]], ...] = (
     ("tasks", "Tasks", "task", "tasks", (
         Column("name", "Name", max_width=32), Column("handle", "Handle", max_width=20),
         Column("billable", "Billable"),
-        Column("rate", "Rate"), Column("default", "Default"),
+        Column("rate", "Rate"), Column("default", "Default"), Column("active", "Active"),
     )),
     ("team", "Team", "person", "people", (
         Column("name", "Name", max_width=28), Column("type", "Type", render=user_type_cell),
@@ -48,15 +59,61 @@ TABLES: tuple[tuple[str, str, str, str, tuple[Column, ...]], ...] = (
     ("categories", "Categories", "category", "categories", (
         Column("name", "Name", max_width=28), Column("unit", "Unit", max_width=14),
         Column("unit_price", "Unit price"),
-        Column("billable", "Billable"), Column("builtin", "Built-in"),
+        Column("billable", "Billable"), Column("builtin", "Built-in"), Column("active", "Active"),
     )),
 )
+TAB_KEYS = tuple(key for key, *_ in TABLES)
+
+#: The form of each tab's records: (session, actor, record id or None for a new one).
+FORMS: dict[str, Callable[[Session, policy.Actor, str | None], FormSpec]] = {
+    "clients": client_form, "projects": project_form, "tasks": task_form, "team": user_form,
+    "categories": category_form,
+}
+#: Archive and restore, per tab.
+ARCHIVE: dict[str, tuple[Callable[..., object], Callable[..., object]]] = {
+    "clients": (clients.archive_client, clients.restore_client),
+    "projects": (projects.archive_project, projects.restore_project),
+    "tasks": (tasks.archive_task, tasks.restore_task),
+    "team": (users.archive_user, users.reactivate_user),
+    "categories": (categories.archive_category, categories.restore_category),
+}
+#: Actions that only make sense on some tabs (hidden from the footer elsewhere).
+TAB_ONLY = {"delete": ("clients",), "contacts": ("clients",), "tasks": ("projects",),
+            "team": ("projects", "team")}
+
+TABS = Binding.Group("Tab", compact=True)
 
 
-class ManageScreen(MainView):
+def _tab_action(number: int, key: str, label: str) -> KeitoAction:
+    return KeitoAction(f"manage.tab_{key}", str(number), f"show_tab('{key}')", label,
+                       f"Show the {label} tab", show=False)
+
+
+class ManageScreen(RecordActions, MainView):
     """One tab per kind of record; each shows a RecordView filled from one read."""
 
+    CSS_PATH = "manage.tcss"
     VIEW_NAME = "Manage"
+    VIEW_ACTIONS = (
+        KeitoAction("manage.new", "n", "new", "New", "Add a record in the current tab"),
+        KeitoAction("manage.edit", "enter", "edit", "Edit", "Edit the selected record",
+                    key_display="⏎", priority=True),
+        KeitoAction("manage.archive", "x", "archive", "Archive",
+                    "Archive the selected record, or restore it when archived"),
+        KeitoAction("manage.delete", "delete", "delete", "Delete",
+                    "Delete the selected client (only when no project or invoice refers to it)",
+                    key_display="del"),
+        KeitoAction("manage.contacts", "c", "contacts", "Contacts",
+                    "The selected client's contacts"),
+        KeitoAction("manage.team", "t", "team", "Team",
+                    "The selected project's team, or the selected manager's teammates"),
+        KeitoAction("manage.tasks", "k", "tasks", "Tasks", "The selected project's tasks"),
+        KeitoAction("manage.previous_tab", "left_square_bracket", "cycle_tab(-1)", "Previous tab",
+                    "Show the tab to the left", key_display="[", group=TABS),
+        KeitoAction("manage.next_tab", "right_square_bracket", "cycle_tab(1)", "Next tab",
+                    "Show the tab to the right", key_display="]", group=TABS),
+        *(_tab_action(n, key, label) for n, (key, label, *_) in enumerate(TABLES, start=1)),
+    )
 
     class Loaded(Message):
         def __init__(self, data: ManageData) -> None:
@@ -69,7 +126,7 @@ class ManageScreen(MainView):
             for key, label, singular, plural, columns in TABLES:
                 with TabPane(label, id=f"tab-{key}"):
                     yield RecordView(columns, singular=singular, plural=plural, id=key)
-        yield Footer()
+        yield Footer(compact=True)
 
     def reload(self) -> None:
         self.load_data(self.runtime)
@@ -85,5 +142,107 @@ class ManageScreen(MainView):
         self.post_message(self.Loaded(data))
 
     def on_manage_screen_loaded(self, message: Loaded) -> None:
-        for key, *_ in TABLES:
+        for key in TAB_KEYS:
             self.query_one(f"#{key}", RecordView).listing = getattr(message.data, key)
+
+    # --- where the cursor is -------------------------------------------------------------
+
+    @property
+    def tab(self) -> str:
+        """The current tab's key (clients, projects, tasks, team or categories)."""
+        return (self.query_one(TabbedContent).active or "tab-clients").removeprefix("tab-")
+
+    def selected(self) -> tuple[str, Row] | None:
+        """The selected record's id and row in the current tab."""
+        view = self.query_one(f"#{self.tab}", RecordView)
+        row_id = selected_id(view)
+        listing = view.listing
+        if row_id is None or listing is None:
+            return None
+        row = next((r for r in listing.rows if str(r["id"]) == row_id), None)
+        return None if row is None else (row_id, row)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        tabs = TAB_ONLY.get(action)
+        return tabs is None or not self.is_mounted or self.tab in tabs
+
+    @on(TabbedContent.TabActivated)
+    def tab_changed(self) -> None:
+        self.refresh_bindings()
+        self.query_one(f"#{self.tab}", RecordView).table.focus()
+
+    # --- actions -------------------------------------------------------------------------
+
+    def action_show_tab(self, key: str) -> None:
+        self.query_one(TabbedContent).active = f"tab-{key}"
+
+    def action_cycle_tab(self, step: int) -> None:
+        index = (TAB_KEYS.index(self.tab) + step) % len(TAB_KEYS)
+        self.action_show_tab(TAB_KEYS[index])
+
+    def action_new(self) -> None:
+        build = FORMS[self.tab]
+        self.open_form(lambda session, actor: build(session, actor, None), creating=True)
+
+    def action_edit(self) -> None:
+        chosen = self.selected()
+        if chosen is not None:
+            build, row_id = FORMS[self.tab], chosen[0]
+            self.open_form(lambda session, actor: build(session, actor, row_id), creating=False)
+
+    def action_archive(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        row_id, row = chosen
+        archived = row.get("status") == "Archived" if self.tab == "team" else not row["active"]
+        archive, restore = ARCHIVE[self.tab]
+        change, done = (restore, "Restored") if archived else (archive, "Archived")
+
+        def act(session: Session, actor: policy.Actor) -> str:
+            change(session, actor=actor, ref=row_id)
+            return f"{done} {row['name']}"
+
+        self.write(act)
+
+    def action_delete(self) -> None:
+        chosen = self.selected()
+        if chosen is None or self.tab != "clients":
+            return
+        row_id, row = chosen
+
+        def act(session: Session, actor: policy.Actor) -> str:
+            client = clients.delete_client(session, actor=actor, ref=row_id)
+            return f"Deleted client {client.name}"
+
+        self.confirm_write(f"Delete the client {row['name']} and its contacts?", act,
+                           title="Delete client")
+
+    def action_contacts(self) -> None:
+        chosen = self.selected()
+        if chosen is not None and self.tab == "clients":
+            self.app.push_screen(ContactsList(chosen[0], str(chosen[1]["name"])))
+
+    def action_team(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        row_id, row = chosen
+        if self.tab == "projects":
+            self.app.push_screen(ProjectTeamList(row_id, str(row["name"])), self.closed)
+        elif self.tab == "team":
+            if row.get("role") not in ("Manager", "Administrator"):
+                self.notify(f"{row['name']} is not a manager: only managers have teammates",
+                            severity="warning", markup=False)
+                return
+            self.app.push_screen(TeammatesList(row_id, str(row["name"])), self.closed)
+
+    def action_tasks(self) -> None:
+        chosen = self.selected()
+        if chosen is not None and self.tab == "projects":
+            self.app.push_screen(ProjectTasksList(chosen[0], str(chosen[1]["name"])),
+                                 self.closed)
+
+    def closed(self, _result: None) -> None:
+        self.reload()
+

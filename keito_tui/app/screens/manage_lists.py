@@ -1,0 +1,175 @@
+"""The lists under one record: a client's contacts, a project's team and tasks, teammates."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from keito_core.errors import validation
+from keito_core.models import ProjectMember, ProjectTask, Task, User
+from keito_core.rules import permissions as policy
+from keito_core.rules.money import format_money
+from keito_core.rules.permissions import Action, Target
+from keito_core.services import clients, project_team, users
+from keito_core.services.identity import get_workspace
+from keito_core.services.lookup import find_project
+from keito_tui.app.loaders import ROLE_NAMES, Listing
+from keito_tui.app.screens.manage_actions import RecordList, Write, user_type_cell
+from keito_tui.app.screens.manage_forms import FormSpec, hours_text
+from keito_tui.app.screens.manage_projects import member_form, project_task_form
+from keito_tui.app.screens.manage_specs import contact_form
+from keito_tui.app.screens.manage_team import teammate_form
+from keito_tui.app.widgets.record_view import Column
+
+
+def _rate(value: object, currency: str, shown: bool) -> str:
+    if not shown:
+        return "hidden"
+    return "default" if value is None else format_money(value, currency)  # type: ignore[arg-type]
+
+
+class ContactsList(RecordList):
+    """A client's contacts (who receives its invoices)."""
+
+    COLUMNS = (Column("name", "Name", max_width=28), Column("title", "Title", max_width=16),
+               Column("email", "Email", max_width=28), Column("phone", "Phone", max_width=16))
+    SINGULAR, PLURAL = "contact", "contacts"
+
+    @property
+    def heading(self) -> str:
+        return f"Contacts of {self.owner_name}"
+
+    def read(self, session: Session, actor: policy.Actor) -> Listing:
+        rows = clients.list_contacts(session, actor=actor, client_ref=self.owner_id)
+        return Listing(tuple(
+            {"id": c.id, "name": " ".join(filter(None, (c.first_name, c.last_name))),
+             "title": c.title, "email": c.email, "phone": c.phone_office or c.phone_mobile}
+            for c in rows
+        ))
+
+    def form(self, session: Session, actor: policy.Actor, row_id: str | None) -> FormSpec:
+        return contact_form(session, actor, self.owner_id, row_id)
+
+    def removal(self, row_id: str) -> tuple[str, Write]:
+        def act(session: Session, actor: policy.Actor) -> str:
+            contact = clients.remove_contact(session, actor=actor, contact_id=row_id)
+            return f"Removed contact {contact.first_name}"
+
+        return f"Remove this contact from {self.owner_name}?", act
+
+
+class ProjectTeamList(RecordList):
+    """A project's people and agents, with their rate overrides and project-manager flags."""
+
+    COLUMNS = (Column("name", "Name", max_width=28), Column("type", "Type", render=user_type_cell),
+               Column("rate", "Rate"), Column("budget", "Budget"),
+               Column("manager", "Project manager"))
+    SINGULAR, PLURAL = "member", "members"
+
+    @property
+    def heading(self) -> str:
+        return f"Team of {self.owner_name}"
+
+    def read(self, session: Session, actor: policy.Actor) -> Listing:
+        project = find_project(session, self.owner_id)
+        policy.require(actor, Action.PROJECT_VIEW, Target(project_id=project.id))
+        currency, shown = get_workspace(session).currency, policy.can(actor, Action.RATES_VIEW)
+        rows = session.exec(
+            select(ProjectMember, User).join(User, col(User.id) == ProjectMember.user_id)
+            .where(ProjectMember.project_id == project.id).order_by(sa.func.lower(User.name))
+        ).all()
+        return Listing(tuple(
+            {"id": u.id, "name": u.name, "type": str(u.user_type),
+             "rate": _rate(m.hourly_rate, currency, shown),
+             "budget": None if m.budget_hours is None else f"{m.budget_hours.normalize():f}h",
+             "manager": m.is_project_manager}
+            for m, u in rows
+        ))
+
+    def form(self, session: Session, actor: policy.Actor, row_id: str | None) -> FormSpec:
+        return member_form(session, actor, self.owner_id, row_id)
+
+    def removal(self, row_id: str) -> tuple[str, Write]:
+        def act(session: Session, actor: policy.Actor) -> str:
+            user = project_team.unassign_member(session, actor=actor, project_ref=self.owner_id,
+                                                user_ref=row_id)
+            return f"{user.name} is off {self.owner_name}"
+
+        return f"Take this member off {self.owner_name}? Their entries stay.", act
+
+
+class ProjectTasksList(RecordList):
+    """A project's tasks, with billable flags and rate overrides."""
+
+    COLUMNS = (Column("name", "Task", max_width=28), Column("billable", "Billable"),
+               Column("rate", "Rate"), Column("budget", "Budget"), Column("active", "Active"))
+    SINGULAR, PLURAL = "task", "tasks"
+
+    @property
+    def heading(self) -> str:
+        return f"Tasks of {self.owner_name}"
+
+    def read(self, session: Session, actor: policy.Actor) -> Listing:
+        project = find_project(session, self.owner_id)
+        policy.require(actor, Action.PROJECT_VIEW, Target(project_id=project.id))
+        currency, shown = get_workspace(session).currency, policy.can(actor, Action.RATES_VIEW)
+        rows = session.exec(
+            select(ProjectTask, Task).join(Task, col(Task.id) == ProjectTask.task_id)
+            .where(ProjectTask.project_id == project.id)
+            .order_by(col(ProjectTask.is_active).desc(), sa.func.lower(Task.name))
+        ).all()
+        return Listing(tuple(
+            {"id": t.id, "name": t.name, "billable": pt.is_billable,
+             "rate": _rate(pt.hourly_rate, currency, shown),
+             "budget": None if pt.budget_hours is None else f"{pt.budget_hours.normalize():f}h",
+             "active": pt.is_active}
+            for pt, t in rows
+        ))
+
+    def form(self, session: Session, actor: policy.Actor, row_id: str | None) -> FormSpec:
+        return project_task_form(session, actor, self.owner_id, row_id)
+
+    def removal(self, row_id: str) -> tuple[str, Write]:
+        def act(session: Session, actor: policy.Actor) -> str:
+            removal = project_team.remove_project_task(
+                session, actor=actor, project_ref=self.owner_id, task_ref=row_id)
+            if removal.deactivated:
+                return f"{removal.task.name} has time logged: deactivated on {self.owner_name}"
+            return f"Removed {removal.task.name} from {self.owner_name}"
+
+        return f"Take this task off {self.owner_name}?", act
+
+
+class TeammatesList(RecordList):
+    """The people and agents a manager looks after (their time, approvals and reports)."""
+
+    COLUMNS = (Column("name", "Name", max_width=28), Column("type", "Type", render=user_type_cell),
+               Column("role", "Role"), Column("capacity", "Capacity"), Column("status", "Status"))
+    SINGULAR, PLURAL = "teammate", "teammates"
+
+    @property
+    def heading(self) -> str:
+        return f"{self.owner_name}'s teammates"
+
+    def read(self, session: Session, actor: policy.Actor) -> Listing:
+        rows = users.list_teammates(session, actor=actor, manager_ref=self.owner_id)
+        return Listing(tuple(
+            {"id": u.id, "name": u.name, "type": str(u.user_type),
+             "role": ROLE_NAMES.get(str(u.role), str(u.role)),
+             "capacity": None if u.weekly_capacity_seconds is None
+             else f"{hours_text(u.weekly_capacity_seconds)}h",
+             "status": str(u.status).capitalize()}
+            for u in rows
+        ))
+
+    def form(self, session: Session, actor: policy.Actor, row_id: str | None) -> FormSpec:
+        if row_id is not None:
+            raise validation("a teammate has nothing to edit here: edit them in the Team tab")
+        return teammate_form(session, actor, self.owner_id)
+
+    def removal(self, row_id: str) -> tuple[str, Write]:
+        def act(session: Session, actor: policy.Actor) -> str:
+            users.set_teammates(session, actor=actor, manager_ref=self.owner_id, remove=[row_id])
+            return f"Removed from {self.owner_name}'s team"
+
+        return f"Take this teammate off {self.owner_name}'s team?", act
