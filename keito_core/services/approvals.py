@@ -14,9 +14,10 @@ keito_core.services.approval_queue. Decisions where the reference leaves room:
   (state, then the policy for each (owner, project) pair of its items) before any changes.
 - Every transition clears an administrator's unlock of the items it moves: an unlock is an
   exception to the state it was given in, not to the next one.
-- Approvers may correct a submitted item of someone else before deciding (edits, not
-  deletes; see entry_context.check_editable); approved items refuse every edit until an
-  administrator unlocks them, and invoiced items even then.
+- Submitted items are read-only for everyone, approvers included: an approver rejects with a
+  reason (the owner corrects and resubmits), or an administrator unlocks the item and edits
+  it. Approved items refuse every edit until an administrator unlocks them, and invoiced
+  items even then.
 """
 
 from __future__ import annotations

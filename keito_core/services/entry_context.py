@@ -153,24 +153,11 @@ def refuse_locked_day(workspace: Workspace, day: date, today: date, *, noun: str
         )
 
 
-def may_correct_submitted(actor: policy.Actor, item: Any) -> bool:
-    """Whether `actor` reviews this submitted item: someone other than its owner who may
-    approve it. Reviewers may correct a submitted item before deciding (edits, not deletes);
-    the edit permission itself is checked separately."""
-    target = Target(owner_id=item.user_id, project_id=item.project_id)
-    return actor.user_id != item.user_id and policy.can(actor, Action.TIMESHEET_APPROVE, target)
-
-
-def check_editable(workspace: Workspace, item: Any, today: date, *, noun: str,
-                   reviewer: policy.Actor | None = None) -> None:
+def check_editable(workspace: Workspace, item: Any, today: date, *, noun: str) -> None:
     """Raise `locked` when the entry or expense is read-only (see keito_core.rules.locking).
 
-    A running timer is still being recorded, so it is never auto-locked by its age. A
-    submitted item stays editable for a `reviewer` who may approve it (`may_correct_submitted`).
+    A running timer is still being recorded, so it is never auto-locked by its age.
     """
-    if (reviewer is not None and item_lock_reason(workspace, item, today) == "submitted"
-            and may_correct_submitted(reviewer, item)):
-        return
     if getattr(item, "is_running", False):
         today = item.spent_date
     ensure_editable(approval_status=item.approval_status, invoiced=item.invoice_id is not None,
@@ -286,7 +273,7 @@ def open_for_edit(session: Session, model: Any, item_id: str, *, actor: policy.A
     given = {k: v for k, v in changes.items() if v is not None}
     item = load_item(session, model, item_id, actor=actor, action=action, noun=noun)
     owner = owner_by_id(session, actor, item.user_id, now=now)
-    check_editable(owner.workspace, item, owner.today, noun=noun, reviewer=actor)
+    check_editable(owner.workspace, item, owner.today, noun=noun)
     project = session.get(Project, item.project_id)
     assert project is not None
     if "project_ref" in given and find_project(session, given["project_ref"]).id != project.id:

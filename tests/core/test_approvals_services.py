@@ -335,16 +335,14 @@ def test_withdraw_needs_the_permission_and_returns_items_to_submitted(world) -> 
         assert submission.decided_at is None and submission.decided_by_id is None
 
 
-def test_an_approver_with_edit_permission_may_correct_a_submitted_item(world) -> None:
+def test_submitted_items_are_read_only_for_owner_and_approvers_until_unlocked(world) -> None:
     entry = log(world, "mia", MON, "1")
     submit(world, "mia")
-    assert error_of(edit, world, "mia", entry, notes="mine").code == "locked"
-    assert error_of(edit, world, "wes", entry, notes="no edit permission").code == (
-        "authorization_error")
+    for who in ("mia", "max", "admin"):
+        assert error_of(edit, world, who, entry, notes="changed").code == "locked"
+    with world.ws.session() as s:
+        svc.unlock_entry(s, actor=act(world, s, "admin"), entry_id=entry, now=NOW)
     assert edit(world, "max", entry, notes="corrected by Max").notes == "corrected by Max"
-    with world.ws.session() as s:  # corrections are edits, not deletes
-        assert error_of(time_entries.delete_entry, s, actor=act(world, s, "max"),
-                        entry_id=entry, now=NOW).code == "locked"
 
 
 def test_admins_may_approve_their_own_time_but_managers_may_not(world) -> None:
