@@ -1,22 +1,432 @@
-"""The Week view (being built): The week grid."""
+"""The Week view: the week grid of hours by project/task and day, filled in from the keyboard.
+
+Keys: ← → change week (while no cell is being edited), t this week, g a week you type;
+up/down, Tab and Shift+Tab move between cells. Typing a digit (or `.` `:`) on a cell edits
+it in the edit line; Enter or Tab saves and moves to the next day, Shift+Tab to the day
+before, Escape cancels. A cell holding several entries opens them instead (o opens any
+cell's entries). n adds a row. Reads and writes run in workers (keito_core.reports.week,
+keito_core.services.week_cells).
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Static
+from datetime import date, timedelta
+from typing import ClassVar
 
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+
+from keito_core.errors import KeitoError
+from keito_core.reports.day import ProjectChoice
+from keito_core.reports.week import (
+    WeekCell,
+    WeekReport,
+    WeekRow,
+    cell_lock_message,
+    row_key,
+)
+from keito_core.rules.durations import format_duration
+from keito_core.services.week_cells import CellChange
+from keito_tui.app.bindings import KeitoAction, view_bindings
+from keito_tui.app.loaders import ErrorInfo
 from keito_tui.app.screens.base import MainView
+from keito_tui.app.screens.dialogs import DateDialog
+from keito_tui.app.screens.week_dialogs import AddRowDialog, CellEntriesDialog, CellKey, NewRow
+from keito_tui.app.widgets.week_grid import WeekGrid
+
+WEEK = Binding.Group("Week", compact=True)
+CELL = Binding.Group("Cell")
+
+VIEW_ACTIONS: tuple[KeitoAction, ...] = (
+    KeitoAction("week.previous", "left", "previous_week", "Previous week",
+                "Show the week before (while no cell is being edited)", key_display="←",
+                priority=True, group=WEEK),
+    KeitoAction("week.next", "right", "next_week", "Next week",
+                "Show the week after (while no cell is being edited)", key_display="→",
+                priority=True, group=WEEK),
+    KeitoAction("week.this", "t", "this_week", "This week", "Show the current week",
+                group=WEEK),
+    KeitoAction("week.goto", "g", "go_to_week", "Go to week", "Show the week of a date you type",
+                group=WEEK),
+    KeitoAction("week.edit", "enter", "edit_cell", "Edit",
+                "Edit the selected cell (type a digit to start with it); Enter saves and moves "
+                "to the next day; a cell of several entries opens them", key_display="⏎",
+                group=CELL),
+    KeitoAction("week.entries", "o", "open_entries", "Entries",
+                "Open the entries behind the selected cell to edit or delete one", group=CELL),
+    KeitoAction("week.add_row", "n", "add_row", "Add row", "Add a row for a project and task"),
+    KeitoAction("week.next_cell", "tab", "next_cell", "Next cell",
+                "Move to the next day (saving a cell being edited)", show=False),
+    KeitoAction("week.previous_cell", "shift+tab", "previous_cell", "Previous cell",
+                "Move to the day before (saving a cell being edited)", show=False),
+    KeitoAction("week.cancel", "escape", "cancel_edit", "Cancel edit",
+                "Stop editing a cell without saving it", show=False),
+)
+
+
+def progress_text(report: WeekReport, width: int) -> str:
+    """`12.50 / 40.00 h  31% ███░░░░░` with a bar as long as there is room for."""
+    fmt = str(report.duration_format)
+    total = format_duration(report.total_seconds, fmt)
+    capacity = format_duration(report.capacity_seconds, fmt)
+    text = f"{total} of {capacity} h  {report.capacity_percent}%"
+    room = max(0, min(30, width - len(text) - 1))
+    if room >= 5:
+        filled = min(room, room * report.capacity_percent // 100)
+        text += " " + "█" * filled + "░" * (room - filled)
+    return text
+
+
+def week_title(report: WeekReport) -> str:
+    first, last = report.days[0], report.days[-1]
+    label = f"Week of {first:%a %-d %b} – {last:%a %-d %b %Y}"
+    if first <= report.today <= last:
+        label += " (this week)"
+    return label
 
 
 class WeekScreen(MainView):
-    """A placeholder until the view is built."""
+    """The week grid."""
 
     VIEW_NAME = "Week"
+    CSS_PATH = "week.tcss"
+    AUTO_FOCUS = "#week-grid"
+    VIEW_ACTIONS: ClassVar[tuple[KeitoAction, ...]] = VIEW_ACTIONS
+    #: Declared here too: Textual merges a class's bindings before MainView sets BINDINGS.
+    BINDINGS = view_bindings(VIEW_ACTIONS)
+
+    class Loaded(Message):
+        def __init__(self, report: WeekReport) -> None:
+            super().__init__()
+            self.report = report
+
+    class CellSaved(Message):
+        def __init__(self, change: CellChange) -> None:
+            super().__init__()
+            self.change = change
+
+    class CellRefused(Message):
+        """A cell could not be set: say why, and go back to it."""
+
+        def __init__(self, error: ErrorInfo, key: str, day_index: int, text: str) -> None:
+            super().__init__()
+            self.error = error
+            self.key = key
+            self.day_index = day_index
+            self.text = text
+
+    class ProjectsRead(Message):
+        def __init__(self, projects: tuple[ProjectChoice, ...]) -> None:
+            super().__init__()
+            self.projects = projects
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: A day in the week shown; None shows the current week.
+        self.week_anchor: date | None = None
+        self.report: WeekReport | None = None
+        #: Rows added with `n` that have no time yet, by the week they were added to.
+        self.added: dict[date, dict[str, WeekRow]] = {}
+        #: (row key, day index) of the cell being edited, or None.
+        self.editing: tuple[str, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("The week grid", id="week-placeholder")
-        yield Footer()
+        with Horizontal(id="week-bar"):
+            yield Static("", id="week-title", markup=False)
+            yield Static("", id="week-progress", markup=False)
+        yield WeekGrid(id="week-grid")
+        with Horizontal(id="week-edit"):
+            yield Label("", id="week-edit-label", markup=False)
+            yield Input(placeholder="1.5 or 1:30", id="week-edit-input", compact=True)
+        yield Footer(compact=True)
+
+    # --- reading ----------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Nothing to read yet."""
+        self.load(self.week_anchor)
+
+    @work(thread=True, exclusive=True, group="week-load")
+    def load(self, anchor: date | None) -> None:
+        from keito_core.reports.week import week_report
+
+        try:
+            with self.runtime.session(readonly=True) as session:
+                actor = self.runtime.actor(session)
+                now = self.runtime.clock()
+                if anchor is None:
+                    from keito_core.services.entry_context import owner_by_id
+
+                    anchor = owner_by_id(session, actor, actor.user_id, now=now).today
+                report = week_report(session, actor=actor, day=anchor, now=now)
+        except KeitoError as exc:
+            self.post_message(self.LoadFailed(ErrorInfo.of(exc)))
+            return
+        self.post_message(self.Loaded(report))
+
+    def on_week_screen_loaded(self, message: Loaded) -> None:
+        self.report = message.report
+        self.show_report()
+
+    def rows(self) -> tuple[WeekRow, ...]:
+        """The report's rows, then the rows added this week that have no time yet."""
+        report = self.report
+        if report is None:
+            return ()
+        known = {row.key for row in report.rows}
+        added = [row for key, row in self.added.get(report.first_day, {}).items()
+                 if key not in known]
+        return report.rows + tuple(added)
+
+    def show_report(self) -> None:
+        report = self.report
+        if report is None:
+            return
+        width = self.size.width or 80
+        self.query_one("#week-title", Static).update(week_title(report))
+        self.query_one("#week-progress", Static).update(
+            progress_text(report, max(20, width - len(week_title(report)) - 4)))
+        self.grid.show(report, self.rows(), width)
+
+    def on_resize(self) -> None:
+        if self.report is not None and self.grid.layout_width != self.size.width:
+            self.show_report()
+
+    @property
+    def grid(self) -> WeekGrid:
+        return self.query_one("#week-grid", WeekGrid)
+
+    # --- weeks ------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("previous_week", "next_week", "this_week", "go_to_week", "add_row",
+                      "open_entries", "edit_cell"):
+            return self.editing is None  # the edit line takes the keys meanwhile
+        if action == "cancel_edit":
+            return self.editing is not None
+        return True
+
+    def show_week(self, anchor: date | None) -> None:
+        self.week_anchor = anchor
+        self.load(anchor)
+
+    def action_previous_week(self) -> None:
+        if self.report is not None:
+            self.show_week(self.report.first_day - timedelta(days=7))
+
+    def action_next_week(self) -> None:
+        if self.report is not None:
+            self.show_week(self.report.first_day + timedelta(days=7))
+
+    def action_this_week(self) -> None:
+        self.show_week(None)
+
+    def action_go_to_week(self) -> None:
+        initial = self.report.first_day if self.report else self.runtime.clock().date()
+        today = self.report.today if self.report else None
+
+        def chosen(day: date | None) -> None:
+            if day is not None:
+                self.show_week(day)
+
+        self.app.push_screen(DateDialog(initial, today=today, title="Go to the week of"), chosen)
+
+    # --- cells ------------------------------------------------------------------------------
+
+    def selected_cell(self) -> tuple[WeekRow, int, WeekCell] | None:
+        chosen = self.grid.selected()
+        row = self.grid.selected_row()
+        if chosen is None or row is None:
+            return None
+        return row, chosen[1], row.cells[chosen[1]]
+
+    def cell_key(self, row: WeekRow, cell: WeekCell) -> CellKey:
+        title = f"{row.project_name} · {row.task_name} · {cell.day:%a %-d %b %Y}"
+        return CellKey(row.project_id, row.task_id, cell.day, title)
+
+    @on(DataTable.CellSelected, "#week-grid")
+    def cell_selected(self, event: DataTable.CellSelected) -> None:
+        event.stop()
+        if self.editing is not None:  # Enter reached the grid before the edit line had focus
+            self.commit_edit(1)
+        else:
+            self.action_edit_cell()
+
+    def action_edit_cell(self) -> None:
+        found = self.selected_cell()
+        if found is None:
+            self.notify("Add a row first: press n to choose a project and task.")
+            return
+        row, _, cell = found
+        if cell.entries > 1:
+            self.open_cell(row, cell)
+            return
+        fmt = str(self.report.duration_format) if self.report else "decimal"
+        self.start_edit(format_duration(cell.seconds, fmt) if cell.entries else "")
+
+    @on(WeekGrid.EditRequested)
+    def edit_requested(self, event: WeekGrid.EditRequested) -> None:
+        typed = self.grid.take_typed()
+        if self.editing is not None:
+            return
+        found = self.selected_cell()
+        if found is None:
+            self.notify("Add a row first: press n to choose a project and task.")
+            return
+        row, _, cell = found
+        if cell.entries > 1:
+            self.open_cell(row, cell)
+            return
+        self.start_edit(typed)
+
+    def start_edit(self, text: str) -> None:
+        found = self.selected_cell()
+        if found is None:
+            return
+        row, index, cell = found
+        if cell.lock is not None:
+            self.notify(cell_lock_message(cell.lock, cell.day), title="Locked",
+                        severity="error", markup=False)
+            return
+        self.editing = (row.key, index)
+        self.query_one("#week-edit-label", Label).update(
+            f"{cell.day:%a %-d} · {row.project_name} · {row.task_name}: ")
+        box = self.query_one("#week-edit-input", Input)
+        box.value = text
+        self.query_one("#week-edit").display = True
+        box.focus()
+        box.cursor_position = len(text)
+        self.grid.edit_box = box
+        self.refresh_bindings()
+
+    def stop_edit(self) -> None:
+        self.editing = None
+        self.grid.edit_box = None
+        self.query_one("#week-edit").display = False
+        self.grid.focus()
+        self.refresh_bindings()
+
+    def action_cancel_edit(self) -> None:
+        self.stop_edit()
+
+    def commit_edit(self, offset: int) -> None:
+        """Save the cell being edited (in a worker) and move `offset` days on."""
+        if self.editing is None:
+            return
+        key, index = self.editing
+        text = self.query_one("#week-edit-input", Input).value
+        self.stop_edit()
+        row = next((r for r in self.rows() if r.key == key), None)
+        if row is not None:
+            self.save_cell(row.project_id, row.task_id, row.cells[index].day, text, key, index)
+        self.grid.select(key, index)
+        self.grid.step(offset)
+
+    @on(Input.Submitted, "#week-edit-input")
+    def edit_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.commit_edit(1)
+
+    def action_next_cell(self) -> None:
+        if self.editing is not None:
+            self.commit_edit(1)
+        else:
+            self.grid.step(1)
+
+    def action_previous_cell(self) -> None:
+        if self.editing is not None:
+            self.commit_edit(-1)
+        else:
+            self.grid.step(-1)
+
+    @work(thread=True, group="week-write")
+    def save_cell(self, project_id: str, task_id: str | None, day: date, text: str, key: str,
+                  index: int) -> None:
+        from keito_core.services.week_cells import set_cell
+
+        try:
+            with self.runtime.session() as session:
+                change = set_cell(session, actor=self.runtime.actor(session),
+                                  project_ref=project_id, task_ref=task_id, day=day,
+                                  duration_text=text, now=self.runtime.clock())
+        except KeitoError as exc:
+            self.post_message(self.CellRefused(ErrorInfo.of(exc), key, index, text))
+            return
+        self.post_message(self.CellSaved(change))
+
+    def on_week_screen_cell_saved(self, message: CellSaved) -> None:
+        self.reload()
+
+    def on_week_screen_cell_refused(self, message: CellRefused) -> None:
+        error = message.error
+        self.grid.select(message.key, message.day_index)
+        if error.code == "conflict":  # several entries: show them rather than overwrite
+            found = self.selected_cell()
+            if found is not None:
+                self.open_cell(found[0], found[2])
+            self.reload()
+            return
+        self.notify("\n".join(filter(None, (error.message, error.hint))),
+                    title="Locked" if error.code == "locked" else "Not saved",
+                    severity="error", markup=False)
+        if error.code != "locked":
+            self.start_edit(message.text)
+
+    # --- entries and rows -------------------------------------------------------------------
+
+    def open_cell(self, row: WeekRow, cell: WeekCell) -> None:
+        def closed(changed: bool | None) -> None:
+            self.grid.focus()
+            if changed:
+                self.reload()
+
+        self.app.push_screen(CellEntriesDialog(self.runtime, self.cell_key(row, cell)), closed)
+
+    def action_open_entries(self) -> None:
+        found = self.selected_cell()
+        if found is None or found[2].entries == 0:
+            self.notify("This cell has no entries yet: type a duration to log one.")
+            return
+        self.open_cell(found[0], found[2])
+
+    def action_add_row(self) -> None:
+        self.read_projects()
+
+    @work(thread=True, exclusive=True, group="week-projects")
+    def read_projects(self) -> None:
+        from keito_core.reports.day import project_choices
+
+        try:
+            with self.runtime.session(readonly=True) as session:
+                choices = project_choices(session, actor=self.runtime.actor(session))
+        except KeitoError as exc:
+            self.post_message(self.LoadFailed(ErrorInfo.of(exc)))
+            return
+        self.post_message(self.ProjectsRead(choices))
+
+    def on_week_screen_projects_read(self, message: ProjectsRead) -> None:
+        if not message.projects:
+            self.notify("You are on no active project yet.", severity="warning")
+            return
+        self.app.push_screen(AddRowDialog(message.projects), self.row_added)
+
+    def row_added(self, new: NewRow | None) -> None:
+        report = self.report
+        if new is None or report is None:
+            return
+        key = row_key(new.project_id, new.task_id)
+        if report.row(key) is None:
+            cells = tuple(WeekCell(day=d, lock=report.day_locks[i])
+                          for i, d in enumerate(report.days))
+            self.added.setdefault(report.first_day, {})[key] = WeekRow(
+                project_id=new.project_id, project_name=new.project_name,
+                client_name=new.client_name, task_id=new.task_id, task_name=new.task_name,
+                cells=cells)
+            self.show_report()
+        today_index = next((i for i, d in enumerate(report.days) if d == report.today), 0)
+        self.grid.select(key, today_index)
+        self.grid.focus()

@@ -1,0 +1,297 @@
+"""The week grid's dialogs: add a project/task row, and the entries behind one cell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Footer, Select, Static
+
+from keito_core.errors import KeitoError
+from keito_core.reports.day import DayEntry, ProjectChoice, day_entries, project_choices
+from keito_core.rules.durations import format_duration
+from keito_core.runtime import Runtime
+from keito_tui.app.loaders import ErrorInfo
+from keito_tui.app.screens.dialogs import DIALOG_CSS, ConfirmDialog
+from keito_tui.app.screens.entry_dialog import EntryDialog, EntrySaved
+from keito_tui.app.widgets.badges import source_badge
+
+LOCK_MARK = "🔒"
+
+
+@dataclass(frozen=True)
+class NewRow:
+    """The project and task the user chose for a new row."""
+
+    project_id: str
+    project_name: str
+    client_name: str
+    task_id: str | None
+    task_name: str
+
+
+class AddRowDialog(ModalScreen[NewRow | None]):
+    """Choose a project, then one of its tasks; dismissed with a NewRow (None: cancelled)."""
+
+    DEFAULT_CSS = DIALOG_CSS + """
+    AddRowDialog { align: center middle; }
+    #add-row Select { width: 1fr; margin-bottom: 1; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "add", "Add row", id="week.add_row.save", tooltip="Add the row"),
+        Binding("escape", "cancel", "Cancel", id="week.add_row.cancel",
+                tooltip="Close without adding a row"),
+    ]
+
+    def __init__(self, projects: tuple[ProjectChoice, ...]) -> None:
+        super().__init__()
+        self.projects = {project.id: project for project in projects}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="add-row"):
+            yield Static("Add a row", classes="dialog--title", markup=False)
+            yield Select([(p.label, p.id) for p in self.projects.values()],
+                         prompt="Project (type to search)", id="add-project", compact=True)
+            yield Select([], prompt="Task", id="add-task", compact=True)
+            yield Static("", classes="dialog--error", id="add-error", markup=False)
+            with Horizontal(classes="dialog--buttons"):
+                yield Button("Cancel", id="add-cancel", compact=True)
+                yield Button("Add row", id="add-save", variant="primary", compact=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#add-project", Select).focus()
+
+    @on(Select.Changed, "#add-project")
+    def project_chosen(self, event: Select.Changed) -> None:
+        project = self.projects.get(str(event.value))
+        tasks = self.query_one("#add-task", Select)
+        tasks.set_options([(t.name, t.id) for t in project.tasks] if project else [])
+        if project is not None and len(project.tasks) == 1:
+            tasks.value = project.tasks[0].id
+        if project is not None:
+            tasks.focus()
+
+    @on(Select.Changed, "#add-task")
+    def task_chosen(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL:
+            self.query_one("#add-save", Button).focus()
+
+    @on(Button.Pressed, "#add-save")
+    def action_add(self) -> None:
+        project_value = self.query_one("#add-project", Select).value
+        task_value = self.query_one("#add-task", Select).value
+        project = self.projects.get(str(project_value))
+        error = self.query_one("#add-error", Static)
+        if project is None:
+            error.update("Choose a project.")
+            return
+        task = next((t for t in project.tasks if t.id == task_value), None)
+        if task is None and project.tasks:
+            error.update("Choose a task.")
+            return
+        self.dismiss(NewRow(project.id, project.name, project.client,
+                            task.id if task else None, task.name if task else "(no task)"))
+
+    @on(Button.Pressed, "#add-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class CellKey:
+    """One cell of the grid: a project, a task (or none) and a day."""
+
+    project_id: str
+    task_id: str | None
+    day: date
+    title: str
+
+
+class CellEntriesDialog(ModalScreen[bool]):
+    """The entries behind one cell, to edit or delete one; dismissed with whether any changed.
+
+    Edits go through the day view's EntryDialog; locked entries are marked, and the services
+    refuse to change them.
+    """
+
+    DEFAULT_CSS = DIALOG_CSS + """
+    CellEntriesDialog { align: center middle; }
+    #cell-entries { width: 90; }
+    #cell-entries DataTable { height: auto; max-height: 12; margin-bottom: 1; }
+    """
+    BINDINGS = [
+        Binding("enter,e", "edit", "Edit", id="week.entries.edit", key_display="⏎",
+                tooltip="Edit the selected entry"),
+        Binding("x,delete", "delete", "Delete", id="week.entries.delete", key_display="x",
+                tooltip="Delete the selected entry (asks first)"),
+        Binding("escape", "close", "Close", id="week.entries.close",
+                tooltip="Back to the week"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, entries: tuple[DayEntry, ...], projects: tuple[ProjectChoice, ...],
+                     timezone: str, duration_format: str) -> None:
+            super().__init__()
+            self.entries = entries
+            self.projects = projects
+            self.timezone = timezone
+            self.duration_format = duration_format
+
+    class Failed(Message):
+        def __init__(self, error: ErrorInfo) -> None:
+            super().__init__()
+            self.error = error
+
+    class Deleted(Message):
+        pass
+
+    def __init__(self, runtime: Runtime, cell: CellKey) -> None:
+        super().__init__()
+        self.runtime = runtime
+        self.cell = cell
+        self.entries: tuple[DayEntry, ...] = ()
+        self.projects: tuple[ProjectChoice, ...] = ()
+        self.timezone = "UTC"
+        self.duration_format = "decimal"
+        self.changed = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="cell-entries"):
+            yield Static(self.cell.title, classes="dialog--title", markup=False)
+            table: DataTable[Any] = DataTable(id="cell-table", cursor_type="row")
+            table.add_columns("Notes", "Time", "Hours", "Source", "")
+            yield table
+            yield Static("", classes="dialog--error", id="cell-error", markup=False)
+            yield Static("Enter edits, x deletes, Escape goes back to the week.",
+                         classes="dialog--note", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#cell-table", DataTable).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, group="cell-entries")
+    def load(self) -> None:
+        from keito_core.models import User
+        from keito_core.services.identity import get_workspace
+
+        try:
+            with self.runtime.session(readonly=True) as session:
+                actor = self.runtime.actor(session)
+                workspace = get_workspace(session)
+                user = session.get(User, actor.user_id)
+                timezone = (user.timezone if user else None) or workspace.timezone
+                today = self.runtime.today(timezone)
+                entries = tuple(
+                    entry for entry in day_entries(session, workspace=workspace,
+                                                   user_id=actor.user_id, day=self.cell.day,
+                                                   today=today)
+                    if entry.project_id == self.cell.project_id
+                    and entry.task_id == self.cell.task_id)
+                choices = project_choices(session, actor=actor)
+                fmt = str(workspace.duration_format)
+        except KeitoError as exc:
+            self.post_message(self.Failed(ErrorInfo.of(exc)))
+            return
+        self.post_message(self.Loaded(entries, choices, timezone, fmt))
+
+    def on_cell_entries_dialog_loaded(self, message: Loaded) -> None:
+        self.entries, self.projects = message.entries, message.projects
+        self.timezone, self.duration_format = message.timezone, message.duration_format
+        table = self.query_one("#cell-table", DataTable)
+        table.clear()
+        for entry in self.entries:
+            span = ""
+            if entry.started_at and entry.ended_at:
+                from keito_tui.app.screens.entry_dialog import clock_text
+
+                span = (f"{clock_text(entry.started_at, self.timezone)}-"
+                        f"{clock_text(entry.ended_at, self.timezone)}")
+            table.add_row(
+                Text(entry.notes or "(no notes)", style="" if entry.notes else "dim",
+                     no_wrap=True, overflow="ellipsis"),
+                span,
+                Text(format_duration(entry.duration_seconds, self.duration_format),
+                     justify="right"),
+                source_badge(entry.source),
+                LOCK_MARK if entry.lock_reason else ("▶" if entry.is_running else ""),
+                key=entry.id,
+            )
+        if not self.entries:
+            self.dismiss(self.changed)
+
+    def on_cell_entries_dialog_failed(self, message: Failed) -> None:
+        error = message.error
+        self.query_one("#cell-error", Static).update(
+            "\n".join(filter(None, (error.message, error.hint))))
+
+    def chosen(self) -> DayEntry | None:
+        table = self.query_one("#cell-table", DataTable)
+        if not self.entries or table.cursor_row >= len(self.entries):
+            return None
+        return self.entries[table.cursor_row]
+
+    def refuse_if_locked(self, entry: DayEntry) -> bool:
+        if entry.lock_message:
+            self.query_one("#cell-error", Static).update(entry.lock_message)
+            return True
+        return False
+
+    def action_edit(self) -> None:
+        entry = self.chosen()
+        if entry is None or self.refuse_if_locked(entry):
+            return
+        self.app.push_screen(
+            EntryDialog(self.runtime, mode="edit", day=self.cell.day, projects=self.projects,
+                        timezone=self.timezone, duration_format=self.duration_format,
+                        entry=entry),
+            self.edited)
+
+    def edited(self, saved: EntrySaved | None) -> None:
+        if saved is not None:
+            self.changed = True
+            self.notify(saved.message)
+            self.load()
+
+    def action_delete(self) -> None:
+        entry = self.chosen()
+        if entry is None or self.refuse_if_locked(entry):
+            return
+        hours = format_duration(entry.duration_seconds, self.duration_format)
+        message = f"Delete this entry of {hours} ({entry.notes or 'no notes'})?"
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.delete(entry.id)
+
+        self.app.push_screen(ConfirmDialog(message, confirm_label="Delete"), answered)
+
+    @work(thread=True, exclusive=True, group="cell-entries-write")
+    def delete(self, entry_id: str) -> None:
+        from keito_core.services.time_entries import delete_entry
+
+        try:
+            with self.runtime.session() as session:
+                delete_entry(session, actor=self.runtime.actor(session), entry_id=entry_id,
+                             now=self.runtime.clock())
+        except KeitoError as exc:
+            self.post_message(self.Failed(ErrorInfo.of(exc)))
+            return
+        self.post_message(self.Deleted())
+
+    def on_cell_entries_dialog_deleted(self, message: Deleted) -> None:
+        self.changed = True
+        self.notify("Entry deleted")
+        self.load()
+
+    def action_close(self) -> None:
+        self.dismiss(self.changed)
