@@ -339,3 +339,124 @@ def expense(
         "expense_category": _named(category),
         "user": _named(user),
     }
+
+
+# --- approvals ------------------------------------------------------------------------------
+
+
+def _hours_by(seconds: dict[str, int]) -> dict[str, Decimal]:
+    return {key: entry_hours(value) for key, value in seconds.items()}
+
+
+def submission_public(s: Any) -> dict[str, Any]:
+    """A submission summary (keito_core.services.approval_queue.SubmissionSummary)."""
+    return {
+        "id": s.id,
+        "user_id": s.user_id,
+        "user": {"id": s.user_id, "name": s.user_name, "user_type": s.user_type},
+        "period_start": s.period_start,
+        "period_end": s.period_end,
+        "status": s.status,
+        "submitted_at": s.submitted_at,
+        "decided_at": s.decided_at,
+        "decided_by": {"id": s.decided_by_id, "name": s.decided_by_name}
+        if s.decided_by_id else None,
+        "reason": s.reason,
+        "entry_count": s.entry_count,
+        "total_hours": entry_hours(s.total_seconds),
+        "billable_hours": entry_hours(s.billable_seconds),
+        "non_billable_hours": entry_hours(s.non_billable_seconds),
+        "hours_by_source": _hours_by(s.seconds_by_source),
+        "expense_count": s.expense_count,
+        "expense_totals": [
+            {"currency": t.currency, "count": t.count, "total_cost": t.total_cost}
+            for t in s.expense_totals
+        ],
+        "period_hours": entry_hours(s.period_seconds),
+        "capacity_hours": entry_hours(s.capacity_seconds),
+        "longest_day_hours": entry_hours(s.longest_day_seconds),
+        "missing_notes": s.missing_notes,
+        "agent_hours": entry_hours(s.agent_seconds),
+        "running_timer": s.running_timer,
+        "flags": list(s.flags),
+        "can_approve": s.can_approve,
+        "can_withdraw": s.can_withdraw,
+    }
+
+
+def submission_detail_public(d: Any) -> dict[str, Any]:
+    """A submission with its time entries, expenses and daily totals (SubmissionDetail)."""
+    return {
+        **submission_public(d.summary),
+        "time_entries": [
+            {
+                "id": e.id,
+                "spent_date": e.spent_date,
+                "client": e.client_name,
+                "project_id": e.project_id,
+                "project": e.project_name,
+                "task": e.task_name,
+                "notes": e.notes,
+                "hours": entry_hours(e.duration_seconds),
+                "is_billable": e.is_billable,
+                "source": e.source,
+                "is_running": e.is_running,
+                "metadata": dict(e.metadata),
+                "approval_status": e.approval_status,
+                "flags": list(e.flags),
+            }
+            for e in d.entries
+        ],
+        "expenses": [
+            {
+                "id": x.id,
+                "spent_date": x.spent_date,
+                "client": x.client_name,
+                "project_id": x.project_id,
+                "project": x.project_name,
+                "expense_category": x.category_name,
+                "notes": x.notes,
+                "units": x.units,
+                "unit_price": x.unit_price,
+                "total_cost": x.total_cost,
+                "currency": x.currency,
+                "is_billable": x.is_billable,
+                "source": x.source,
+                "metadata": dict(x.metadata),
+                "approval_status": x.approval_status,
+                "has_receipt": x.has_receipt,
+                "flags": list(x.flags),
+            }
+            for x in d.expenses
+        ],
+        "daily_totals": [
+            {
+                "date": day.day,
+                "hours": entry_hours(day.seconds),
+                "billable_hours": entry_hours(day.billable_seconds),
+                "flags": list(day.flags),
+            }
+            for day in d.daily_totals
+        ],
+    }
+
+
+def timesheet_status_public(t: Any) -> dict[str, Any]:
+    """Where a user's period stands (keito_core.services.approval_queue.TimesheetStatus)."""
+    return {
+        "user": {"id": t.user_id, "name": t.user_name},
+        "period_start": t.period_start,
+        "period_end": t.period_end,
+        "approvals_enabled": t.approvals_enabled,
+        "statuses": {
+            s.status: {
+                "entry_count": s.entry_count,
+                "hours": entry_hours(s.seconds),
+                "expense_count": s.expense_count,
+            }
+            for s in t.statuses
+        },
+        "to_submit": t.to_submit,
+        "running_timer": t.running_timer,
+        "submissions": [submission_public(s) for s in t.submissions],
+    }

@@ -163,3 +163,22 @@ def list_(
         title="Expenses",
         extra=page_extra(page),
     )
+
+
+@app.command("unlock")
+def unlock(
+    expenses: Annotated[list[str], typer.Argument(help="Expense IDs (one or more).")],
+) -> None:
+    """Let approved, submitted or auto-locked expenses be edited again (administrators)."""
+    from keito_core.services.approvals import unlock_expense
+
+    state = cli_state()
+    with state.acting() as (session, actor):
+        now = state.runtime.clock()
+        done = [unlock_expense(session, actor=actor, expense_id=x, now=now) for x in expenses]
+        views = expense_views(session, done)
+    out = state.output
+    if out.json or out.quiet:
+        out.listing(views, columns=["id"])
+        return
+    out.message("Unlocked " + ", ".join(v["id"] for v in views))

@@ -398,3 +398,22 @@ def copy(
         )
         view = entry_views(session, [copied])[0]
     state.output.message(f"Copied to {view['id']} on {view['spent_date']}", data=view)
+
+
+@app.command("unlock")
+def unlock(
+    entries: Annotated[list[str], typer.Argument(help="Time entry IDs (one or more).")],
+) -> None:
+    """Let approved, submitted or auto-locked entries be edited again (administrators)."""
+    from keito_core.services.approvals import unlock_entry
+
+    state = cli_state()
+    with state.acting() as (session, actor):
+        now = state.runtime.clock()
+        done = [unlock_entry(session, actor=actor, entry_id=e, now=now) for e in entries]
+        views = entry_views(session, done)
+    out = state.output
+    if out.json or out.quiet:
+        out.listing(views, columns=["id"])
+        return
+    out.message("Unlocked " + ", ".join(v["id"] for v in views))
