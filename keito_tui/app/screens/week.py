@@ -142,7 +142,8 @@ class WeekScreen(MainView):
         yield WeekGrid(id="week-grid")
         with Horizontal(id="week-edit"):
             yield Label("", id="week-edit-label", markup=False)
-            yield Input(placeholder="1.5 or 1:30", id="week-edit-input", compact=True)
+            yield Input(placeholder="1.5 or 1:30", id="week-edit-input", compact=True,
+                        select_on_focus=False)
         yield Footer(compact=True)
 
     # --- reading ----------------------------------------------------------------------------

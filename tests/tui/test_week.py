@@ -1,0 +1,290 @@
+"""The week grid, driven from the keyboard with Textual's pilot against a real workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sqlmodel import select
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static
+from textual.widgets._footer import FooterKey
+
+from keito_core.enums import ApprovalStatus, Source
+from keito_core.ids import new_id
+from keito_core.models import Client, Project, ProjectTask, Task, TimeEntry, Workspace
+from keito_core.runtime import Runtime, make_runtime
+from keito_tui.app.keito_app import KeitoApp
+from keito_tui.app.screens.dialogs import DateDialog
+from keito_tui.app.screens.week import WeekScreen
+from keito_tui.app.screens.week_dialogs import AddRowDialog, CellEntriesDialog
+from keito_tui.app.widgets.week_grid import TOTAL_ROW, WeekGrid
+
+pytestmark = pytest.mark.anyio
+
+#: Friday 6 March 2026; the week shown runs Monday 2 - Sunday 8 March.
+NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
+MONDAY = date(2026, 3, 2)
+SIZE = (100, 30)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def runtime(keito_home: Path) -> Iterator[Runtime]:
+    rt = make_runtime(clock=lambda: NOW)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def env(workspace):
+    """Project Website (tasks Development, Meetings) for client Acme; the admin logs."""
+    with workspace.session() as s:
+        client = Client(id=new_id("client"), name="Acme", currency="GBP")
+        dev = Task(id=new_id("task"), name="Development", handle="development")
+        meet = Task(id=new_id("task"), name="Meetings", handle="meetings")
+        s.add_all([client, dev, meet])
+        s.flush()
+        web = Project(id=new_id("project"), client_id=client.id, name="Website", handle="web")
+        s.add(web)
+        s.flush()
+        for task in (dev, meet):
+            s.add(ProjectTask(id=new_id("project_task"), project_id=web.id, task_id=task.id))
+    return SimpleNamespace(ws=workspace, web=web.id, dev=dev.id, meet=meet.id)
+
+
+def add(env, day: date, hours: float, task: str = "dev", **kw) -> str:
+    entry_id = new_id("time_entry")
+    with env.ws.session() as s:
+        s.add(TimeEntry(id=entry_id, user_id=env.ws.admin_id, project_id=env.web,
+                        task_id=getattr(env, task), spent_date=day,
+                        duration_seconds=int(hours * 3600), source=Source.CLI, **kw))
+    return entry_id
+
+
+def stored(env) -> list[tuple[date, str | None, int, str]]:
+    """(day, task id, seconds, source) of every entry, by day."""
+    with env.ws.session(readonly=True) as s:
+        rows = s.exec(select(TimeEntry).order_by(TimeEntry.spent_date, TimeEntry.id)).all()
+        return [(e.spent_date, e.task_id, e.duration_seconds, str(e.source)) for e in rows]
+
+
+async def settle(pilot: Pilot) -> None:
+    """Let every worker finish and every message it posted be handled."""
+    app = pilot.app
+    for _ in range(20):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if all(worker.is_finished for worker in app.workers):
+            return
+    raise AssertionError("workers did not settle")
+
+
+async def open_week(pilot: Pilot) -> WeekScreen:
+    await settle(pilot)
+    await pilot.press("w")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, WeekScreen)
+    return screen
+
+
+def grid(app: KeitoApp) -> WeekGrid:
+    return app.screen.query_one("#week-grid", WeekGrid)
+
+
+def cells(app: KeitoApp, key: str) -> list[str]:
+    """A row's text: its day cells and its total (the label left out)."""
+    return [str(cell).strip() for cell in grid(app).get_row(key)][1:]
+
+
+def first_row(app: KeitoApp) -> str:
+    return grid(app).rows_shown[0].key
+
+
+def title(app: KeitoApp) -> str:
+    return str(app.screen.query_one("#week-title", Static).render())
+
+
+async def test_the_grid_shows_cells_and_row_day_and_week_totals(runtime, env) -> None:
+    add(env, MONDAY, 2)
+    add(env, MONDAY + timedelta(days=1), 1.5)
+    add(env, MONDAY + timedelta(days=1), 1.25, task="meet")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_week(pilot)
+        assert title(app) == "Week of Mon 2 Mar – Sun 8 Mar 2026 (this week)"
+        dev, meet = (row.key for row in grid(app).rows_shown)
+        assert cells(app, dev) == ["2.00", "1.50", "·", "·", "·", "·", "·", "3.50"]
+        assert cells(app, meet) == ["·", "1.25", "·", "·", "·", "·", "·", "1.25"]
+        assert cells(app, TOTAL_ROW) == ["2.00", "2.75", "0.00", "0.00", "0.00", "0.00",
+                                         "0.00", "4.75"]
+        progress = str(app.screen.query_one("#week-progress", Static).render())
+        assert progress.startswith("4.75 of 40.00 h  11%")
+
+
+async def test_typing_a_decimal_or_hmm_duration_saves_and_moves_on(runtime, env) -> None:
+    add(env, MONDAY - timedelta(days=7), 1)  # last week's row starts this week empty
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_week(pilot)
+        key = first_row(app)
+        assert grid(app).selected() == (key, 0)
+        await pilot.press("1", ".", "5", "enter")  # Monday, then on to Tuesday
+        await settle(pilot)
+        assert grid(app).selected() == (key, 1)
+        await pilot.press("2", ":", "1", "5", "tab")  # Tuesday, then on to Wednesday
+        await settle(pilot)
+        assert grid(app).selected() == (key, 2)
+        await pilot.press("shift+tab")
+        assert grid(app).selected() == (key, 1)
+        assert cells(app, key)[:3] == ["1.50", "2.25", "·"]
+        assert cells(app, key)[-1] == "3.75"
+    assert stored(env)[1:] == [(MONDAY, env.dev, 5400, "tui"),
+                               (MONDAY + timedelta(days=1), env.dev, 8100, "tui")]
+
+
+async def test_enter_edits_a_cell_of_one_entry_and_escape_cancels(runtime, env) -> None:
+    add(env, MONDAY, 1)
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_week(pilot)
+        await pilot.press("enter")
+        box = app.screen.query_one("#week-edit-input", Input)
+        assert box.has_focus and box.value == "1.00"
+        box.value = "3"
+        await pilot.press("escape")
+        assert screen.editing is None and grid(app).has_focus
+        assert stored(env)[0][2] == 3600
+        await pilot.press("enter")
+        box.value = "3"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert stored(env)[0][2] == 3 * 3600
+        assert cells(app, first_row(app))[0] == "3.00"
+
+
+async def test_a_bad_duration_is_reported_and_the_cell_edited_again(runtime, env) -> None:
+    add(env, MONDAY, 1)
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_week(pilot)
+        await pilot.press("2", "5", "enter")  # 25 hours is too long
+        await settle(pilot)
+        assert screen.editing == (first_row(app), 0)
+        assert app.screen.query_one("#week-edit-input", Input).value == "25"
+    assert stored(env)[0][2] == 3600
+
+
+async def test_a_cell_of_several_entries_opens_them_instead_of_overwriting(runtime,
+                                                                           env) -> None:
+    add(env, MONDAY, 1, notes="first")
+    second = add(env, MONDAY, 2, notes="second")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_week(pilot)
+        assert cells(app, first_row(app))[0] == "3.00+"
+        await pilot.press("5")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, CellEntriesDialog)
+        assert [e.notes for e in dialog.entries] == ["first", "second"]
+        await pilot.press("down", "x")  # delete the second, after a confirmation
+        await pilot.press("y")
+        await settle(pilot)
+        assert [e.notes for e in dialog.entries] == ["first"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WeekScreen)
+        assert cells(app, first_row(app))[0] == "1.00"
+    assert second not in {row[0] for row in stored(env)}
+    assert [row[2] for row in stored(env)] == [3600]
+
+
+async def test_add_row_chooses_a_project_then_a_task(runtime, env) -> None:
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_week(pilot)
+        assert grid(app).rows_shown == ()
+        await pilot.press("n")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AddRowDialog)
+        dialog.query_one("#add-project", Select).value = env.web
+        await pilot.pause()
+        dialog.query_one("#add-task", Select).value = env.meet
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        [row] = grid(app).rows_shown
+        assert (row.project_name, row.task_name) == ("Website", "Meetings")
+        assert grid(app).selected() == (row.key, 4)  # today, Friday
+        await pilot.press("4", "enter")
+        await settle(pilot)
+    assert stored(env) == [(date(2026, 3, 6), env.meet, 4 * 3600, "tui")]
+
+
+async def test_arrows_t_and_g_change_the_week(runtime, env) -> None:
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_week(pilot)
+        await pilot.press("left")
+        await settle(pilot)
+        assert title(app) == "Week of Mon 23 Feb – Sun 1 Mar 2026"
+        await pilot.press("right", "right")
+        await settle(pilot)
+        assert title(app) == "Week of Mon 9 Mar – Sun 15 Mar 2026"
+        await pilot.press("t")
+        await settle(pilot)
+        assert title(app).endswith("(this week)")
+        await pilot.press("g")
+        dialog = app.screen
+        assert isinstance(dialog, DateDialog)
+        dialog.query_one("#date-input", Input).value = "2025-12-31"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert title(app) == "Week of Mon 29 Dec – Sun 4 Jan 2026"
+
+
+async def test_arrows_move_in_the_edit_line_while_a_cell_is_edited(runtime, env) -> None:
+    add(env, MONDAY, 1)
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_week(pilot)
+        await pilot.press("1", "2", "left", "5")
+        await settle(pilot)
+        assert screen.editing is not None
+        assert app.screen.query_one("#week-edit-input", Input).value == "152"
+        assert title(app).endswith("(this week)")
+
+
+async def test_locked_cells_are_marked_and_refuse_typing(runtime, env) -> None:
+    with env.ws.session() as s:
+        s.get(Workspace, env.ws.workspace_id).feature_approvals = True
+    add(env, MONDAY, 1, approval_status=ApprovalStatus.APPROVED)
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_week(pilot)
+        assert cells(app, first_row(app))[0] == "1.00🔒"
+        await pilot.press("3")
+        await settle(pilot)
+        assert screen.editing is None
+        assert any("locked" in str(n.message) for n in app._notifications)
+    assert stored(env)[0][2] == 3600
+
+
+async def test_the_footer_fits_80_columns(runtime, env) -> None:
+    add(env, MONDAY, 1)
+    app = KeitoApp(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_week(pilot)
+        keys = list(app.screen.query(FooterKey))
+        assert keys and all(key.region.right <= 80 for key in keys)
+        assert str(grid(app).columns[grid(app).ordered_columns[1].key].label).strip() == "Mo 2"
