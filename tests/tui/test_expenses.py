@@ -119,6 +119,12 @@ def rows(screen: ExpensesScreen) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+def column(screen: ExpensesScreen, key: str) -> list[str]:
+    """One column's cells, top to bottom."""
+    table = screen.query_one(ExpenseTable)
+    return [str(cell) for cell in table.get_column(key)]
+
+
 def text_of(screen, selector: str) -> str:  # noqa: ANN001
     return str(screen.query_one(selector, Static).render())
 
@@ -157,7 +163,8 @@ async def test_the_list_shows_expenses_with_badges_markers_and_totals(
         assert rows(screen) == [
             [" Agent ", "Thu 05", "Acme Corp › Website", "LLM Usage", "45 × £0.003",
              "£0.135", "45k tokens", "  $", "", ""],
-            [" CLI ", "Mon 02", "Acme Corp › Website", "Meals & Ente…", "", "£30.00", "", "", "", ""],
+            [" CLI ", "Mon 02", "Acme Corp › Website", "Meals & Ente…", "", "£30.00", "", "",
+             "", ""],
         ]
         assert text_of(screen, "#expense-totals") == "2 expenses · £30.135 (£0.135 billable)"
         detail = text_of(screen, "#expense-detail")
@@ -178,3 +185,357 @@ def test_narrow_tables_drop_the_quantity_and_notes_columns() -> None:
     assert sum(width + 2 for _, _, width in column_plan(80, iso_dates=True)) + 2 <= 80
     assert [key for key, _, _ in column_plan(140, iso_dates=False)][4:7] == [
         "quantity", "total", "notes"]
+
+
+def notes_of(app: KeitoApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def save_dialog(pilot: Pilot) -> None:
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+# --- new, edit, delete -------------------------------------------------------------------------
+
+
+async def test_a_new_expense_in_an_amount_category(runtime: Runtime, env) -> None:  # noqa: ANN001
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_expenses(pilot)
+        assert "No expenses match" in text_of(screen, "#expense-empty")
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExpenseDialog)
+        assert dialog.query_one("#spent_date", Input).value == "2026-03-06"
+        await choose(pilot, "category", env.meals)
+        assert not dialog.query_one("#field-quantity").display
+        assert dialog.query_one("#field-total").display
+        await type_into(pilot, "total", "18.40")
+        await type_into(pilot, "notes", "Lunch with the client")
+        await type_into(pilot, "spent_date", "yesterday")
+        await pilot.press("enter")  # Enter in a field saves
+        await settle(pilot)
+        assert app.screen is screen
+        assert rows(screen)[0][1:3] == ["Thu 05", "Acme Corp › Website"]
+        assert column(screen, "category") == ["Meals & Entertainme…"]
+        assert "Expense saved (05 Mar 2026)." in notes_of(app)
+    [saved] = expenses(env)
+    assert (saved.total_cost, saved.units, saved.source, saved.spent_date, saved.notes) == (
+        Decimal("18.40"), None, "tui", date(2026, 3, 5), "Lunch with the client")
+
+
+async def test_a_unit_category_shows_the_exact_computed_total(
+    runtime: Runtime, env  # noqa: ANN001
+) -> None:
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_expenses(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        await choose(pilot, "category", env.llm)
+        assert dialog.query_one("#field-quantity").display
+        assert not dialog.query_one("#field-total").display
+        computed = dialog.query_one("#computed", Static)
+        assert str(computed.render()) == "Total: quantity × £0.003 per 1k tokens"
+        await type_into(pilot, "quantity", "45")
+        assert str(computed.render()) == "Total: 45 × £0.003 = £0.135"
+        await type_into(pilot, "quantity", "4x")
+        assert "quantity is not a number" in str(computed.render())
+        await type_into(pilot, "quantity", "45")
+        await save_dialog(pilot)
+        assert app.screen is screen
+        assert (column(screen, "category"), column(screen, "total")) == (["LLM Usage"], ["£0.135"])
+    [saved] = expenses(env)
+    assert (saved.units, saved.unit_price, saved.total_cost) == (
+        Decimal(45), Decimal("0.003"), Decimal("0.135"))
+
+
+async def test_a_missing_amount_is_shown_next_to_its_field(runtime: Runtime, env) -> None:  # noqa: ANN001
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_expenses(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await choose(pilot, "category", env.mileage)
+        await save_dialog(pilot)
+        assert isinstance(app.screen, ExpenseDialog)
+        assert "give a quantity (in mile)" in field_error(pilot, "quantity")
+        await type_into(pilot, "quantity", "12")
+        assert "£8.04" in str(app.screen.query_one("#computed", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ExpensesScreen)
+    assert expenses(env) == []
+
+
+async def test_edit_changes_the_selected_expense(runtime: Runtime, env) -> None:  # noqa: ANN001
+    log(env, total="10", spent_date="2026-03-02")
+    second = log(env, category_ref=LLM_USAGE, quantity="10", source="agent")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_expenses(pilot)
+        assert screen.selected_id() == second
+        await pilot.press("enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExpenseDialog)
+        assert dialog.query_one("#project", Select).disabled  # an expense's project is fixed
+        assert dialog.query_one("#quantity", Input).value == "10"
+        await type_into(pilot, "quantity", "200")
+        assert "= £0.60" in str(dialog.query_one("#computed", Static).render())
+        await type_into(pilot, "notes", "bigger run")
+        await save_dialog(pilot)
+        assert app.screen is screen
+        assert screen.selected_id() == second
+        assert column(screen, "total")[0] == "£0.60"
+    edited = {x.id: x for x in expenses(env)}[second]
+    assert (edited.units, edited.total_cost, edited.notes, edited.source) == (
+        Decimal(200), Decimal("0.6"), "bigger run", "agent")
+
+
+async def test_delete_asks_first(runtime: Runtime, env) -> None:  # noqa: ANN001
+    kept = log(env, total="10", spent_date="2026-03-02")
+    gone = log(env, total="25")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_expenses(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "£25.00 on 05 Mar 2026" in app.screen.message
+        await pilot.press("n")
+        await settle(pilot)
+        assert len(rows(screen)) == 2
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is screen
+        assert column(screen, "total") == ["£10.00"]
+        assert "Expense deleted." in notes_of(app)
+    assert [x.id for x in expenses(env)] == [kept]
+    assert gone not in {x.id for x in expenses(env)}
+
+
+# --- receipts ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "content"), [("taxi.png", PNG), ("hotel.pdf", PDF)])
+async def test_a_receipt_is_attached(
+    runtime: Runtime, env, tmp_path: Path, name: str, content: bytes  # noqa: ANN001
+) -> None:
+    receipt = tmp_path / name
+    receipt.write_bytes(content)
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_expenses(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await choose(pilot, "category", env.meals)
+        await type_into(pilot, "total", "42")
+        app.screen.query_one("#receipt", Input).value = str(receipt)
+        await save_dialog(pilot)
+        assert app.screen is screen
+        assert "📎" in rows(screen)[0]
+        assert name in text_of(screen, "#expense-detail")
+    [saved] = expenses(env)
+    assert saved.receipt_name == name
+    stored = receipt_file(runtime.settings.receipts_dir, saved.receipt_path or "")
+    assert stored.read_bytes() == content
+
+
+async def test_a_bad_receipt_is_refused_next_to_the_field(
+    runtime: Runtime, env, tmp_path: Path  # noqa: ANN001
+) -> None:
+    fake = tmp_path / "scan.png"
+    fake.write_bytes(b"not an image at all")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_expenses(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        await choose(pilot, "category", env.meals)
+        await type_into(pilot, "total", "42")
+        await type_into(pilot, "receipt", str(fake))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ExpenseDialog)
+        assert "'scan.png' is not a PNG file" in field_error(pilot, "receipt")
+        assert app.screen.focused is app.screen.query_one("#receipt", Input)
+        await type_into(pilot, "receipt", str(tmp_path / "notes.txt"))
+        await pilot.press("tab")  # leaving the field checks it
+        await pilot.pause()
+        assert "receipts must be PNG, JPG, JPEG, GIF or PDF" in field_error(pilot, "receipt")
+        await type_into(pilot, "receipt", "")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ExpensesScreen)
+    [saved] = expenses(env)
+    assert saved.receipt_path is None
+
+
+async def test_edit_removes_a_receipt(runtime: Runtime, env, tmp_path: Path) -> None:  # noqa: ANN001
+    receipt = tmp_path / "r.pdf"
+    receipt.write_bytes(PDF)
+    log(env, receipt=receipt, receipts_dir=runtime.settings.receipts_dir)
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_expenses(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        remove = app.screen.query_one("#remove_receipt", Checkbox)
+        assert "r.pdf" in str(remove.label)
+        remove.value = True
+        await save_dialog(pilot)
+    [saved] = expenses(env)
+    assert saved.receipt_path is None and saved.total_cost == Decimal("12.50")
+
+
+# --- filters and periods -----------------------------------------------------------------------
+
+
+async def test_filter_by_source_billable_and_category(runtime: Runtime, env) -> None:  # noqa: ANN001
+    log(env, source="agent", category_ref=LLM_USAGE, quantity="45")
+    log(env, source="cli", total="5", billable=False)
+    log(env, source="tui", total="7")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_expenses(pilot)
+        assert len(rows(screen)) == 3
+        await choose(pilot, "filter-source", "agent")
+        await settle(pilot)
+        assert [r[0] for r in rows(screen)] == [" Agent "]
+        assert text_of(screen, "#expense-totals") == "1 expense · £0.135"
+        await choose(pilot, "filter-source", "human")
+        await settle(pilot)
+        assert column(screen, "total") == ["£7.00"]
+        await choose(pilot, "filter-source", "all")
+        await choose(pilot, "filter-billable", "no")
+        await settle(pilot)
+        assert [r[0] for r in rows(screen)] == [" CLI "]
+        await choose(pilot, "filter-billable", "any")
+        await choose(pilot, "filter-category", env.llm)
+        await settle(pilot)
+        assert column(screen, "category") == ["LLM Usage"]
+        await pilot.press("f")
+        assert screen.focused is screen.query_one("#filter-project", Select)
+        await pilot.press("escape")
+        assert screen.focused is screen.query_one(ExpenseTable)
+
+
+async def test_periods_move_with_the_arrows_t_g_and_p(runtime: Runtime, env) -> None:  # noqa: ANN001
+    log(env, total="1", spent_date="2026-03-05")
+    log(env, total="2", spent_date="2026-02-10")
+    log(env, total="3", spent_date="2025-12-24")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_expenses(pilot)
+
+        def totals() -> list[str]:
+            return column(screen, "total")
+
+        assert totals() == ["£1.00"]
+        await pilot.press("left")
+        await settle(pilot)
+        assert text_of(screen, "#expense-period") == "February 2026"
+        assert totals() == ["£2.00"]
+        await pilot.press("left", "left")
+        await settle(pilot)
+        assert (text_of(screen, "#expense-period"), totals()) == ("December 2025", ["£3.00"])
+        await pilot.press("right")
+        await settle(pilot)
+        assert totals() == []
+        await pilot.press("t")
+        await settle(pilot)
+        assert text_of(screen, "#expense-period") == "March 2026"
+        await pilot.press("p")  # month -> all dates
+        await settle(pilot)
+        assert text_of(screen, "#expense-period") == "All dates"
+        assert totals() == ["£1.00", "£2.00", "£3.00"]
+        assert column(screen, "date")[2] == "2025-12-24"
+        assert text_of(screen, "#expense-totals") == "3 expenses · £6.00"
+        await pilot.press("p")  # all -> week
+        await settle(pilot)
+        assert text_of(screen, "#expense-period") == "Week 02 Mar – 08 Mar 2026"
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, DateDialog)
+        await type_into(pilot, "date-input", "2026-02-11")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert text_of(screen, "#expense-period") == "Week 09 Feb – 15 Feb 2026"
+        assert totals() == ["£2.00"]
+
+
+# --- locks, the feature toggle, the footer ----------------------------------------------------
+
+
+async def test_locked_expenses_refuse_edit_and_delete(runtime: Runtime, env) -> None:  # noqa: ANN001
+    locked = log(env, total="10")
+    with env.ws.session() as s:
+        s.exec(select(Workspace)).one().feature_approvals = True
+        s.get(Expense, locked).approval_status = ApprovalStatus.APPROVED
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_expenses(pilot)
+        assert rows(screen)[0][-1] == "🔒"
+        assert "🔒 approved" in text_of(screen, "#expense-detail")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.screen is screen
+        refusals = [n for n in notes_of(app) if "approved and is locked" in n]
+        assert len(refusals) == 2
+    assert [x.id for x in expenses(env)] == [locked]
+
+
+async def test_the_view_says_when_expenses_are_turned_off(runtime: Runtime, env) -> None:  # noqa: ANN001
+    with env.ws.session() as s:
+        s.exec(select(Workspace)).one().feature_expenses = False
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_expenses(pilot)
+        off = screen.query_one("#expenses-off", Static)
+        assert off.display and "Expenses are turned off" in str(off.render())
+        assert not screen.query_one(ExpenseTable).display
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+async def test_a_member_without_projects_is_told_so(runtime: Runtime, env) -> None:  # noqa: ANN001
+    member = new_id("user")
+    with env.ws.session() as s:
+        s.add(User(id=member, name="Milton", email="milton@acme.test", role=Role.MEMBER))
+        s.flush()
+        s.exec(select(Workspace)).one().default_user_id = member
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_expenses(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen
+        assert any("no project to log expenses to" in n for n in notes_of(app))
+
+
+async def test_footer_fits_80_columns(runtime: Runtime, env) -> None:  # noqa: ANN001
+    log(env, category_ref=LLM_USAGE, quantity="45", source="agent", notes="a long note " * 9)
+    app = KeitoApp(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_expenses(pilot)
+        keys = [key for key in screen.query(FooterKey)]
+        shown = {key.key_display for key in keys}
+        assert {"n", "⏎", "x", "←", "→", "t", "g", "p", "f"} <= shown
+        for key in keys:
+            assert key.region.right <= 80 and key.region.width > 0
+        table = screen.query_one(ExpenseTable)
+        assert table.virtual_size.width <= table.size.width  # no sideways scrolling
+        assert column(screen, "total") == ["£0.135"]
+        bindings = {b.binding.id: b.binding for b in screen.active_bindings.values()}
+        for action in ExpensesScreen.VIEW_ACTIONS:
+            assert bindings[action.id].description and bindings[action.id].tooltip

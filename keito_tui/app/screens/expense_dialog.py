@@ -74,8 +74,16 @@ class ExpenseInput:
     remove_receipt: bool
 
 
-class ExpenseDialog(ModalScreen[str | None]):
-    """Logs a new expense or edits one; dismissed with the saved expense's id (None: cancel)."""
+@dataclass(frozen=True)
+class SavedExpense:
+    """What the dialog dismisses with once an expense is saved."""
+
+    id: str
+    spent_date: date
+
+
+class ExpenseDialog(ModalScreen[SavedExpense | None]):
+    """Logs a new expense or edits one; dismissed with the saved expense (None: cancelled)."""
 
     CSS_PATH = "expenses.tcss"
     BINDINGS = [
@@ -85,9 +93,9 @@ class ExpenseDialog(ModalScreen[str | None]):
     ]
 
     class Saved(Message):
-        def __init__(self, expense_id: str) -> None:
+        def __init__(self, saved: SavedExpense) -> None:
             super().__init__()
-            self.expense_id = expense_id
+            self.saved = saved
 
     class Rejected(Message):
         def __init__(self, error: ErrorInfo) -> None:
@@ -312,14 +320,14 @@ class ExpenseDialog(ModalScreen[str | None]):
                                            notes=answers.notes,
                                            remove_receipt=answers.remove_receipt or None,
                                            **common)
-                saved = expense.id
+                saved = SavedExpense(expense.id, expense.spent_date)
         except KeitoError as exc:
             self.post_message(self.Rejected(ErrorInfo.of(exc)))
             return
         self.post_message(self.Saved(saved))
 
     def on_expense_dialog_saved(self, message: Saved) -> None:
-        self.dismiss(message.expense_id)
+        self.dismiss(message.saved)
 
     def on_expense_dialog_rejected(self, message: Rejected) -> None:
         self.query_one("#save", Button).disabled = False

@@ -28,13 +28,14 @@ from keito_core.reports.expenses import (
     ExpenseReport,
     shift_period,
 )
-from keito_tui.app.bindings import KeitoAction
+from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.loaders import ErrorInfo
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.dialogs import ConfirmDialog, DateDialog
 from keito_tui.app.screens.expense_dialog import (
     ExpenseDialog,
     ExpenseForm,
+    SavedExpense,
     exact,
     money_text,
 )
@@ -50,28 +51,28 @@ RECEIPT_MARK = "📎"
 #: Select value for "every project" and "every category".
 EVERY = ""
 
-EXPENSE = Binding.Group("Expense")
-PERIOD = Binding.Group("Period", compact=True)
+EXPENSE = Binding.Group("Expense", compact=True)
+LIST = Binding.Group("List", compact=True)
 
 VIEW_ACTIONS: tuple[KeitoAction, ...] = (
     KeitoAction("expenses.new", "n", "new_expense", "New", "Log a new expense", group=EXPENSE),
     KeitoAction("expenses.edit", "enter", "edit_expense", "Edit", "Edit the selected expense",
-                key_display="⏎", priority=True, group=EXPENSE),
+                key_display="⏎", group=EXPENSE),
     KeitoAction("expenses.delete", "delete,x", "delete_expense", "Delete",
                 "Delete the selected expense (asks first)", key_display="x", group=EXPENSE),
     KeitoAction("expenses.previous", "left", "shift_period(-1)", "Previous period",
-                "Show the week or month before", key_display="←", priority=True,
-                group=PERIOD),
+                "Show the week or month before", key_display="←", group=LIST),
     KeitoAction("expenses.next", "right", "shift_period(1)", "Next period",
-                "Show the week or month after", key_display="→", priority=True, group=PERIOD),
+                "Show the week or month after", key_display="→", group=LIST),
     KeitoAction("expenses.current", "t", "current_period", "This period",
-                "Show the week or month holding today", group=PERIOD),
+                "Show the week or month holding today", group=LIST),
     KeitoAction("expenses.goto", "g", "go_to_date", "Go to date",
-                "Show the week or month holding a date you type", group=PERIOD),
+                "Show the week or month holding a date you type", group=LIST),
     KeitoAction("expenses.period", "p", "cycle_period", "Week/month/all",
-                "Show a week, a month or every date", group=PERIOD),
+                "Show a week, a month or every date", group=LIST),
     KeitoAction("expenses.filter", "f", "focus_filters", "Filter",
-                "Filter by project, category, source or billable (Tab moves, Esc returns)"),
+                "Filter by project, category, source or billable (Tab moves, Esc returns)",
+                group=LIST),
     KeitoAction("expenses.list", "escape", "focus_list", "List", "Back to the list",
                 show=False, in_palette=False),
 )
@@ -186,8 +187,20 @@ def line_cells(line: ExpenseLine, plan: list[tuple[str, str, int]],
     return [cells[key] for key, _, _ in plan]
 
 
-class ExpenseTable(DataTable[Text]):
-    """The listed expenses, one row per expense keyed by its id."""
+class ExpenseTable(DataTable[Text], inherit_bindings=False):
+    """The listed expenses, one row per expense keyed by its id.
+
+    It keeps only the table's vertical keys: enter, left and right belong to the view.
+    """
+
+    BINDINGS = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "scroll_top", "First", show=False),
+        Binding("end", "scroll_bottom", "Last", show=False),
+    ]
 
 
 class ExpensesScreen(MainView):
@@ -196,6 +209,8 @@ class ExpensesScreen(MainView):
     VIEW_NAME = "Expenses"
     CSS_PATH = "expenses.tcss"
     VIEW_ACTIONS: ClassVar[tuple[KeitoAction, ...]] = VIEW_ACTIONS
+    #: Declared here too: Textual merges a class's bindings before MainView sets BINDINGS.
+    BINDINGS = view_bindings(VIEW_ACTIONS)
 
     class Loaded(Message):
         """A fresh read of the list for the filter it was asked with."""
@@ -318,7 +333,8 @@ class ExpensesScreen(MainView):
 
     def show_choices(self, report: ExpenseReport) -> None:
         """Offer the report's projects and categories in the filter bar, keeping the choice."""
-        projects = [("All projects", EVERY), *((p.label, p.id) for p in report.projects)]
+        projects = [("All projects", EVERY),
+                    *((f"{p.name} ({p.client})", p.id) for p in report.projects)]
         categories = [("All categories", EVERY), *((c.name, c.id) for c in report.categories)]
         for select_id, options, chosen in (
             ("#filter-project", projects, report.filter.project_id),
@@ -473,12 +489,20 @@ class ExpensesScreen(MainView):
         if form is not None:
             self.app.push_screen(ExpenseDialog(self.runtime, form), self.saved)
 
-    def saved(self, expense_id: str | None) -> None:
-        if expense_id is None:
+    def saved(self, saved: SavedExpense | None) -> None:
+        """Show the saved expense: its week or month when the list shows another."""
+        if saved is None:
             return
-        self.select_id = expense_id
-        self.notify("Expense saved.", markup=False)
-        self.reload()
+        self.select_id = saved.id
+        self.notify(f"Expense saved ({saved.spent_date:%d %b %Y}).", markup=False)
+        report = self.report
+        outside = report is not None and (
+            (report.date_from is not None and saved.spent_date < report.date_from)
+            or (report.date_to is not None and saved.spent_date > report.date_to))
+        if outside:
+            self.set_filter(anchor=saved.spent_date)
+        else:
+            self.reload()
 
     def action_delete_expense(self) -> None:
         line = self.selected_line()
