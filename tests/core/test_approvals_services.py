@@ -8,6 +8,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from keito_core.enums import ApprovalStatus, ManagerPermission, Role
@@ -21,6 +23,7 @@ from keito_core.models import (
     TimeEntry,
     User,
 )
+from keito_core.rules.approval_flow import is_consistent
 from keito_core.services import approval_queue as queue
 from keito_core.services import approvals as svc
 from keito_core.services import expenses, time_entries
@@ -462,3 +465,40 @@ def test_only_the_owner_submits(world) -> None:
         error = error_of(svc.submit_timesheet, s, actor=act(world, s, "admin"), date_from=MON,
                          date_to=SUN, now=NOW, user_ref=world.mia)
     assert error.code == "authorization_error"
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["log", "submit", "approve", "reject", "withdraw",
+                                           "edit"]), st.integers(0, 9)), max_size=14))
+def test_random_workflows_keep_every_item_consistent_with_its_submission(world, ops) -> None:
+    """The services, driven at random (state accumulates across examples), never let an item
+    disagree with its submission, and only unsubmitted or rejected items take edits."""
+    for op, n in ops:
+        with world.ws.session(readonly=True) as s:
+            entries = s.exec(select(TimeEntry).order_by(TimeEntry.id)).all()
+            subs = s.exec(select(Submission).order_by(Submission.id)).all()
+            entry = entries[n % len(entries)].id if entries else None
+            before = entries[n % len(entries)].approval_status if entries else None
+            sub_id = subs[n % len(subs)].id if subs else None
+        try:
+            if op == "log":
+                log(world, "mia", MON, "1")
+            elif op == "submit":
+                submit(world, "mia")
+            elif op == "edit" and entry is not None:
+                edit(world, "mia", entry, notes=f"edit {n}")
+                assert before in (ApprovalStatus.UNSUBMITTED, ApprovalStatus.REJECTED)
+            elif op in ("approve", "reject", "withdraw") and sub_id is not None:
+                decide(world, "admin" if n % 2 else "wes", op, [sub_id],
+                       **({"reason": "fix"} if op == "reject" else {}))
+        except KeitoError as error:
+            assert error.code in {"conflict", "validation_error", "locked"}, error
+            if error.code == "locked":
+                assert before in (ApprovalStatus.SUBMITTED, ApprovalStatus.APPROVED)
+        with world.ws.session(readonly=True) as s:
+            status_of = {x.id: x.status for x in s.exec(select(Submission)).all()}
+            for model in (TimeEntry, Expense):
+                for item in s.exec(select(model)).all():
+                    owner = status_of[item.submission_id] if item.submission_id else None
+                    assert is_consistent(item.approval_status, owner)
