@@ -7,7 +7,6 @@ from collections.abc import Callable
 from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
@@ -15,7 +14,7 @@ from keito_core.errors import KeitoError
 from keito_core.rules import permissions as policy
 from keito_core.runtime import Runtime
 from keito_core.services import categories, clients, projects, tasks, users
-from keito_tui.app.bindings import KeitoAction
+from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.loaders import ErrorInfo, ManageData, Row, manage_data
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.manage_actions import RecordActions, selected_id, user_type_cell
@@ -81,9 +80,6 @@ ARCHIVE: dict[str, tuple[Callable[..., object], Callable[..., object]]] = {
 TAB_ONLY = {"delete": ("clients",), "contacts": ("clients",), "tasks": ("projects",),
             "team": ("projects", "team")}
 
-TABS = Binding.Group("Tab", compact=True)
-
-
 def _tab_action(number: int, key: str, label: str) -> KeitoAction:
     return KeitoAction(f"manage.tab_{key}", str(number), f"show_tab('{key}')", label,
                        f"Show the {label} tab", show=False)
@@ -102,18 +98,20 @@ class ManageScreen(RecordActions, MainView):
                     "Archive the selected record, or restore it when archived"),
         KeitoAction("manage.delete", "delete", "delete", "Delete",
                     "Delete the selected client (only when no project or invoice refers to it)",
-                    key_display="del"),
+                    key_display="del", show=False),
         KeitoAction("manage.contacts", "c", "contacts", "Contacts",
                     "The selected client's contacts"),
         KeitoAction("manage.team", "t", "team", "Team",
                     "The selected project's team, or the selected manager's teammates"),
         KeitoAction("manage.tasks", "k", "tasks", "Tasks", "The selected project's tasks"),
         KeitoAction("manage.previous_tab", "left_square_bracket", "cycle_tab(-1)", "Previous tab",
-                    "Show the tab to the left", key_display="[", group=TABS),
+                    "Show the tab to the left", key_display="[", show=False),
         KeitoAction("manage.next_tab", "right_square_bracket", "cycle_tab(1)", "Next tab",
-                    "Show the tab to the right", key_display="]", group=TABS),
+                    "Show the tab to the right", key_display="]", show=False),
         *(_tab_action(n, key, label) for n, (key, label, *_) in enumerate(TABLES, start=1)),
     )
+    #: Declared here too: Textual merges a class's bindings before MainView sets BINDINGS.
+    BINDINGS = view_bindings(VIEW_ACTIONS)
 
     class Loaded(Message):
         def __init__(self, data: ManageData) -> None:
@@ -123,8 +121,8 @@ class ManageScreen(RecordActions, MainView):
     def compose(self) -> ComposeResult:
         yield Header()
         with TabbedContent(id="manage-tabs"):
-            for key, label, singular, plural, columns in TABLES:
-                with TabPane(label, id=f"tab-{key}"):
+            for number, (key, label, singular, plural, columns) in enumerate(TABLES, start=1):
+                with TabPane(f"{number} {label}", id=f"tab-{key}"):
                     yield RecordView(columns, singular=singular, plural=plural, id=key)
         yield Footer(compact=True)
 
