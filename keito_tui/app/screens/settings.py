@@ -1,16 +1,27 @@
-"""The Settings view: every workspace setting and its value (read-only for now)."""
+"""The Settings view: every workspace setting and its value; Enter changes the selected one."""
 
 from __future__ import annotations
 
-from textual import work
-from textual.app import ComposeResult
-from textual.message import Message
-from textual.widgets import Footer, Header
+from dataclasses import dataclass
 
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Header, Input, Select, Static, Switch
+
+from keito_core.enums import DurationFormat, EntryMode, PaymentTerms, TimeFormat, WeekDay
 from keito_core.errors import KeitoError
+from keito_core.rules import permissions as policy
 from keito_core.runtime import Runtime
+from keito_core.services.settings_registry import DATE_FORMATS
+from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.loaders import ErrorInfo, Listing, Row, settings_rows
 from keito_tui.app.screens.base import MainView
+from keito_tui.app.screens.manage_actions import selected_id
 from keito_tui.app.widgets.record_view import Column, RecordView
 
 COLUMNS = (
@@ -19,21 +30,176 @@ COLUMNS = (
     Column("description", "Description"),
 )
 
+Choices = tuple[tuple[str, str], ...]
+
+
+def _words(*values: str) -> Choices:
+    return tuple((value.replace("_", " ").capitalize(), value) for value in values)
+
+
+_DAYS = _words(*(day.value for day in WeekDay))
+#: The settings answered from a list: (label, the value set_setting accepts).
+SETTING_CHOICES: dict[str, Choices] = {
+    "week_start": _DAYS,
+    "reminders.day": _DAYS,
+    "reminders.deadline_day": _DAYS,
+    "time_format": _words(*(f.value for f in TimeFormat)),
+    "duration_format": _words(*(f.value for f in DurationFormat)),
+    "default_entry_mode": _words(*(m.value for m in EntryMode)),
+    "default_payment_terms": _words(*(t.value for t in PaymentTerms)),
+    "date_format": tuple((name, name) for name in DATE_FORMATS),
+    "decimal_separator": (("Dot (.)", "dot"), ("Comma (,)", "comma")),
+    "thousands_separator": (("Comma (,)", "comma"), ("Dot (.)", "dot"), ("Space", "space"),
+                            ("Apostrophe (')", "apostrophe"), ("None", "none")),
+    "rounding": (("Off", "0"), *((f"{n} minutes", str(n)) for n in (5, 6, 10, 15, 30))),
+}
+#: Stored separators as the words the list offers.
+_SEPARATOR_WORDS = {".": "dot", ",": "comma", " ": "space", "'": "apostrophe", "": "none"}
+
+
+@dataclass(frozen=True)
+class SettingInput:
+    """One setting as the dialog edits it: its kind, current answer and choices."""
+
+    key: str
+    description: str
+    kind: str  # bool, choice or text
+    value: str | bool
+    choices: Choices = ()
+
+    @classmethod
+    def of(cls, row: Row) -> SettingInput:
+        key, value = str(row["key"]), row["value"]
+        description = str(row.get("description") or "")
+        if isinstance(value, bool):
+            return cls(key, description, "bool", value)
+        choices = SETTING_CHOICES.get(key)
+        text = "" if value is None else str(value)
+        if choices is None:
+            return cls(key, description, "text", text)
+        if key.endswith("_separator"):
+            text = _SEPARATOR_WORDS.get(text, text)
+        return cls(key, description, "choice", text, choices)
+
+    def answer_of(self, control: Widget) -> str:
+        """What set_setting is given for the control's value."""
+        if isinstance(control, Switch):
+            return "true" if control.value else "false"
+        if isinstance(control, Select):
+            return "" if control.value is Select.NULL else str(control.value)
+        assert isinstance(control, Input)
+        return control.value
+
+
+class SettingDialog(ModalScreen[str | None]):
+    """Changes one setting; dismissed with what changed, or None when cancelled."""
+
+    CSS_PATH = "manage.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="setting.cancel", tooltip="Keep the value"),
+        Binding("ctrl+s", "save", "Save", id="setting.save", tooltip="Store the new value"),
+    ]
+
+    class Saved(Message):
+        def __init__(self, outcome: str) -> None:
+            super().__init__()
+            self.outcome = outcome
+
+    class Rejected(Message):
+        def __init__(self, error: ErrorInfo) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, setting: SettingInput) -> None:
+        super().__init__()
+        self.setting = setting
+
+    def compose(self) -> ComposeResult:
+        setting = self.setting
+        with Vertical(classes="record-form", id="setting-dialog"):
+            yield Static(setting.key, classes="record-form--title", markup=False)
+            yield Static(setting.description, classes="record-form--note", markup=False)
+            yield self.control()
+            yield Static("", id="setting-error", classes="record-form--error", markup=False)
+            with Horizontal(classes="record-form--buttons"):
+                yield Button("Cancel", id="setting-cancel", compact=True)
+                yield Button("Save", id="setting-save", variant="primary", compact=True)
+
+    def control(self) -> Widget:
+        setting = self.setting
+        if setting.kind == "bool":
+            return Switch(bool(setting.value), id="setting-value")
+        if setting.kind == "choice":
+            keys = [key for _, key in setting.choices]
+            return Select(setting.choices, allow_blank=setting.value not in keys,
+                          value=setting.value if setting.value in keys else Select.NULL,
+                          id="setting-value", compact=True)
+        return Input(str(setting.value), id="setting-value", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#setting-value").focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#setting-save")
+    def action_save(self) -> None:
+        answer = self.setting.answer_of(self.query_one("#setting-value"))
+        self.store(self.app.runtime, answer)  # type: ignore[attr-defined]
+
+    @on(Button.Pressed, "#setting-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, group="setting")
+    def store(self, runtime: Runtime, answer: str) -> None:
+        from keito_core.services.workspace import set_setting
+
+        try:
+            with runtime.session() as session:
+                stored = set_setting(session, actor=runtime.actor(session),
+                                     key=self.setting.key, value=answer)
+        except KeitoError as exc:
+            self.post_message(self.Rejected(ErrorInfo.of(exc)))
+            return
+        shown = "none" if stored.value is None else stored.value
+        if isinstance(shown, bool):
+            shown = "yes" if shown else "no"
+        self.post_message(self.Saved(f"{stored.key} is now {shown}"))
+
+    def on_setting_dialog_saved(self, message: Saved) -> None:
+        self.dismiss(message.outcome)
+
+    def on_setting_dialog_rejected(self, message: Rejected) -> None:
+        error = message.error
+        box = self.query_one("#setting-error", Static)
+        box.update("\n".join(filter(None, (error.message, error.hint))))
+        box.add_class("-visible")
+        self.query_one("#setting-value").focus()
+
 
 class SettingsScreen(MainView):
     """Settings in the registry's order, grouped by their key prefixes."""
 
+    CSS_PATH = "manage.tcss"
     VIEW_NAME = "Settings"
+    VIEW_ACTIONS = (
+        KeitoAction("settings.edit", "enter", "edit", "Edit", "Change the selected setting",
+                    key_display="⏎", priority=True),
+    )
+    #: Declared here too: Textual merges a class's bindings before MainView sets BINDINGS.
+    BINDINGS = view_bindings(VIEW_ACTIONS)
 
     class Loaded(Message):
-        def __init__(self, rows: tuple[Row, ...]) -> None:
+        def __init__(self, rows: tuple[Row, ...], refused: str | None) -> None:
             super().__init__()
             self.rows = rows
+            self.refused = refused
+
+    refused: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield RecordView(COLUMNS, singular="setting", plural="settings", id="settings")
-        yield Footer()
+        yield Footer(compact=True)
 
     def reload(self) -> None:
         self.load_data(self.runtime)
@@ -42,11 +208,35 @@ class SettingsScreen(MainView):
     def load_data(self, runtime: Runtime) -> None:
         try:
             with runtime.session(readonly=True) as session:
-                rows = settings_rows(session, actor=runtime.actor(session))
+                actor = runtime.actor(session)
+                rows = settings_rows(session, actor=actor)
+                refused = None
+                try:
+                    policy.require(actor, policy.Action.WORKSPACE_EDIT)
+                except KeitoError as exc:
+                    refused = "\n".join(filter(None, (exc.message, exc.hint)))
         except KeitoError as exc:
             self.post_message(self.LoadFailed(ErrorInfo.of(exc)))
             return
-        self.post_message(self.Loaded(rows))
+        self.post_message(self.Loaded(rows, refused))
 
     def on_settings_screen_loaded(self, message: Loaded) -> None:
+        self.refused = message.refused
         self.query_one("#settings", RecordView).listing = Listing(message.rows)
+
+    def action_edit(self) -> None:
+        view = self.query_one("#settings", RecordView)
+        key = selected_id(view)
+        row = next((r for r in (view.listing.rows if view.listing else ())
+                    if str(r["id"]) == key), None)
+        if row is None:
+            return
+        if self.refused:
+            self.notify(self.refused, title="Not done", severity="error", markup=False)
+            return
+        self.app.push_screen(SettingDialog(SettingInput.of(row)), self.changed)
+
+    def changed(self, outcome: str | None) -> None:
+        if outcome:
+            self.notify(outcome, markup=False)
+            self.app.action_refresh()  # type: ignore[attr-defined]  # the title may change too
