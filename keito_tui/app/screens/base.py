@@ -35,9 +35,10 @@ class MainView(Screen[None]):
     VIEW_ACTIONS: ClassVar[tuple[KeitoAction, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "VIEW_ACTIONS" in cls.__dict__:
+        # Before Textual's own hook, which merges the class's BINDINGS as it creates the class.
+        if "VIEW_ACTIONS" in cls.__dict__ and "BINDINGS" not in cls.__dict__:
             cls.BINDINGS = view_bindings(cls.VIEW_ACTIONS)
+        super().__init_subclass__(**kwargs)
 
     def on_mount(self) -> None:
         self.watch(self.app, "title", self.show_title)
