@@ -287,6 +287,9 @@ def run_reminders(
                       approvals_enabled=ws.feature_approvals, members=members)
     if reason is not None or chosen is None:
         return run
+    # Two cron runs racing on PostgreSQL: the workspace row lock makes the second wait, then
+    # see what the first sent. SQLite's write transactions are serialised already.
+    session.execute(sa.select(Workspace.id).with_for_update())
     already = set() if force else _already_notified(session, chosen, schedule)
     for member in members:
         if member.user_id in already:
