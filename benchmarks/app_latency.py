@@ -1,0 +1,160 @@
+"""Time the full-screen app: launch to a drawn day view, and moving between weeks.
+
+    .venv/bin/python benchmarks/app_latency.py                  # builds 100k and 1M demos
+    .venv/bin/python benchmarks/app_latency.py --day-home /tmp/bench100k --week-home /tmp/bench1m
+
+Targets (issue 4): on a 100,000-entry workspace the day view appears within 1 s of launch; on
+a 1,000,000-entry workspace moving between weeks takes under 100 ms.
+
+- **Launch to day view.** Each round starts a fresh Python process that runs `keito`'s app
+  headless (`App.run(headless=True)`) on the workspace at KEITO_HOME; the process prints one
+  line when the day view has its data and has drawn it. The parent times, by the wall clock,
+  from starting the process to reading that line: interpreter start-up, imports, opening the
+  database, the day's query and the first paint all count.
+- **Week to week.** One headless app on the big workspace opens the week grid, then presses
+  the left arrow N times and the right arrow N times. Each step is timed from the key press to
+  the grid showing the new week (the worker's read, the message, the table rebuilt and
+  painted).
+
+Both act as the workspace's default user (the demo's administrator, who has months of work).
+Use a machine that is otherwise idle: the figures move with load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DAY_PROBE = r"""
+import sys, time
+from keito_core.runtime import make_runtime
+from keito_tui.app.keito_app import KeitoApp
+from keito_tui.app.screens.day import DayScreen
+
+async def watch(pilot):
+    app = pilot.app
+    while not (isinstance(app.screen, DayScreen) and app.screen.report is not None):
+        await pilot.pause(0.005)
+    await pilot.pause()  # one paint with the data
+    print("ready", flush=True)
+    app.exit()
+
+runtime = make_runtime()
+KeitoApp(runtime).run(headless=True, size=(120, 40), auto_pilot=watch)
+runtime.close()
+"""
+
+WEEK_PROBE = r"""
+import json, sys, time
+from keito_core.runtime import make_runtime
+from keito_tui.app.keito_app import KeitoApp
+from keito_tui.app.screens.week import WeekScreen
+
+STEPS = int(sys.argv[1])
+timings = []
+entries = []
+
+async def until(pilot, ready):
+    while not ready():
+        await pilot.pause(0.001)
+
+async def drive(pilot):
+    app = pilot.app
+    await until(pilot, lambda: app.summary is not None)
+    await pilot.press("w")
+    await until(pilot, lambda: isinstance(app.screen, WeekScreen) and app.screen.report)
+    screen = app.screen
+    for key in ["left"] * STEPS + ["right"] * STEPS:
+        before = screen.report.first_day
+        started = time.perf_counter()
+        await pilot.press(key)
+        await until(pilot, lambda: screen.report.first_day != before)
+        await pilot.pause()  # the new week painted
+        timings.append((time.perf_counter() - started) * 1000)
+        entries.append(sum(cell.entries for row in screen.report.rows for cell in row.cells))
+    app.exit()
+
+runtime = make_runtime()
+KeitoApp(runtime).run(headless=True, size=(120, 40), auto_pilot=drive)
+runtime.close()
+print(json.dumps({"ms": timings, "entries": entries}))
+"""
+
+
+def child_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEITO_")}
+    env["KEITO_HOME"] = str(home)
+    return env
+
+
+def ensure_demo(home: Path | None, entries: int, scratch: Path) -> Path:
+    if home is not None:
+        return home
+    home = scratch / f"demo-{entries}"
+    print(f"building a demo workspace of {entries:,} entries in {home} ...", flush=True)
+    subprocess.run([str(ROOT / ".venv/bin/keito"), "demo", "--path", str(home), "--entries",
+                    str(entries)], check=True, stdout=subprocess.DEVNULL, env=child_env(home))
+    return home
+
+
+def time_launches(home: Path, rounds: int) -> list[float]:
+    out = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-c", DAY_PROBE], env=child_env(home),
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        elapsed = (time.perf_counter() - started) * 1000
+        proc.wait()
+        if line.strip() != "ready":
+            raise SystemExit(f"the day probe failed (exit {proc.returncode})")
+        out.append(elapsed)
+    return out
+
+
+def time_weeks(home: Path, steps: int) -> dict[str, list[float]]:
+    done = subprocess.run([sys.executable, "-c", WEEK_PROBE, str(steps)], env=child_env(home),
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def summary(label: str, values: list[float], target: float) -> None:
+    ordered = sorted(values)
+    p90 = ordered[max(0, round(0.9 * len(ordered)) - 1)]
+    median = statistics.median(values)
+    verdict = "meets" if median < target else "MISSES"
+    print(f"{label}: median {median:.0f} ms, p90 {p90:.0f} ms, min {ordered[0]:.0f} ms, "
+          f"max {ordered[-1]:.0f} ms over {len(values)}; target < {target:.0f} ms: {verdict}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--day-home", type=Path, help="KEITO_HOME of a 100k demo (else built)")
+    parser.add_argument("--week-home", type=Path, help="KEITO_HOME of a 1M demo (else built)")
+    parser.add_argument("--rounds", type=int, default=10, help="app launches to time")
+    parser.add_argument("--steps", type=int, default=20, help="weeks back, then forward")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="keito-app-bench-") as scratch:
+        day_home = ensure_demo(args.day_home, 100_000, Path(scratch))
+        week_home = ensure_demo(args.week_home, 1_000_000, Path(scratch))
+        time_launches(day_home, 1)  # warm the file cache and the bytecode
+        summary("launch to day view (100k entries)", time_launches(day_home, args.rounds),
+                1000)
+        weeks = time_weeks(week_home, args.steps)
+        summary("week to week (1M entries)", weeks["ms"], 100)
+        counts = weeks["entries"]
+        print(f"entries per week shown: {min(counts)} to {max(counts)}")
+
+
+if __name__ == "__main__":
+    main()
