@@ -51,6 +51,13 @@ def runtime(keito_home: Path) -> Iterator[Runtime]:
     rt.close()
 
 
+def keito_app(runtime: Runtime) -> KeitoApp:
+    """The app, its notifications kept for the test to read however slow the machine is."""
+    app = KeitoApp(runtime)
+    app.NOTIFICATION_TIMEOUT = 3600
+    return app
+
+
 async def settle(pilot: Pilot) -> None:
     """Let every worker finish and every message it posted be handled."""
     app = pilot.app
@@ -114,7 +121,7 @@ def field_error(app: KeitoApp, name: str) -> str:
 
 
 async def test_create_a_client_then_edit_it_and_add_a_contact(runtime: Runtime, workspace) -> None:  # noqa: ANN001
-    app = KeitoApp(runtime)
+    app = keito_app(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await open_manage(pilot)
         await press(pilot, "n")
@@ -162,7 +169,7 @@ async def test_create_a_client_then_edit_it_and_add_a_contact(runtime: Runtime, 
 async def test_archive_restore_and_delete_a_client(runtime: Runtime, workspace) -> None:  # noqa: ANN001
     with workspace.session() as session:
         session.add(Client(id=(client_id := new_id("client")), name="Umbrella", currency="GBP"))
-    app = KeitoApp(runtime)
+    app = keito_app(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await open_manage(pilot)
         await press(pilot, "x")
@@ -200,7 +207,7 @@ async def test_create_a_project_with_a_task_a_member_and_an_agent(
     member_id = new_id("user")
     with workspace.session() as session:
         session.add(User(id=member_id, name="Milton", email="milton@acme.test", role=Role.MEMBER))
-    app = KeitoApp(runtime)
+    app = keito_app(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await open_manage(pilot, "2")
         await press(pilot, "n")
@@ -270,7 +277,7 @@ async def test_create_a_project_with_a_task_a_member_and_an_agent(
 async def test_create_and_edit_a_task_then_archive_and_restore_it(
     runtime: Runtime, workspace  # noqa: ANN001
 ) -> None:
-    app = KeitoApp(runtime)
+    app = keito_app(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await open_manage(pilot, "3")
         await press(pilot, "n")
@@ -296,7 +303,7 @@ async def test_create_and_edit_a_task_then_archive_and_restore_it(
 async def test_add_a_manager_with_permissions_and_an_agent_then_archive(
     runtime: Runtime, workspace  # noqa: ANN001
 ) -> None:
-    app = KeitoApp(runtime)
+    app = keito_app(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await open_manage(pilot, "4")
         await press(pilot, "n")
@@ -346,7 +353,7 @@ async def test_a_managers_teammates(runtime: Runtime, workspace) -> None:  # noq
     with workspace.session() as session:
         session.add(User(id=manager, name="Bob", email="bob@acme.test", role=Role.MANAGER))
         session.add(User(id=mate, name="Carol", email="carol@acme.test"))
-    app = KeitoApp(runtime)
+    app = keito_app(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await open_manage(pilot, "4")
         await select_row(pilot, "team", mate)
@@ -364,7 +371,7 @@ async def test_a_managers_teammates(runtime: Runtime, workspace) -> None:  # noq
 async def test_a_unit_based_category_and_the_protected_llm_usage(
     runtime: Runtime, workspace  # noqa: ANN001
 ) -> None:
-    app = KeitoApp(runtime)
+    app = keito_app(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await open_manage(pilot, "5")
         await press(pilot, "n")
@@ -408,7 +415,7 @@ async def test_a_member_is_refused_with_a_message(runtime: Runtime, workspace) -
         ws = session.get(WorkspaceRow, workspace.workspace_id)
         ws.default_user_id = member_id
         session.add(ws)
-    app = KeitoApp(runtime)
+    app = keito_app(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await open_manage(pilot, "3")
         await press(pilot, "n")
@@ -422,7 +429,7 @@ async def test_a_member_is_refused_with_a_message(runtime: Runtime, workspace) -
 async def test_tab_keys_and_a_footer_that_fits_80_columns(
     runtime: Runtime, workspace  # noqa: ANN001
 ) -> None:
-    app = KeitoApp(runtime)
+    app = keito_app(runtime)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_manage(pilot)
         for keys, tab in ((("]",), "projects"), (("]", "]", "]"), "categories"),
@@ -430,8 +437,11 @@ async def test_tab_keys_and_a_footer_that_fits_80_columns(
             await press(pilot, *keys)
             assert screen.tab == tab
             footer = list(screen.query(FooterKey))
-            assert footer and all(key.region.right <= 80 for key in footer), tab
+            # within 80 columns, and clear of the palette key at the right
+            palette = next(key for key in footer if key.description == "palette")
+            assert all(key.region.right <= palette.region.x for key in footer
+                       if key is not palette), tab
             shown = {key.description for key in footer}
             assert ("Contacts" in shown) is (tab == "clients")
-            assert ("Tasks" in shown) is (tab == "projects")
-        assert {"New", "Edit", "Archive"} <= shown
+            assert ("k" in {key.key_display for key in footer}) is (tab == "projects")
+        assert {"New", "Archive", "Help", "Quit"} <= shown

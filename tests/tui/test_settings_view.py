@@ -35,6 +35,13 @@ def runtime(keito_home: Path) -> Iterator[Runtime]:
     rt.close()
 
 
+def keito_app(runtime: Runtime) -> KeitoApp:
+    """The app, its notifications kept for the test to read however slow the machine is."""
+    app = KeitoApp(runtime)
+    app.NOTIFICATION_TIMEOUT = 3600
+    return app
+
+
 async def settle(pilot: Pilot) -> None:
     app = pilot.app
     for _ in range(20):
@@ -77,7 +84,7 @@ def test_every_listed_choice_is_a_setting() -> None:
 
 
 async def test_a_bool_setting_is_a_switch(runtime: Runtime, workspace) -> None:  # noqa: ANN001
-    app = KeitoApp(runtime)
+    app = keito_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "s")
@@ -93,7 +100,7 @@ async def test_a_bool_setting_is_a_switch(runtime: Runtime, workspace) -> None: 
 
 
 async def test_a_choice_setting_is_a_list(runtime: Runtime, workspace) -> None:  # noqa: ANN001
-    app = KeitoApp(runtime)
+    app = keito_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "s")
@@ -115,7 +122,7 @@ async def test_a_choice_setting_is_a_list(runtime: Runtime, workspace) -> None: 
 async def test_a_text_setting_shows_its_error_beside_the_input(
     runtime: Runtime, workspace  # noqa: ANN001
 ) -> None:
-    app = KeitoApp(runtime)
+    app = keito_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "s")
@@ -150,7 +157,7 @@ async def test_a_member_is_told_they_may_not_change_settings(
         ws = session.get(WorkspaceRow, workspace.workspace_id)
         ws.default_user_id = member_id
         session.add(ws)
-    app = KeitoApp(runtime)
+    app = keito_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await press(pilot, "s")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 
@@ -79,6 +80,9 @@ ARCHIVE: dict[str, tuple[Callable[..., object], Callable[..., object]]] = {
 #: Actions that only make sense on some tabs (hidden from the footer elsewhere).
 TAB_ONLY = {"delete": ("clients",), "contacts": ("clients",), "tasks": ("projects",),
             "team": ("projects", "team")}
+#: On the Projects tab, t and k share one footer label so the footer fits 80 columns.
+PROJECT_LISTS = Binding.Group("Team/Tasks", compact=True)
+
 
 def _tab_action(number: int, key: str, label: str) -> KeitoAction:
     return KeitoAction(f"manage.tab_{key}", str(number), f"show_tab('{key}')", label,
@@ -93,7 +97,7 @@ class ManageScreen(RecordActions, MainView):
     VIEW_ACTIONS = (
         KeitoAction("manage.new", "n", "new", "New", "Add a record in the current tab"),
         KeitoAction("manage.edit", "enter", "edit", "Edit", "Edit the selected record",
-                    key_display="⏎", priority=True),
+                    key_display="⏎", priority=True, show=False),
         KeitoAction("manage.archive", "x", "archive", "Archive",
                     "Archive the selected record, or restore it when archived"),
         KeitoAction("manage.delete", "delete", "delete", "Delete",
@@ -102,8 +106,10 @@ class ManageScreen(RecordActions, MainView):
         KeitoAction("manage.contacts", "c", "contacts", "Contacts",
                     "The selected client's contacts"),
         KeitoAction("manage.team", "t", "team", "Team",
-                    "The selected project's team, or the selected manager's teammates"),
-        KeitoAction("manage.tasks", "k", "tasks", "Tasks", "The selected project's tasks"),
+                    "The selected project's team, or the selected manager's teammates",
+                    group=PROJECT_LISTS),
+        KeitoAction("manage.tasks", "k", "tasks", "Tasks", "The selected project's tasks",
+                    group=PROJECT_LISTS),
         KeitoAction("manage.previous_tab", "left_square_bracket", "cycle_tab(-1)", "Previous tab",
                     "Show the tab to the left", key_display="[", show=False),
         KeitoAction("manage.next_tab", "right_square_bracket", "cycle_tab(1)", "Next tab",
