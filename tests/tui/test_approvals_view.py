@@ -385,7 +385,7 @@ async def test_a_member_submits_this_week_then_another_from_the_app(team) -> Non
             assert isinstance(app.screen, DateDialog)
             await pilot.press("enter")  # this week
             await settle(pilot)
-            assert any("Submitted 1 time entries (2.00 h) for 2026-03-02 to 2026-03-08" in n
+            assert any("Submitted 1 time entry (2.00 h) for 2026-03-02 to 2026-03-08" in n
                        for n in notices(app)), notices(app)
             assert len(rows(screen)) == 1
             await pilot.press("S", "enter")

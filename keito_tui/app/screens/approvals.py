@@ -399,8 +399,11 @@ class ApprovalsScreen(DecidingView):
         except KeitoError as exc:
             self.post_message(self.Refused(ErrorInfo.of(exc)))
             return
-        text = (f"Submitted {result.entry_count} time entries ({seconds / 3600:.2f} h)"
-                + (f" and {result.expense_count} expenses" if result.expense_count else "")
+        entries_text = "1 time entry" if result.entry_count == 1 else (
+            f"{result.entry_count} time entries")
+        text = (f"Submitted {entries_text} ({seconds / 3600:.2f} h)"
+                + (f" and {result.expense_count} expense"
+                   f"{'' if result.expense_count == 1 else 's'}" if result.expense_count else "")
                 + f" for {period_text(first, last)}.")
         warning = ("A running timer was left out: stop it and submit again to include it."
                    if result.left_running else None)
