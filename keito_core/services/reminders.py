@@ -289,7 +289,7 @@ def run_reminders(
         return run
     # Two cron runs racing on PostgreSQL: the workspace row lock makes the second wait, then
     # see what the first sent. SQLite's write transactions are serialised already.
-    session.execute(sa.select(Workspace.id).with_for_update())
+    session.exec(select(Workspace).with_for_update()).first()
     already = set() if force else _already_notified(session, chosen, schedule)
     for member in members:
         if member.user_id in already:
