@@ -367,6 +367,11 @@ async def test_footer_shows_every_binding_and_fits_80_columns(
     app = KeitoApp(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        for _ in range(100):  # the day view's footer is laid out after its first read
+            laid_out = list(app.screen.query(FooterKey))
+            if laid_out and all(key.region.width > 0 for key in laid_out):
+                break
+            await pilot.pause(0.02)
         keys = footer_keys(app)
         assert {"Refresh": "r", "Help": "?", "Quit": "^q"}.items() <= keys.items()
         shown = {key.key_display for key in app.screen.query(FooterKey)}
