@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
+from importlib import import_module
+from typing import ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -16,16 +18,20 @@ from keito_core.errors import KeitoError
 from keito_core.runtime import Runtime
 from keito_tui.app.bindings import ACTIONS, WORKSPACE_ACTIONS, KeitoAction, app_bindings
 from keito_tui.app.loaders import ErrorInfo, WorkspaceSummary, find_workspace
-from keito_tui.app.screens.approvals import ApprovalsScreen
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.day import DayScreen
-from keito_tui.app.screens.expenses import ExpensesScreen
 from keito_tui.app.screens.help import HelpRow, HelpScreen
-from keito_tui.app.screens.inbox import InboxScreen
-from keito_tui.app.screens.manage import ManageScreen
 from keito_tui.app.screens.onboarding import OnboardingScreen, onboarding_defaults
-from keito_tui.app.screens.settings import SettingsScreen
-from keito_tui.app.screens.week import WeekScreen
+
+
+def _view(module: str, name: str) -> Callable[[], Screen]:
+    """A mode's screen, imported when the mode is first opened (start-up loads only the day)."""
+
+    def make() -> Screen:
+        screen: Screen = getattr(import_module(f"keito_tui.app.screens.{module}"), name)()
+        return screen
+
+    return make
 
 
 class KeitoApp(App[None]):
@@ -33,14 +39,14 @@ class KeitoApp(App[None]):
 
     TITLE = "Keito"
     CSS_PATH = "keito.tcss"
-    MODES = {
+    MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
         "day": DayScreen,
-        "week": WeekScreen,
-        "expenses": ExpensesScreen,
-        "approvals": ApprovalsScreen,
-        "inbox": InboxScreen,
-        "manage": ManageScreen,
-        "settings": SettingsScreen,
+        "week": _view("week", "WeekScreen"),
+        "expenses": _view("expenses", "ExpensesScreen"),
+        "approvals": _view("approvals", "ApprovalsScreen"),
+        "inbox": _view("inbox", "InboxScreen"),
+        "manage": _view("manage", "ManageScreen"),
+        "settings": _view("settings", "SettingsScreen"),
     }
     #: The view the app opens on.
     HOME_MODE = "day"
