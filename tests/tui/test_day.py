@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -153,8 +153,32 @@ async def type_in(pilot: Pilot, field: str, text: str) -> None:
     await pilot.press(*text)
 
 
+async def wait_until(pilot: Pilot, ready: Callable[[], bool]) -> None:
+    """Settle until `ready()` holds (a worker may start only after the last one finished)."""
+    for _ in range(50):
+        await settle(pilot)
+        if ready():
+            return
+        await pilot.pause()
+    raise AssertionError("the app did not get ready")
+
+
+async def open_dialog(pilot: Pilot, key: str, kind: type) -> None:
+    """Press the key that opens a dialog, and wait until it is on screen."""
+    await pilot.press(key)
+    await wait_until(pilot, lambda: isinstance(pilot.app.screen, kind))
+
+
 async def start_app(app: KeitoApp, pilot: Pilot) -> DayScreen:
-    await settle(pilot)
+    """Wait for the day view's first read and a laid-out footer."""
+
+    def ready() -> bool:
+        screen = app.screen
+        keys = list(screen.query(FooterKey))
+        return (isinstance(screen, DayScreen) and screen.report is not None and bool(keys)
+                and all(key.region.width > 0 for key in keys))
+
+    await wait_until(pilot, ready)
     return day_screen(app)
 
 
@@ -210,8 +234,7 @@ async def test_space_starts_a_timer_from_the_dialog_it_ticks_and_space_stops_it(
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         screen = await start_app(app, pilot)
-        await pilot.press("space")
-        assert isinstance(app.screen, EntryDialog)
+        await open_dialog(pilot, "space", EntryDialog)
         await choose(pilot, "project", "web")
         await choose(pilot, "task", "des")
         await type_in(pilot, "notes", "wireframes")
@@ -281,8 +304,7 @@ async def test_n_logs_an_entry_by_duration(runtime: Runtime, workspace, ids, typ
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await start_app(app, pilot)
-        await pilot.press("n")
-        assert isinstance(app.screen, EntryDialog)
+        await open_dialog(pilot, "n", EntryDialog)
         await choose(pilot, "project", "web")
         await type_in(pilot, "notes", "mock-ups")
         await type_in(pilot, "duration", typed)
@@ -300,7 +322,7 @@ async def test_n_logs_an_entry_by_start_and_end_across_midnight(
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await start_app(app, pilot)
-        await pilot.press("n")
+        await open_dialog(pilot, "n", EntryDialog)
         await choose(pilot, "project", "web")
         await type_in(pilot, "start", "23:00")
         await type_in(pilot, "end", "1:30")
@@ -317,7 +339,7 @@ async def test_the_dialog_shows_an_error_next_to_its_field_and_keeps_the_form(
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await start_app(app, pilot)
-        await pilot.press("n")
+        await open_dialog(pilot, "n", EntryDialog)
         await choose(pilot, "project", "web")
         await type_in(pilot, "duration", "lots")
         await pilot.press("enter")
@@ -336,7 +358,7 @@ async def test_a_project_is_required(runtime: Runtime, workspace, ids) -> None: 
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await start_app(app, pilot)
-        await pilot.press("n")
+        await open_dialog(pilot, "n", EntryDialog)
         await type_in(pilot, "duration", "1")
         await pilot.press("enter")
         await settle(pilot)
@@ -355,8 +377,8 @@ async def test_enter_edits_the_selected_entry(runtime: Runtime, workspace, ids) 
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await start_app(app, pilot)
-        await pilot.press("down", "enter")
-        assert isinstance(app.screen, EntryDialog)
+        await pilot.press("down")
+        await open_dialog(pilot, "enter", EntryDialog)
         assert app.screen.query_one("#notes", Input).value == "second"
         await type_in(pilot, "notes", "second, revised")
         await type_in(pilot, "duration", "2:15")
@@ -375,17 +397,16 @@ async def test_delete_asks_first_cancel_keeps_and_confirm_deletes(
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await start_app(app, pilot)
-        await pilot.press("delete")
-        assert isinstance(app.screen, ConfirmDialog)
+        await open_dialog(pilot, "delete", ConfirmDialog)
         await pilot.press("escape")
         await settle(pilot)
         assert len(entries(workspace)) == 1
-        await pilot.press("x")
-        assert isinstance(app.screen, ConfirmDialog)
+        await open_dialog(pilot, "x", ConfirmDialog)
         await pilot.press("n")
         await settle(pilot)
         assert len(entries(workspace)) == 1
-        await pilot.press("x", "y")
+        await open_dialog(pilot, "x", ConfirmDialog)
+        await pilot.press("y")
         await settle(pilot)
         assert entries(workspace) == []
         assert rows(app) == []
@@ -398,19 +419,19 @@ async def test_c_copies_the_selected_entry_to_today_or_a_typed_date(
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await start_app(app, pilot)
-        await pilot.press("g")
-        assert isinstance(app.screen, DateDialog)
+        await open_dialog(pilot, "g", DateDialog)
         await type_in(pilot, "date-input", "2026-03-04")
         await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("c")
-        assert isinstance(app.screen, DateDialog)
+        await open_dialog(pilot, "c", DateDialog)
         await pilot.press("enter")  # today, as offered
         await settle(pilot)
         assert day_screen(app).day == TODAY
-        await pilot.press("g", *"-2", "enter")
+        await open_dialog(pilot, "g", DateDialog)
+        await type_in(pilot, "date-input", "-2")
+        await pilot.press("enter")
         await settle(pilot)
-        await pilot.press("c")
+        await open_dialog(pilot, "c", DateDialog)
         await type_in(pilot, "date-input", "monday")
         await pilot.press("enter")
         await settle(pilot)
@@ -462,7 +483,7 @@ async def test_an_auto_locked_day_refuses_a_new_entry_with_the_locked_message(
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         await start_app(app, pilot)
-        await pilot.press("n")
+        await open_dialog(pilot, "n", EntryDialog)
         await choose(pilot, "project", "web")
         await type_in(pilot, "duration", "1")
         await type_in(pilot, "spent_date", "2026-01-05")
@@ -493,7 +514,7 @@ async def test_arrows_today_and_go_to_move_between_days(runtime: Runtime, worksp
         await pilot.press("t")
         await settle(pilot)
         assert screen.day == TODAY
-        await pilot.press("g")
+        await open_dialog(pilot, "g", DateDialog)
         await type_in(pilot, "date-input", "not a day")
         await pilot.press("enter")
         assert isinstance(app.screen, DateDialog)
@@ -503,7 +524,8 @@ async def test_arrows_today_and_go_to_move_between_days(runtime: Runtime, worksp
         await settle(pilot)
         assert screen.day == date(2025, 12, 31)
         assert shown(app, "#day-totals").startswith("Day 0.00 · Week 0.00")
-        await pilot.press("g", "escape")
+        await open_dialog(pilot, "g", DateDialog)
+        await pilot.press("escape")
         await settle(pilot)
         assert screen.day == date(2025, 12, 31)
 
