@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 
 from keito_core.ids import PREFIXES, kind_of, new_id
 
@@ -37,6 +39,13 @@ def test_ids_sort_by_creation_time():
     earlier = new_id("time_entry", now_ms=1_700_000_000_000)
     later = new_id("time_entry", now_ms=1_700_000_000_001)
     assert earlier < later
+
+
+def test_ids_from_a_standing_clock_still_sort_in_the_order_they_were_made():
+    with time_machine.travel(datetime(2026, 3, 2, 10, 0, tzinfo=UTC), tick=False):
+        made = [new_id("audit_event") for _ in range(1_000)]
+    assert made == sorted(made) and len(set(made)) == len(made)
+    assert {ref[4:14] for ref in made} <= {made[0][4:14], made[-1][4:14]}
 
 
 def test_ids_do_not_collide():
