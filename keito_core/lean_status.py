@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -57,6 +59,15 @@ def running_timer_view(runtime: Runtime, *, now: datetime) -> dict[str, Any] | N
     `now` is the runtime clock's instant of the command. Raises NotHandled when the full path
     must answer instead.
     """
+    with snapshot(runtime) as (connection, api_key):
+        return _running_timer_view(connection, api_key=api_key, now=now)
+
+
+@contextmanager
+def snapshot(runtime: Runtime) -> Iterator[tuple[sqlite3.Connection, str | None]]:
+    """A read-only snapshot of the workspace's SQLite file at the head schema, and the acting
+    API key (None: the default user). NotHandled when the file, the schema or the credentials
+    need the full path; sqlite3 errors inside the block become NotHandled too."""
     settings = runtime.settings
     path = settings.sqlite_path
     if path is None or "?" in settings.database_url or not path.is_file():
@@ -72,7 +83,10 @@ def running_timer_view(runtime: Runtime, *, now: datetime) -> dict[str, Any] | N
     connection.row_factory = sqlite3.Row
     try:
         connection.execute("BEGIN")  # one snapshot for every query; closing rolls it back
-        return _running_timer_view(connection, api_key=api_key, now=now)
+        revision = one(connection, "SELECT version_num FROM alembic_version")
+        if revision is None or revision[0] != HEAD_REVISION:
+            raise NotHandled("the schema is not at the head revision")
+        yield connection, api_key
     except sqlite3.Error as exc:
         raise NotHandled(str(exc)) from exc
     finally:
@@ -82,16 +96,13 @@ def running_timer_view(runtime: Runtime, *, now: datetime) -> dict[str, Any] | N
 def _running_timer_view(
     connection: sqlite3.Connection, *, api_key: str | None, now: datetime
 ) -> dict[str, Any] | None:
-    revision = _one(connection, "SELECT version_num FROM alembic_version")
-    if revision is None or revision[0] != HEAD_REVISION:
-        raise NotHandled("the schema is not at the head revision")
-    user = _acting_user(connection, api_key=api_key, now=now)
-    entry = _one(
+    user = acting_user(connection, api_key=api_key, now=now)
+    entry = one(
         connection, "SELECT * FROM time_entries WHERE user_id = ? AND is_running = 1", user["id"]
     )
     try:
         policy.require(
-            _actor(user),
+            actor_of(user),
             policy.Action.TIME_ENTRY_VIEW,
             policy.Target(owner_id=user["id"], project_id=entry["project_id"] if entry else None),
         )
@@ -99,9 +110,9 @@ def _running_timer_view(
         raise NotHandled(exc.message) from exc
     if entry is None:
         return None
-    project = _one(connection, "SELECT id, name FROM projects WHERE id = ?", entry["project_id"])
+    project = one(connection, "SELECT id, name FROM projects WHERE id = ?", entry["project_id"])
     task = (
-        _one(connection, "SELECT id, name FROM tasks WHERE id = ?", entry["task_id"])
+        one(connection, "SELECT id, name FROM tasks WHERE id = ?", entry["task_id"])
         if entry["task_id"]
         else None
     )
@@ -113,28 +124,28 @@ def _running_timer_view(
     )
 
 
-def _acting_user(connection: sqlite3.Connection, *, api_key: str | None, now: datetime) -> Any:
+def acting_user(connection: sqlite3.Connection, *, api_key: str | None, now: datetime) -> Any:
     """keito_core.services.identity.resolve_actor's user, when no write is due."""
     if api_key:
         if not api_key.startswith(KEY_PREFIX):
             raise NotHandled("a malformed API key")
-        key = _one(
+        key = one(
             connection,
             "SELECT user_id, last_used_at, revoked_at FROM api_keys WHERE secret_hash = ?",
             hash_secret(api_key),
         )
         if key is None or key["revoked_at"] is not None:
             raise NotHandled("an unknown or revoked API key")
-        last_used = _instant(key["last_used_at"])
+        last_used = instant(key["last_used_at"])
         if last_used is None or now - last_used >= KEY_TOUCH_EVERY:
             raise NotHandled("the key's use is due to be recorded")
         user_id = key["user_id"]
     else:
-        workspace = _one(connection, "SELECT default_user_id FROM workspace")
+        workspace = one(connection, "SELECT default_user_id FROM workspace")
         if workspace is None or not workspace["default_user_id"]:
             raise NotHandled("no workspace or no default user")
         user_id = workspace["default_user_id"]
-    user = _one(
+    user = one(
         connection,
         "SELECT id, name, role, user_type, status, manager_permissions FROM users WHERE id = ?",
         user_id,
@@ -144,7 +155,7 @@ def _acting_user(connection: sqlite3.Connection, *, api_key: str | None, now: da
     return user
 
 
-def _actor(user: Any) -> policy.Actor:
+def actor_of(user: Any) -> policy.Actor:
     """The policy's Actor without teammates or projects: enough for one's own records.
 
     Missing facts can only make the policy refuse, and a refusal goes to the full path.
@@ -161,11 +172,11 @@ def _actor(user: Any) -> policy.Actor:
     )
 
 
-def _one(connection: sqlite3.Connection, sql: str, *params: Any) -> Any:
+def one(connection: sqlite3.Connection, sql: str, *params: Any) -> Any:
     return connection.execute(sql, params).fetchone()
 
 
-def _instant(value: str | None) -> datetime | None:
+def instant(value: str | None) -> datetime | None:
     """A stored UTC instant (SQLite keeps it as naive ISO text)."""
     if value is None:
         return None
@@ -187,12 +198,12 @@ _DECODE: dict[str, Any] = {
     "cost_rate": _money,
     "approval_status": ApprovalStatus,
     "source": Source,
-    "created_at": _instant,
-    "updated_at": _instant,
-    "timer_started_at": _instant,
-    "started_at": _instant,
-    "ended_at": _instant,
-    "unlocked_at": _instant,
+    "created_at": instant,
+    "updated_at": instant,
+    "timer_started_at": instant,
+    "started_at": instant,
+    "ended_at": instant,
+    "unlocked_at": instant,
 }
 
 

@@ -8,7 +8,6 @@ any front end can show them without holding ORM rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -18,104 +17,22 @@ from sqlmodel import Session, col, select
 from keito_core.enums import Source
 from keito_core.errors import KeitoError
 from keito_core.models import Client, Project, ProjectTask, Task, TimeEntry, User, Workspace
+from keito_core.reports.day_values import (
+    SOURCE_FILTERS,
+    DayEntry,
+    DayReport,
+    ProjectChoice,
+    RunningTimer,
+    TaskChoice,
+    entry_lock,
+)
 from keito_core.rules import permissions as policy
-from keito_core.rules.locking import ensure_editable
 from keito_core.rules.periods import local_date, parse_timezone, week_bounds
 from keito_core.rules.permissions import Action, Target
-from keito_core.services.entry_context import item_lock_reason
 from keito_core.services.identity import get_workspace
 
-#: Source filters: a name -> the sources it keeps (None keeps every source).
-SOURCE_FILTERS: dict[str, frozenset[Source] | None] = {
-    "all": None,
-    "human": frozenset({Source.TUI, Source.WEB}),
-    "cli": frozenset({Source.CLI}),
-    "api": frozenset({Source.API}),
-    "agent": frozenset({Source.AGENT}),
-}
-
-
-@dataclass(frozen=True)
-class DayEntry:
-    """One entry as the day view lists it."""
-
-    id: str
-    client: str
-    project: str
-    project_id: str
-    task: str | None
-    task_id: str | None
-    notes: str | None
-    duration_seconds: int
-    is_billable: bool
-    source: str
-    is_running: bool
-    #: When a running timer started (UTC); None for finished entries.
-    timer_started_at: datetime | None
-    started_at: datetime | None
-    ended_at: datetime | None
-    #: Why the entry is read-only (invoiced, approved, submitted, auto_locked), or None.
-    lock_reason: str | None
-    #: The `locked` error's message and hint a change would get, or None.
-    lock_message: str | None
-
-
-@dataclass(frozen=True)
-class RunningTimer:
-    """The user's running timer, whatever day it is dated."""
-
-    entry_id: str
-    client: str
-    project: str
-    task: str | None
-    notes: str | None
-    spent_date: date
-    timer_started_at: datetime
-
-
-@dataclass(frozen=True)
-class DayReport:
-    """Everything the day view shows for one user and one date."""
-
-    user_id: str
-    user_name: str
-    day: date
-    today: date
-    timezone: str
-    duration_format: str
-    week_first: date
-    week_last: date
-    entries: tuple[DayEntry, ...]
-    #: Finished time on the day and in its week, in seconds (a running timer counts 0 here).
-    day_seconds: int
-    week_seconds: int
-    capacity_seconds: int
-    running: RunningTimer | None
-    source_filter: str
-
-
-@dataclass(frozen=True)
-class TaskChoice:
-    id: str
-    name: str
-    billable: bool
-
-
-@dataclass(frozen=True)
-class ProjectChoice:
-    """A project the user may log to, with its active tasks."""
-
-    id: str
-    client: str
-    name: str
-    handle: str
-    billable: bool
-    tasks: tuple[TaskChoice, ...]
-
-    @property
-    def label(self) -> str:
-        return f"{self.client} › {self.name}"
-
+__all__ = ["SOURCE_FILTERS", "DayEntry", "DayReport", "ProjectChoice", "RunningTimer",
+           "TaskChoice", "day_report", "project_choices", "running_timer"]
 
 def _names_query() -> Any:
     """Entries joined with their client, project and task names."""
@@ -125,19 +42,6 @@ def _names_query() -> Any:
         .join(Client, col(Client.id) == col(Project.client_id))
         .outerjoin(Task, col(Task.id) == col(TimeEntry.task_id))
     )
-
-
-def _lock_message(workspace: Workspace, entry: TimeEntry, today: date) -> str | None:
-    try:
-        ensure_editable(approval_status=entry.approval_status,
-                        invoiced=entry.invoice_id is not None, spent_date=entry.spent_date,
-                        today=entry.spent_date if entry.is_running else today,
-                        lock_after_days=workspace.lock_after_days,
-                        admin_unlocked=entry.unlocked_at is not None,
-                        approvals_enabled=workspace.feature_approvals)
-    except KeitoError as exc:
-        return f"{exc.message} ({exc.hint})" if exc.hint else exc.message
-    return None
 
 
 def day_entries(session: Session, *, workspace: Workspace, user_id: str, day: date,
@@ -150,6 +54,12 @@ def day_entries(session: Session, *, workspace: Workspace, user_id: str, day: da
     query = query.order_by(col(TimeEntry.created_at), col(TimeEntry.id))
     rows = []
     for entry, client, project, task in session.exec(query).all():
+        lock, message = entry_lock(
+            approval_status=entry.approval_status, invoiced=entry.invoice_id is not None,
+            spent_date=entry.spent_date, is_running=entry.is_running,
+            unlocked=entry.unlocked_at is not None, today=today,
+            lock_after_days=workspace.lock_after_days,
+            approvals_enabled=workspace.feature_approvals)
         rows.append(DayEntry(
             id=entry.id, client=client, project=project, project_id=entry.project_id,
             task=task, task_id=entry.task_id, notes=entry.notes,
@@ -157,8 +67,7 @@ def day_entries(session: Session, *, workspace: Workspace, user_id: str, day: da
             source=str(entry.source), is_running=entry.is_running,
             timer_started_at=entry.timer_started_at if entry.is_running else None,
             started_at=entry.started_at, ended_at=entry.ended_at,
-            lock_reason=item_lock_reason(workspace, entry, today),
-            lock_message=_lock_message(workspace, entry, today),
+            lock_reason=lock, lock_message=message,
         ))
     return tuple(rows)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import partial
 from importlib import import_module
+from pathlib import PurePath
 from typing import ClassVar
 
 from textual import work
@@ -12,16 +13,17 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from keito_core.errors import KeitoError
 from keito_core.runtime import Runtime
 from keito_tui.app.bindings import ACTIONS, WORKSPACE_ACTIONS, KeitoAction, app_bindings
-from keito_tui.app.loaders import ErrorInfo, WorkspaceSummary, find_workspace
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.day import DayScreen
 from keito_tui.app.screens.help import HelpRow, HelpScreen
 from keito_tui.app.screens.onboarding import OnboardingScreen, onboarding_defaults
+from keito_tui.app.values import ErrorInfo, WorkspaceSummary
+from keito_tui.app.widgets.footer import KeitoFooter
 
 
 def _view(module: str, name: str) -> Callable[[], Screen]:
@@ -38,7 +40,9 @@ class KeitoApp(App[None]):
     """Built from a Runtime (the composition root); never opens a database by itself."""
 
     TITLE = "Keito"
-    CSS_PATH = "keito.tcss"
+    #: The day view's styles load with the app's: a screen's own CSS_PATH, read when the
+    #: screen first opens, makes Textual parse every style sheet again.
+    CSS_PATH: ClassVar[list[str | PurePath]] = ["keito.tcss", "screens/day.tcss"]
     MODES: ClassVar[dict[str, str | Callable[[], Screen]]] = {
         "day": DayScreen,
         "week": _view("week", "WeekScreen"),
@@ -69,13 +73,28 @@ class KeitoApp(App[None]):
         """The start-up screen, shown while the workspace opens (or when it cannot)."""
         yield Header()
         yield Static("Opening the workspace…", id="startup", markup=False)
-        yield Footer()
+        yield KeitoFooter()
 
     def on_mount(self) -> None:
-        self.check_workspace(self.runtime)
+        self.check_workspace(self.runtime, lean=True)
 
     @work(thread=True, exclusive=True, group="workspace")
-    def check_workspace(self, runtime: Runtime) -> None:
+    def check_workspace(self, runtime: Runtime, *, lean: bool = False) -> None:
+        """Read the header's summary; `lean` first tries plain sqlite3 (keito_core.lean_day),
+        so the app starts without waiting for the ORM to load."""
+        if lean:
+            from keito_core.lean_day import NotHandled, workspace_summary
+
+            try:
+                values = workspace_summary(runtime, now=runtime.clock())
+            except NotHandled:
+                pass  # the full read below decides, and reports any error
+            else:
+                found = WorkspaceSummary(**values) if values is not None else None
+                self.post_message(self.WorkspaceRead(found, None))
+                return
+        from keito_tui.app.loaders import find_workspace
+
         try:
             summary = find_workspace(runtime)
         except KeitoError as exc:

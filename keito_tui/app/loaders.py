@@ -19,48 +19,16 @@ from keito_core.rules.money import format_money
 from keito_core.runtime import Runtime
 from keito_core.services.identity import get_workspace
 from keito_core.services.workspace import list_settings
+from keito_tui.app.values import ROLE_NAMES, WorkspaceSummary
 
 #: One table row: column key -> cell value (text, a flag or nothing).
 Row = dict[str, str | bool | None]
 
-ROLE_NAMES = {"admin": "Administrator", "manager": "Manager", "member": "Member"}
 PROJECT_TYPES = {
     "time_and_materials": "Time & materials",
     "fixed_fee": "Fixed fee",
     "non_billable": "Non-billable",
 }
-
-
-@dataclass(frozen=True)
-class ErrorInfo:
-    """A KeitoError as plain values, for a message to the UI thread."""
-
-    code: str
-    message: str
-    field: str | None = None
-    hint: str | None = None
-
-    @classmethod
-    def of(cls, exc: KeitoError) -> ErrorInfo:
-        return cls(exc.code, exc.message, exc.field, exc.hint)
-
-
-@dataclass(frozen=True)
-class WorkspaceSummary:
-    """The workspace's name and who acts in it: what the header shows."""
-
-    name: str
-    currency: str
-    timezone: str
-    user_name: str
-    user_role: str
-    user_type: str
-
-    @property
-    def acting(self) -> str:
-        role = ROLE_NAMES.get(self.user_role, self.user_role).lower()
-        kind = "agent, " if self.user_type == "agent" else ""
-        return f"{self.user_name} ({kind}{role})"
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -580,3 +582,42 @@ def test_day_report_counts_a_running_timer_live_and_respects_the_week(workspace,
     assert (report.day_seconds, report.week_seconds) == (0, 0)
     assert report.running is not None and report.running.project == "Website"
     assert totals_text(report, 1800) == "Day 0.50 · Week 0.50 / 40.00 (1%)"
+
+
+# --- the first read: the day without the ORM, then the projects -----------------------------
+
+
+@pytest.mark.skipif(os.environ.get("KEITO_TEST_DATABASE", "sqlite") != "sqlite",
+                    reason="the lean first read opens SQLite files only")
+async def test_the_day_shows_before_the_projects_and_n_waits_for_them(
+        runtime: Runtime, workspace, ids, monkeypatch) -> None:  # noqa: ANN001
+    """The first read is keito_core.lean_day's; `n` pressed before the full read has brought
+    the projects opens the form once they are there, with the projects in it."""
+    log(workspace, hours="1.5", source="cli", notes="first read")
+    gate = threading.Event()
+    full_reads: list[str] = []
+    real_choices = project_choices
+
+    def slow_choices(session, *, actor):  # noqa: ANN001, ANN202
+        full_reads.append(actor.user_id)
+        assert gate.wait(10), "the test never opened the gate"
+        return real_choices(session, actor=actor)
+
+    monkeypatch.setattr("keito_core.reports.day.project_choices", slow_choices)
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(200):
+            screen = app.screen
+            if isinstance(screen, DayScreen) and screen.report is not None and full_reads:
+                break
+            await pilot.pause(0.01)
+        screen = day_screen(app)
+        assert screen.projects is None  # the lean read brought the day, not the projects
+        assert [row[3] for row in rows(app)] == ["first read"]
+        await pilot.press("n")
+        await pilot.pause()
+        assert not isinstance(app.screen, EntryDialog)  # waiting for the projects
+        gate.set()
+        await wait_until(pilot, lambda: isinstance(app.screen, EntryDialog))
+        assert screen.projects is not None
+        assert [p.name for p in screen.projects] == ["Helpdesk", "Website"]

@@ -21,16 +21,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Static
+from textual.widgets import Button, DataTable, Header, Input, Static
 
 from keito_core.errors import KeitoError
 from keito_core.rules.durations import format_duration
 from keito_core.services.approval_queue import SubmissionDetail, SubmissionSummary
 from keito_tui.app.bindings import KeitoAction, view_bindings
-from keito_tui.app.loaders import ErrorInfo
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.dialogs import DIALOG_CSS
+from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.badges import source_badge
+from keito_tui.app.widgets.footer import KeitoFooter
 
 if TYPE_CHECKING:
     from keito_core.runtime import Runtime
@@ -426,7 +427,7 @@ class ApprovalDetailScreen(DecidingView):
         yield ItemTable(id="detail-expenses", cursor_type="row", zebra_stripes=True)
         yield Static("", id="detail-item")
         yield Static("", id="detail-days")
-        yield Footer(compact=True)
+        yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()

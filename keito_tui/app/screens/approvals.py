@@ -19,12 +19,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Select, Static
+from textual.widgets import DataTable, Header, Select, Static
 
 from keito_core.errors import KeitoError
 from keito_core.services.approval_queue import SubmissionSummary
 from keito_tui.app.bindings import KeitoAction, view_bindings
-from keito_tui.app.loaders import ErrorInfo
 from keito_tui.app.screens.approval_detail import (
     DECISION_ACTIONS,
     ApprovalDetailScreen,
@@ -39,6 +38,8 @@ from keito_tui.app.screens.approval_detail import (
     summary_text,
 )
 from keito_tui.app.screens.dialogs import DateDialog
+from keito_tui.app.values import ErrorInfo
+from keito_tui.app.widgets.footer import KeitoFooter
 
 STATUS_LABELS = {"submitted": "Awaiting a decision", "approved": "Approved",
                  "rejected": "Rejected", "all": "Every status"}
@@ -173,7 +174,7 @@ class ApprovalsScreen(DecidingView):
         yield Static("", id="queue-empty", markup=False)
         yield Static("", id="queue-detail")
         yield Static("", id="approvals-off", markup=False)
-        yield Footer(compact=True)
+        yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()

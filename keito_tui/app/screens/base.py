@@ -8,7 +8,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from keito_tui.app.bindings import KeitoAction, view_bindings
-from keito_tui.app.loaders import ErrorInfo
+from keito_tui.app.values import ErrorInfo
 
 if TYPE_CHECKING:
     from keito_core.runtime import Runtime

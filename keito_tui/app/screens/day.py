@@ -18,17 +18,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from keito_core.errors import KeitoError
-from keito_core.reports.day import SOURCE_FILTERS, DayEntry, DayReport, ProjectChoice
+from keito_core.reports.day_values import SOURCE_FILTERS, DayEntry, DayReport, ProjectChoice
 from keito_core.rules.durations import MAX_DURATION_SECONDS, format_duration
 from keito_tui.app.bindings import KeitoAction, view_bindings
-from keito_tui.app.loaders import ErrorInfo
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.dialogs import ConfirmDialog, DateDialog
 from keito_tui.app.screens.entry_dialog import EntryDialog, EntrySaved
+from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.badges import source_badge
+from keito_tui.app.widgets.footer import KeitoFooter
 
 #: Seconds between reads of the database (a timer started elsewhere appears within this).
 POLL_SECONDS = 3.0
@@ -207,9 +208,9 @@ class DayScreen(MainView):
     BINDINGS = view_bindings(VIEW_ACTIONS)
 
     class Loaded(Message):
-        """A fresh read of the day (and the projects the user may log to)."""
+        """A fresh read of the day, and the projects the user may log to (None: not read)."""
 
-        def __init__(self, report: DayReport, projects: tuple[ProjectChoice, ...],
+        def __init__(self, report: DayReport, projects: tuple[ProjectChoice, ...] | None,
                      asked: tuple[date | None, str]) -> None:
             super().__init__()
             self.report = report
@@ -239,7 +240,10 @@ class DayScreen(MainView):
         self.day: date | None = None
         self.source_filter = "all"
         self.report: DayReport | None = None
-        self.projects: tuple[ProjectChoice, ...] = ()
+        #: The projects the entry forms offer; None until the first full read.
+        self.projects: tuple[ProjectChoice, ...] | None = None
+        #: An action that asked for the projects before they were read (run when they are).
+        self.waiting_for_projects: str | None = None
         self.select_id: str | None = None
         self.widths = column_widths(80)
         self.ticker: Timer | None = None
@@ -254,7 +258,7 @@ class DayScreen(MainView):
         yield Static(timer_text(None, 0), id="day-timer")
         yield DayTable(id="day-entries", cursor_type="row", zebra_stripes=True)
         yield Static("", id="day-empty", markup=False)
-        yield Footer(compact=True)
+        yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -276,7 +280,7 @@ class DayScreen(MainView):
     # --- reading ----------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self.load(self.day, self.source_filter)
+        self.load(self.day, self.source_filter, lean=self.report is None)
 
     def poll(self) -> None:
         """Read again now and then, while the view is on screen."""
@@ -287,7 +291,24 @@ class DayScreen(MainView):
         return any(w.group == "day-write" and not w.is_finished for w in self.workers)
 
     @work(thread=True, exclusive=True, group="day-read")
-    def load(self, day: date | None, source_filter: str) -> None:
+    def load(self, day: date | None, source_filter: str, *, lean: bool = False) -> None:
+        """Read the day (and the projects for the entry forms) in one read-only session.
+
+        `lean`: the app's first read, by plain sqlite3 without the ORM (keito_core.lean_day);
+        it brings no projects, so a full read follows once the day is on screen.
+        """
+        if lean:
+            from keito_core.lean_day import NotHandled
+            from keito_core.lean_day import day_report as lean_day_report
+
+            try:
+                report = lean_day_report(self.runtime, day=day, now=self.runtime.clock(),
+                                         source_filter=source_filter)
+            except NotHandled:
+                pass  # the full read below decides, and reports any error
+            else:
+                self.post_message(self.Loaded(report, None, (day, source_filter)))
+                return
         from keito_core.reports.day import day_report, project_choices
 
         try:
@@ -304,12 +325,25 @@ class DayScreen(MainView):
     def on_day_screen_loaded(self, message: Loaded) -> None:
         if message.asked != (self.day, self.source_filter):
             return  # an older read, for a day or filter no longer shown
-        self.projects = message.projects
+        if message.projects is None:  # the lean first read: the full one follows the paint
+            self.call_after_refresh(self.reload)
+        else:
+            self.projects = message.projects
+            waiting, self.waiting_for_projects = self.waiting_for_projects, None
+            if waiting is not None:
+                self.call_after_refresh(self.run_action, waiting)
         if message.report == self.report:
             return
         self.report = message.report
         self.day = message.report.day
         self.show_report()
+
+    def projects_ready(self, action: str) -> bool:
+        """Whether the entry forms' projects are read; if not, run `action` once they are."""
+        if self.projects is None:
+            self.waiting_for_projects = action
+            return False
+        return True
 
     # --- showing ----------------------------------------------------------------------------
 
@@ -398,7 +432,7 @@ class DayScreen(MainView):
         report = self.report
         assert report is not None
         return EntryDialog(self.runtime, mode=mode, day=report.day,  # type: ignore[arg-type]
-                           projects=self.projects, timezone=report.timezone,
+                           projects=self.projects or (), timezone=report.timezone,
                            duration_format=report.duration_format, entry=entry)
 
     def after_dialog(self, result: EntrySaved | None) -> None:
@@ -412,16 +446,16 @@ class DayScreen(MainView):
             return
         if self.report.running is not None:
             self.change("stop", None, None)
-        else:
+        elif self.projects_ready("toggle_timer"):
             self.app.push_screen(self.entry_dialog("timer"), self.after_dialog)
 
     def action_new_entry(self) -> None:
-        if self.report is not None:
+        if self.report is not None and self.projects_ready("new_entry"):
             self.app.push_screen(self.entry_dialog("new"), self.after_dialog)
 
     def action_edit_entry(self) -> None:
         entry = self.selected_or_say()
-        if entry is None or self.refuse_locked(entry):
+        if entry is None or self.refuse_locked(entry) or not self.projects_ready("edit_entry"):
             return
         self.app.push_screen(self.entry_dialog("edit", entry), self.after_dialog)
 

@@ -18,13 +18,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Select, Static
+from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from keito_core.errors import KeitoError
-from keito_core.reports.day import DayEntry, ProjectChoice
+from keito_core.reports.day_values import DayEntry, ProjectChoice
 from keito_core.rules.durations import format_duration
 from keito_core.runtime import Runtime
-from keito_tui.app.loaders import ErrorInfo
+from keito_tui.app.values import ErrorInfo
+from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.form_field import FormField
 
 #: Hints written for the command line (flags, `keito ...`) are left out of the form.
@@ -166,7 +167,7 @@ class EntryDialog(ModalScreen[EntrySaved | None]):
                 yield Button("Cancel", id="entry-cancel", compact=True)
                 yield Button(SAVE_LABELS[self.mode], id="entry-save", variant="primary",
                              compact=True)
-        yield Footer(compact=True)
+        yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
         self.update_billable_control(self.initial["project"])

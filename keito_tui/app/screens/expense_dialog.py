@@ -25,7 +25,7 @@ from keito_core.rules.money import CURRENCY_SYMBOLS, format_number, minor_units
 from keito_core.runtime import Runtime
 from keito_core.services.expenses import amounts
 from keito_core.services.receipts import check_receipt
-from keito_tui.app.loaders import ErrorInfo
+from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.form_field import FormField
 
 #: Service error fields shown next to another field of the form.

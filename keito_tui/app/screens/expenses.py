@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Select, Static
+from textual.widgets import DataTable, Header, Select, Static
 
 from keito_core.errors import KeitoError
 from keito_core.reports.expenses import (
@@ -29,7 +29,6 @@ from keito_core.reports.expenses import (
     shift_period,
 )
 from keito_tui.app.bindings import KeitoAction, view_bindings
-from keito_tui.app.loaders import ErrorInfo
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.dialogs import ConfirmDialog, DateDialog
 from keito_tui.app.screens.expense_dialog import (
@@ -39,7 +38,9 @@ from keito_tui.app.screens.expense_dialog import (
     exact,
     money_text,
 )
+from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.badges import source_badge
+from keito_tui.app.widgets.footer import KeitoFooter
 
 PERIOD_LABELS = {"week": "Week", "month": "Month", "all": "All dates"}
 SOURCE_LABELS = {"all": "All sources", "human": "People", "cli": "CLI", "api": "API",
@@ -265,7 +266,7 @@ class ExpensesScreen(MainView):
         yield Static("", id="expense-detail")
         yield Static("", id="expense-totals", markup=False)
         yield Static("", id="expenses-off", markup=False)
-        yield Footer(compact=True)
+        yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -9,7 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from keito_tui.app.widgets.footer import KeitoFooter
 
 #: (key as shown, what it does, a longer description)
 HelpRow = tuple[str, str, str]
@@ -32,7 +34,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static("Keys", id="help-title")
             yield Static(self.keys_table(), id="help-keys")
             yield Static("Esc closes this dialog.", id="help-note", markup=False)
-        yield Footer()
+        yield KeitoFooter()
 
     def keys_table(self) -> Table:
         table = Table(box=None, expand=True, show_edge=False, header_style="bold")

@@ -17,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from keito_core.errors import KeitoError
 from keito_tui.app.bindings import KeitoAction, view_bindings
-from keito_tui.app.loaders import ErrorInfo
 from keito_tui.app.screens.base import MainView
+from keito_tui.app.values import ErrorInfo
+from keito_tui.app.widgets.footer import KeitoFooter
 
 #: How many notifications the view reads (the newest).
 LIMIT = 200
@@ -151,7 +152,7 @@ class InboxScreen(MainView):
         yield InboxTable(id="inbox", cursor_type="row", zebra_stripes=True)
         yield Static("", id="inbox-empty", markup=False)
         yield Static("", id="inbox-detail")
-        yield Footer(compact=True)
+        yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -9,14 +9,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Header, TabbedContent, TabPane
 
 from keito_core.errors import KeitoError
 from keito_core.rules import permissions as policy
 from keito_core.runtime import Runtime
 from keito_core.services import categories, clients, projects, tasks, users
 from keito_tui.app.bindings import KeitoAction, view_bindings
-from keito_tui.app.loaders import ErrorInfo, ManageData, Row, manage_data
+from keito_tui.app.loaders import ManageData, Row, manage_data
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.manage_actions import RecordActions, selected_id, user_type_cell
 from keito_tui.app.screens.manage_forms import FormSpec
@@ -29,6 +29,8 @@ from keito_tui.app.screens.manage_lists import (
 from keito_tui.app.screens.manage_projects import project_form
 from keito_tui.app.screens.manage_specs import category_form, client_form, task_form
 from keito_tui.app.screens.manage_team import user_form
+from keito_tui.app.values import ErrorInfo
+from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.record_view import Column, RecordView
 
 __all__ = ["TABLES", "ManageScreen", "user_type_cell"]
@@ -130,7 +132,7 @@ class ManageScreen(RecordActions, MainView):
             for number, (key, label, singular, plural, columns) in enumerate(TABLES, start=1):
                 with TabPane(f"{number} {label}", id=f"tab-{key}"):
                     yield RecordView(columns, singular=singular, plural=plural, id=key)
-        yield Footer(compact=True)
+        yield KeitoFooter(compact=True)
 
     def reload(self) -> None:
         self.load_data(self.runtime)

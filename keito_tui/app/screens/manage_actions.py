@@ -17,14 +17,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from keito_core.errors import KeitoError
 from keito_core.rules import permissions as policy
 from keito_core.runtime import Runtime
-from keito_tui.app.loaders import ErrorInfo, Listing
+from keito_tui.app.loaders import Listing
 from keito_tui.app.screens.dialogs import ConfirmDialog
 from keito_tui.app.screens.manage_forms import FormSpec, RecordForm
+from keito_tui.app.values import ErrorInfo
+from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.record_view import Cell, Column, RecordView, plain_cell
 
 BuildForm = Callable[[Session, policy.Actor], FormSpec]
@@ -157,7 +159,7 @@ class RecordList(RecordActions, ModalScreen[None]):  # type: ignore[misc]
             yield Static(self.heading, classes="record-list--title", markup=False)
             yield RecordView(self.COLUMNS, singular=self.SINGULAR, plural=self.PLURAL,
                              id="sub-list")
-        yield Footer(compact=True)
+        yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

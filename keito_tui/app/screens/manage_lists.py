@@ -13,12 +13,13 @@ from keito_core.rules.permissions import Action, Target
 from keito_core.services import clients, project_team, users
 from keito_core.services.identity import get_workspace
 from keito_core.services.lookup import find_project
-from keito_tui.app.loaders import ROLE_NAMES, Listing
+from keito_tui.app.loaders import Listing
 from keito_tui.app.screens.manage_actions import RecordList, Write, user_type_cell
 from keito_tui.app.screens.manage_forms import FormSpec, hours_text
 from keito_tui.app.screens.manage_projects import member_form, project_task_form
 from keito_tui.app.screens.manage_specs import contact_form
 from keito_tui.app.screens.manage_team import teammate_form
+from keito_tui.app.values import ROLE_NAMES
 from keito_tui.app.widgets.record_view import Column
 
 

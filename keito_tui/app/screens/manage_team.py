@@ -13,7 +13,6 @@ from keito_core.models import User
 from keito_core.rules import permissions as policy
 from keito_core.rules.permissions import Action, Target
 from keito_core.services import users
-from keito_tui.app.loaders import ROLE_NAMES
 from keito_tui.app.screens.manage_forms import (
     Field,
     FormSpec,
@@ -23,6 +22,7 @@ from keito_tui.app.screens.manage_forms import (
     optional,
     text,
 )
+from keito_tui.app.values import ROLE_NAMES
 
 PERMISSION_LABELS = {
     ManagerPermission.CREATE_PROJECTS: "Create projects",

@@ -13,13 +13,14 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Footer, Header, Input, Select, Static
+from textual.widgets import Button, Header, Input, Select, Static
 
 from keito_core.enums import WeekDay
 from keito_core.errors import KeitoError
 from keito_core.rules.money import is_currency
 from keito_core.runtime import Runtime
-from keito_tui.app.loaders import ErrorInfo, WorkspaceSummary, summary_of
+from keito_tui.app.values import ErrorInfo, WorkspaceSummary
+from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.form_field import FormField
 
 #: The form's inputs, named as the service names its fields in validation errors.
@@ -111,7 +112,7 @@ class OnboardingScreen(Screen[WorkspaceSummary]):
             ), field="email")
             yield Static("", id="form-error", markup=False)
             yield Button("Create workspace", id="create", variant="primary")
-        yield Footer()
+        yield KeitoFooter()
 
     def on_mount(self) -> None:
         self.query_one("#company", Input).focus()
@@ -135,6 +136,7 @@ class OnboardingScreen(Screen[WorkspaceSummary]):
     @work(thread=True, exclusive=True, group="onboarding")
     def create_workspace(self, runtime: Runtime, answers: dict[str, str]) -> None:
         from keito_core.services.workspace import init_workspace
+        from keito_tui.app.loaders import summary_of
 
         try:
             with runtime.session(create=True) as session:

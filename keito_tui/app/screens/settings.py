@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Input, Select, Static, Switch
+from textual.widgets import Button, Header, Input, Select, Static, Switch
 
 from keito_core.enums import DurationFormat, EntryMode, PaymentTerms, TimeFormat, WeekDay
 from keito_core.errors import KeitoError
@@ -19,9 +19,11 @@ from keito_core.rules import permissions as policy
 from keito_core.runtime import Runtime
 from keito_core.services.settings_registry import DATE_FORMATS
 from keito_tui.app.bindings import KeitoAction, view_bindings
-from keito_tui.app.loaders import ErrorInfo, Listing, Row, settings_rows
+from keito_tui.app.loaders import Listing, Row, settings_rows
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.manage_actions import selected_id
+from keito_tui.app.values import ErrorInfo
+from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.record_view import Column, RecordView
 
 COLUMNS = (
@@ -199,7 +201,7 @@ class SettingsScreen(MainView):
     def compose(self) -> ComposeResult:
         yield Header()
         yield RecordView(COLUMNS, singular="setting", plural="settings", id="settings")
-        yield Footer(compact=True)
+        yield KeitoFooter(compact=True)
 
     def reload(self) -> None:
         self.load_data(self.runtime)

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from keito_core.errors import KeitoError
 from keito_core.reports.day import ProjectChoice
@@ -32,10 +32,11 @@ from keito_core.reports.week import (
 from keito_core.rules.durations import format_duration
 from keito_core.services.week_cells import CellChange
 from keito_tui.app.bindings import KeitoAction, view_bindings
-from keito_tui.app.loaders import ErrorInfo
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.dialogs import DateDialog
 from keito_tui.app.screens.week_dialogs import AddRowDialog, CellEntriesDialog, CellKey, NewRow
+from keito_tui.app.values import ErrorInfo
+from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.week_grid import WeekGrid
 
 WEEK = Binding.Group("Week", compact=True)
@@ -144,7 +145,7 @@ class WeekScreen(MainView):
             yield Label("", id="week-edit-label", markup=False)
             yield Input(placeholder="1.5 or 1:30", id="week-edit-input", compact=True,
                         select_on_focus=False)
-        yield Footer(compact=True)
+        yield KeitoFooter(compact=True)
 
     # --- reading ----------------------------------------------------------------------------
 

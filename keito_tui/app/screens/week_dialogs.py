@@ -13,16 +13,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Select, Static
+from textual.widgets import Button, DataTable, Select, Static
 
 from keito_core.errors import KeitoError
 from keito_core.reports.day import DayEntry, ProjectChoice, day_entries, project_choices
 from keito_core.rules.durations import format_duration
 from keito_core.runtime import Runtime
-from keito_tui.app.loaders import ErrorInfo
 from keito_tui.app.screens.dialogs import DIALOG_CSS, ConfirmDialog
 from keito_tui.app.screens.entry_dialog import EntryDialog, EntrySaved
+from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.badges import source_badge
+from keito_tui.app.widgets.footer import KeitoFooter
 
 LOCK_MARK = "🔒"
 
@@ -65,7 +66,7 @@ class AddRowDialog(ModalScreen[NewRow | None]):
             with Horizontal(classes="dialog--buttons"):
                 yield Button("Cancel", id="add-cancel", compact=True)
                 yield Button("Add row", id="add-save", variant="primary", compact=True)
-        yield Footer(compact=True)
+        yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#add-project", Select).focus()
@@ -173,7 +174,7 @@ class CellEntriesDialog(ModalScreen[bool]):
             yield Static("", classes="dialog--error", id="cell-error", markup=False)
             yield Static("Enter edits, x deletes, Escape goes back to the week.",
                          classes="dialog--note", markup=False)
-        yield Footer(compact=True)
+        yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#cell-table", DataTable).focus()
