@@ -25,6 +25,9 @@ from keito_tui.app.screens.onboarding import OnboardingScreen, onboarding_defaul
 from keito_tui.app.values import ErrorInfo, WorkspaceSummary
 from keito_tui.app.widgets.footer import KeitoFooter
 
+#: Seconds after start-up before the [keys] ids are checked (it imports every view).
+KEYMAP_CHECK_DELAY = 1.0
+
 
 def _view(module: str, name: str) -> Callable[[], Screen]:
     """A mode's screen, imported when the mode is first opened (start-up loads only the day)."""
@@ -76,7 +79,45 @@ class KeitoApp(App[None]):
         yield KeitoFooter()
 
     def on_mount(self) -> None:
+        self.apply_keymap()
         self.check_workspace(self.runtime, lean=True)
+
+    # --- your own keys -------------------------------------------------------------------------
+
+    def apply_keymap(self) -> None:
+        """Bind the keys of config.toml's [keys] table (keito_tui.app.keymap); a malformed
+        entry is reported at once, an id naming no action a moment later."""
+        from keito_tui.app.keymap import read_keymap
+
+        keymap, problems = read_keymap(self.runtime.settings.config_file)
+        for problem in problems:
+            self.notify(problem, title="Keys", severity="warning", markup=False)
+        if keymap:
+            self.set_keymap(keymap)
+            # Checking the ids imports every view: after the first screen is drawn.
+            self.set_timer(KEYMAP_CHECK_DELAY, partial(self.check_keymap, keymap))
+
+    @work(thread=True, group="keymap")
+    def check_keymap(self, keymap: dict[str, str]) -> None:
+        from keito_tui.app.keymap import clashes, unknown_ids
+
+        title = f"[keys] in {self.runtime.settings.config_file}"
+        unknown = unknown_ids(keymap)
+        if unknown:
+            self.call_from_thread(
+                self.notify,
+                f"No action has the id {', '.join(unknown)}: press ? for the keys, and see "
+                "docs/app.md for every id.",
+                title=title, severity="warning", markup=False,
+            )
+        shared = clashes(keymap)
+        if shared:
+            self.call_from_thread(
+                self.notify,
+                "Two actions of one view share a key, so only one of them runs: "
+                + "; ".join(shared),
+                title=title, severity="warning", markup=False,
+            )
 
     @work(thread=True, exclusive=True, group="workspace")
     def check_workspace(self, runtime: Runtime, *, lean: bool = False) -> None:
