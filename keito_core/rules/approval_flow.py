@@ -90,3 +90,12 @@ def is_consistent(item: ApprovalStatus | str, submission: SubmissionStatus | str
     if submission is None:
         return ApprovalStatus(item) is ApprovalStatus.UNSUBMITTED
     return ApprovalStatus(item) is item_status(submission)
+
+
+def is_invoiceable(status: ApprovalStatus | str, *, approvals_enabled: bool,
+                   invoiced: bool) -> bool:
+    """Whether an item may go on an invoice: with approvals on, only once approved; with them
+    off, as soon as it is saved (entries are final then); never when already invoiced."""
+    if invoiced:
+        return False
+    return not approvals_enabled or ApprovalStatus(status) is ApprovalStatus.APPROVED

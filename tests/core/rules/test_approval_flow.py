@@ -129,6 +129,9 @@ def test_sequences_keep_the_invariants(sequence) -> None:
             assert flow.is_consistent(item.status, owner)
             if item.status is ApprovalStatus.APPROVED:
                 assert not ledger.editable(item)
+            # Only approved time is invoiced while approvals are on.
+            assert flow.is_invoiceable(item.status, approvals_enabled=True, invoiced=False) is (
+                item.status is ApprovalStatus.APPROVED)
         # Counts are conserved: a submission keeps every item it took, unless it was rejected
         # and those items moved on to a later submission.
         held = [sum(i.submission == k for i in ledger.items)
@@ -153,6 +156,15 @@ def test_every_decision_is_either_a_transition_or_a_conflict(start, decisions) -
                 flow.decide(status, decision)
             assert caught.value.code == "conflict" and status.value in (caught.value.hint or "")
         assert status in SubmissionStatus
+
+
+@pytest.mark.parametrize("status", list(ApprovalStatus))
+def test_invoiceable_once_approved_or_at_once_with_approvals_off(status) -> None:
+    approved = status is ApprovalStatus.APPROVED
+    assert flow.is_invoiceable(status, approvals_enabled=True, invoiced=False) is approved
+    assert flow.is_invoiceable(status, approvals_enabled=False, invoiced=False)
+    assert not flow.is_invoiceable(status, approvals_enabled=False, invoiced=True)
+    assert not flow.is_invoiceable(status, approvals_enabled=True, invoiced=True)
 
 
 # --- who may take each step -----------------------------------------------------------------
