@@ -1,4 +1,4 @@
-"""The `keito` program: `keito time status` by a lean path when it can, else the full CLI.
+"""The `keito` program: the app, `keito time status` by a lean path when it can, else the CLI.
 
 Starting the full command line costs about half a second (Typer, then SQLAlchemy, SQLModel and
 the table classes for any command that touches the database). `keito time status`, which agents
@@ -18,6 +18,12 @@ from keito_tui.cli.output import GLOBAL_FLAGS, Output
 
 def run() -> None:
     """Console-script entry point."""
+    if not sys.argv[1:] and sys.stdin.isatty() and sys.stdout.isatty():
+        # `keito` alone on a terminal: the full-screen app, without building the command line.
+        from keito_tui.app.main import run_app
+
+        run_app()
+        return
     code = quick_time_status(sys.argv[1:])
     if code is not None:
         sys.exit(code)

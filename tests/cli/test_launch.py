@@ -273,3 +273,25 @@ def test_the_built_group_runs_as_before(cli, workspace, whole_app):
     assert result.exit_code == 0, result
     assert result.json["value"] == "Acme Consulting"
     assert cli("time", "status").exit_code == 2  # the other groups are gone from this process
+
+
+def test_keito_alone_on_a_terminal_opens_the_app_without_the_command_line(monkeypatch):
+    opened = []
+    monkeypatch.setattr("keito_tui.app.main.run_app", lambda: opened.append("app"))
+    monkeypatch.setattr(launch, "quick_time_status", lambda argv: pytest.fail("not the CLI"))
+    monkeypatch.setattr(sys, "argv", ["keito"])
+    for stream in ("stdin", "stdout"):
+        monkeypatch.setattr(getattr(sys, stream), "isatty", lambda: True, raising=False)
+    launch.run()
+    assert opened == ["app"]
+
+
+def test_keito_alone_without_a_terminal_goes_to_the_command_line(monkeypatch):
+    asked = []
+    monkeypatch.setattr("keito_tui.app.main.run_app", lambda: pytest.fail("no terminal"))
+    monkeypatch.setattr(launch, "quick_time_status", lambda argv: asked.append(argv) or 0)
+    monkeypatch.setattr(sys, "argv", ["keito"])
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: False, raising=False)
+    with pytest.raises(SystemExit) as done:
+        launch.run()
+    assert asked == [[]] and done.value.code == 0
