@@ -11,10 +11,14 @@ a 1,000,000-entry workspace moving between weeks takes under 100 ms.
   line when the day view has its data and has drawn it. The parent times, by the wall clock,
   from starting the process to reading that line: interpreter start-up, imports, opening the
   database, the day's query and the first paint all count.
-- **Week to week.** One headless app on the big workspace opens the week grid, then presses
-  the left arrow N times and the right arrow N times. Each step is timed from the key press to
-  the grid showing the new week (the worker's read, the message, the table rebuilt and
-  painted).
+- **Week to week.** One headless app (120x40) on the big workspace opens the week grid, then
+  posts the left arrow key N times and the right arrow N times, one at a time. Each step is
+  timed from posting the key event to the app until the end of the first screen compositor
+  refresh that draws the grid holding the new week (the probe wraps `WeekGrid.render_lines`
+  and `Screen._compositor_refresh` to see it): the key's dispatch, the worker's read, the
+  message, the table refilled and the screen's changed lines drawn all count. Turning those
+  lines into escape codes for a terminal does not (a headless app skips it), nor does anything
+  the probe waits for between steps.
 
 Both act as the workspace's default user (the demo's administrator, who has months of work).
 Use a machine that is otherwise idle: the figures move with load.
@@ -54,14 +58,36 @@ runtime.close()
 """
 
 WEEK_PROBE = r"""
-import json, sys, time
+import asyncio, json, sys, time
+from textual import events
+from textual.screen import Screen
 from keito_core.runtime import make_runtime
 from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.week import WeekScreen
+from keito_tui.app.widgets.week_grid import WeekGrid
 
 STEPS = int(sys.argv[1])
 timings = []
 entries = []
+#: The step being timed: the grid's first day before the key, when the key was posted, whether
+#: the grid has drawn the new week, and the future the step waits on.
+step = {}
+
+draw_grid = WeekGrid.render_lines
+refresh_screen = Screen._compositor_refresh
+
+def timed_draw_grid(self, crop):
+    if step and self.report is not None and self.report.first_day != step["before"]:
+        step["drawn"] = True
+    return draw_grid(self, crop)
+
+def timed_refresh_screen(self):
+    refresh_screen(self)
+    if step.get("drawn") and not step["done"].done():
+        step["done"].set_result((time.perf_counter() - step["started"]) * 1000)
+
+WeekGrid.render_lines = timed_draw_grid
+Screen._compositor_refresh = timed_refresh_screen
 
 async def until(pilot, ready):
     while not ready():
@@ -72,15 +98,19 @@ async def drive(pilot):
     await until(pilot, lambda: app.summary is not None)
     await pilot.press("w")
     await until(pilot, lambda: isinstance(app.screen, WeekScreen) and app.screen.report)
-    screen = app.screen
+    grid = app.screen.query_one(WeekGrid)
+    loop = asyncio.get_running_loop()
     for key in ["left"] * STEPS + ["right"] * STEPS:
-        before = screen.report.first_day
-        started = time.perf_counter()
-        await pilot.press(key)
-        await until(pilot, lambda: screen.report.first_day != before)
-        await pilot.pause()  # the new week painted
-        timings.append((time.perf_counter() - started) * 1000)
-        entries.append(sum(cell.entries for row in screen.report.rows for cell in row.cells))
+        await app.workers.wait_for_complete([w for w in app.workers if not w.is_cancelled])
+        await pilot.pause()  # untimed: the last step's work is all done
+        step.update(before=grid.report.first_day, drawn=False, done=loop.create_future())
+        event = events.Key(key, None)
+        event.set_sender(app)
+        step["started"] = time.perf_counter()
+        app.post_message(event)
+        timings.append(await asyncio.wait_for(step["done"], 10))
+        step.clear()
+        entries.append(sum(cell.entries for row in grid.report.rows for cell in row.cells))
     app.exit()
 
 runtime = make_runtime()
