@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from unittest.mock import patch
 
 import pytest
 from sqlmodel import select
+from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 from textual.widgets._footer import FooterKey
 
 from keito_core.enums import ApprovalStatus, Source
@@ -21,7 +23,7 @@ from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.dialogs import DateDialog
 from keito_tui.app.screens.week import WeekScreen
 from keito_tui.app.screens.week_dialogs import AddRowDialog, CellEntriesDialog
-from keito_tui.app.widgets.week_grid import TOTAL_ROW, WeekGrid
+from keito_tui.app.widgets.week_grid import TOTAL_ROW, WeekGrid, grid_layout
 
 pytestmark = pytest.mark.anyio
 
@@ -80,7 +82,7 @@ async def settle(pilot: Pilot) -> None:
     """Let every worker finish and every message it posted be handled."""
     app = pilot.app
     for _ in range(20):
-        await app.workers.wait_for_complete()
+        await app.workers.wait_for_complete([w for w in app.workers if not w.is_cancelled])
         await pilot.pause()
         if all(worker.is_finished for worker in app.workers):
             return
@@ -253,6 +255,24 @@ async def test_arrows_t_and_g_change_the_week(runtime, env) -> None:
         assert title(app) == "Week of Mon 29 Dec – Sun 4 Jan 2026"
 
 
+async def test_each_arrow_moves_a_week_while_the_last_is_still_being_read(runtime,
+                                                                           env) -> None:
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_week(pilot)
+        screen.action_next_week()
+        screen.action_next_week()  # before the first of them is read
+        await settle(pilot)
+        assert title(app) == "Week of Mon 16 Mar – Sun 22 Mar 2026"
+        late = screen.report
+        assert late is not None
+        screen.action_this_week()
+        await settle(pilot)
+        screen.post_message(WeekScreen.Loaded(late, late.first_day))  # read late: dropped
+        await settle(pilot)
+        assert title(app).endswith("(this week)")
+
+
 async def test_arrows_move_in_the_edit_line_while_a_cell_is_edited(runtime, env) -> None:
     add(env, MONDAY, 1)
     app = KeitoApp(runtime)
@@ -290,3 +310,54 @@ async def test_the_footer_fits_80_columns(runtime, env) -> None:
         assert {key.key_display for key in keys} >= {"o", "n", "^q"}
         assert all(key.region.right <= 80 and key.region.width > 0 for key in keys)
         assert str(grid(app).columns[grid(app).ordered_columns[1].key].label).strip() == "Mo 2"
+
+
+@pytest.mark.parametrize(("width", "label", "day"), [
+    (80, 27, 6), (100, 47, 6), (119, 66, 6), (120, 32, 11), (160, 72, 11),
+])
+def test_the_names_take_the_room_the_days_leave(width: int, label: int, day: int) -> None:
+    layout = grid_layout(width)
+    assert (layout.label, layout.day, layout.wide) == (label, day, width >= 120)
+    assert layout.label + 7 * layout.day + layout.total + 2 + 1 == width  # and a scrollbar
+
+
+@pytest.mark.parametrize("size", [(80, 24), SIZE, (150, 30)])
+async def test_the_grid_draws_cells_as_the_data_table_draws_their_text(runtime, env,
+                                                                        size) -> None:
+    """WeekGrid lays out its cells itself, past DataTable's private `_render_cell`, to redraw
+    fast: what it draws must be what DataTable draws from the cells' rich Text."""
+    with env.ws.session() as s:
+        s.get(Workspace, env.ws.workspace_id).feature_approvals = True
+        s.get(Project, env.web).name = "Refonte du site — 東京 office, phase two of the rebuild"
+    add(env, MONDAY, 2)
+    add(env, MONDAY + timedelta(days=1), 1)
+    add(env, MONDAY + timedelta(days=1), 0.25)
+    add(env, MONDAY + timedelta(days=2), 10.5, task="meet",
+        approval_status=ApprovalStatus.APPROVED)
+    add(env, MONDAY + timedelta(days=4), 0, is_running=True,
+        timer_started_at=NOW - timedelta(minutes=90))
+    app = KeitoApp(runtime)
+    async with app.run_test(size=size) as pilot:
+        await open_week(pilot)
+        table = grid(app)
+        assert {cells(app, row.key)[i] for row in table.rows_shown for i in range(7)} >= {
+            "2.00", "1.25+", "10.50🔒", "1.50▶", "·"}
+        table.select(first_row(app), 1)  # the cursor's colours over the "+" mark's
+
+        def drawn() -> list[list[object]]:
+            table.notify_style_update()  # forget every line drawn so far
+            return [list(strip) for strip in table.render_lines(Region(0, 0, *table.size))]
+
+        handed_on: list[int] = []
+        own_render = DataTable._render_cell
+
+        def counted(grid: WeekGrid, row_index: int, *args: object, **kwargs: object):
+            handed_on.append(row_index)
+            return own_render(grid, row_index, *args, **kwargs)
+
+        with patch.object(DataTable, "_render_cell", counted):
+            fast = drawn()
+        folded = {1} if size[0] < 120 else set()  # 6 columns fold "10.50🔒" (Meetings)
+        assert set(handed_on) == {-1} | folded  # and the header row is left to DataTable
+        with patch.object(WeekGrid, "_render_cell", own_render):
+            assert drawn() == fast

@@ -101,9 +101,12 @@ class WeekScreen(MainView):
     BINDINGS = view_bindings(VIEW_ACTIONS)
 
     class Loaded(Message):
-        def __init__(self, report: WeekReport) -> None:
+        """The week read for `anchor` (a day in it, or None for the current week)."""
+
+        def __init__(self, report: WeekReport, anchor: date | None) -> None:
             super().__init__()
             self.report = report
+            self.anchor = anchor
 
     class CellSaved(Message):
         def __init__(self, change: CellChange) -> None:
@@ -160,17 +163,20 @@ class WeekScreen(MainView):
             with self.runtime.session(readonly=True) as session:
                 actor = self.runtime.actor(session)
                 now = self.runtime.clock()
-                if anchor is None:
+                day = anchor
+                if day is None:
                     from keito_core.services.entry_context import owner_by_id
 
-                    anchor = owner_by_id(session, actor, actor.user_id, now=now).today
-                report = week_report(session, actor=actor, day=anchor, now=now)
+                    day = owner_by_id(session, actor, actor.user_id, now=now).today
+                report = week_report(session, actor=actor, day=day, now=now)
         except KeitoError as exc:
             self.post_message(self.LoadFailed(ErrorInfo.of(exc)))
             return
-        self.post_message(self.Loaded(report))
+        self.post_message(self.Loaded(report, anchor))
 
     def on_week_screen_loaded(self, message: Loaded) -> None:
+        if message.anchor != self.week_anchor:
+            return  # a week asked for before the last one, read late
         self.report = message.report
         self.show_report()
 
@@ -216,13 +222,18 @@ class WeekScreen(MainView):
         self.week_anchor = anchor
         self.load(anchor)
 
+    def step_week(self, weeks: int) -> None:
+        """Show the week `weeks` on from the one last asked for, even if it is still being
+        read, so that each press of an arrow moves one week."""
+        anchor = self.week_anchor or (self.report.today if self.report else None)
+        if anchor is not None:
+            self.show_week(anchor + timedelta(weeks=weeks))
+
     def action_previous_week(self) -> None:
-        if self.report is not None:
-            self.show_week(self.report.first_day - timedelta(days=7))
+        self.step_week(-1)
 
     def action_next_week(self) -> None:
-        if self.report is not None:
-            self.show_week(self.report.first_day + timedelta(days=7))
+        self.step_week(1)
 
     def action_this_week(self) -> None:
         self.show_week(None)

@@ -2,7 +2,12 @@
 
 The cursor stays on the day cells (never on the names, the totals column or the totals row).
 Typing a digit, `.` or `:` on a cell, or Backspace, asks the screen to edit it; Enter or a
-click selects it (DataTable.CellSelected). Column widths follow the terminal's width.
+click selects it (DataTable.CellSelected). Column widths follow the terminal's width: from 120
+columns the day headers show the date in full and the names take all the room that is left.
+
+Cells are `GridText`, not rich `Text`: every visible cell is drawn again after a week change,
+and padding laid-out segments costs a fraction of wrapping and justifying Text (a week change
+must be on screen within 100 ms on a million entries).
 """
 
 from __future__ import annotations
@@ -10,6 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.coordinate import Coordinate
@@ -28,6 +37,109 @@ EDIT_KEYS = frozenset("0123456789.:")
 #: The terminal width from which day headers show the date in full.
 WIDE = 120
 
+PLAIN = Style.null()
+DIM = Style(dim=True)
+BOLD = Style(bold=True)
+SEVERAL = Style.parse("bold cyan")
+RUNNING = Style.parse("green")
+GRAND_TOTAL = Style.parse("bold reverse")
+
+
+class GridText:
+    """A cell: lines of (text, style) parts over a base style, right-justified or else cut
+    with an ellipsis, drawn exactly as its rich Text (`as_text`) is drawn.
+
+    Rich wraps and justifies Text on every draw; `laid_out` does no more than pad or cut each
+    line, which is what lets the grid redraw fast. It has no `__rich_measure__`: the grid's
+    columns have fixed widths, and DataTable measuring every cell after a change is waste.
+    """
+
+    __slots__ = ("lines", "style", "right", "plain", "widths", "printable")
+
+    def __init__(self, *lines: tuple[tuple[str, Style], ...], style: Style = PLAIN,
+                 right: bool = False) -> None:
+        self.lines = lines
+        self.style = style
+        self.right = right
+        self.plain = "\n".join("".join(text for text, _ in line) for line in lines)
+        self.widths = tuple(sum(cell_len(text) for text, _ in line) for line in lines)
+        self.printable = all(text.isprintable() for line in lines for text, _ in line)
+
+    @classmethod
+    def of(cls, text: str, style: Style = PLAIN, *, right: bool = True) -> GridText:
+        """One line of text in one style, right-justified unless `right` is False."""
+        return cls(((text, PLAIN),), style=style, right=right)
+
+    def __str__(self) -> str:
+        return self.plain
+
+    def __repr__(self) -> str:
+        return f"GridText({self.plain!r})"
+
+    def as_text(self) -> Text:
+        """The same cell as rich Text."""
+        parts: list[tuple[str, Style] | str] = []
+        for index, line in enumerate(self.lines):
+            if index:
+                parts.append("\n")
+            parts.extend(line)
+        if self.right:
+            return Text.assemble(*parts, style=self.style, justify="right")
+        return Text.assemble(*parts, style=self.style, no_wrap=True, overflow="ellipsis")
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.as_text()
+
+    def laid_out(self, width: int, height: int) -> list[list[Segment]] | None:
+        """`height` lines of `width` cells in the cell's own styles, as rich lays out
+        `as_text`; None when only rich can say (control characters, or a right-justified line
+        too wide, which rich folds)."""
+        if not self.printable:
+            return None
+        base = self.style
+        lines: list[list[Segment]] = []
+        for index in range(height):
+            if index >= len(self.lines):
+                lines.append([Segment(" " * width)])
+                continue
+            parts, gap = self.lines[index], width - self.widths[index]
+            if gap < 0:
+                if self.right:
+                    return None
+                parts, gap = cut(parts, width), 0
+            line = [Segment(" " * gap, base)] if self.right and gap else []
+            line.extend(Segment(text, base + style if style else base)
+                        for text, style in parts if text)
+            if gap and not self.right:
+                line.append(Segment(" " * gap))
+            lines.append(line)
+        return lines
+
+
+def cut(parts: tuple[tuple[str, Style], ...], width: int) -> tuple[tuple[str, Style], ...]:
+    """Parts cut to `width` cells with an ellipsis, as rich's Text.truncate cuts them (the
+    ellipsis takes the style of the character it replaces)."""
+    kept = set_cell_size("".join(text for text, _ in parts), width - 1) + "…"
+    out: list[tuple[str, Style]] = []
+    start = 0
+    for text, style in parts:
+        out.append((kept[start:start + len(text)], style))
+        start += len(text)
+    return tuple(out)
+
+
+def styled(lines: list[list[Segment]], pre: Style, post: Style) -> list[list[Segment]]:
+    """`lines` with `pre` under their own styles and `post` over them, as Textual's Styled
+    applies them."""
+    out: list[list[Segment]] = []
+    for line in lines:
+        segments: list[Segment] = []
+        for text, style, _ in line:
+            under = pre + style if style else pre
+            segments.append(Segment(text, under + post if post else under))
+        out.append(segments)
+    return out
+
 
 @dataclass(frozen=True)
 class GridLayout:
@@ -43,7 +155,7 @@ def grid_layout(width: int) -> GridLayout:
     """Widths that fit `width` columns: no cell padding, right-aligned numbers keep a gap,
     and the names take what is left (less a vertical scrollbar's two columns)."""
     wide = width >= WIDE
-    day = 12 if wide else 6
+    day = 11 if wide else 6
     total = 8
     label = max(12, width - 7 * day - total - 2 - 1)
     return GridLayout(label=label, day=day, total=total, wide=wide)
@@ -55,25 +167,25 @@ def day_header(day: date, *, wide: bool, today: date) -> Text:
     return Text(text, style="bold reverse" if day == today else "", justify="right")
 
 
-def cell_text(cell: WeekCell, fmt: str) -> Text:
+def cell_text(cell: WeekCell, fmt: str) -> GridText:
     """A cell's total with a mark: locked, a running timer, or several entries."""
     value = format_duration(cell.seconds, fmt) if cell.seconds or cell.entries else ""
     if cell.locked:
-        return Text.assemble((value, "dim"), LOCK_MARK, justify="right")
+        return GridText(((value, DIM), (LOCK_MARK, PLAIN)), right=True)
     if cell.running:
-        return Text.assemble(value, (RUNNING_MARK, "green"), justify="right")
+        return GridText(((value, PLAIN), (RUNNING_MARK, RUNNING)), right=True)
     if cell.entries > 1:
-        return Text.assemble(value, (SEVERAL_MARK, "bold cyan"), justify="right")
-    return Text(value or "·", style="" if value else "dim", justify="right")
+        return GridText(((value, PLAIN), (SEVERAL_MARK, SEVERAL)), right=True)
+    return GridText.of(value, PLAIN) if value else GridText.of("·", DIM)
 
 
-def row_label(row: WeekRow) -> Text:
+def row_label(row: WeekRow) -> GridText:
     """Project (and client) on the first line, the task on the second."""
-    return Text.assemble(" ", (row.project_name, "bold"), (f" · {row.client_name}", "dim"),
-                         "\n", ("   " + row.task_name, ""), no_wrap=True, overflow="ellipsis")
+    return GridText(((" ", PLAIN), (row.project_name, BOLD), (f" · {row.client_name}", DIM)),
+                    (("   " + row.task_name, PLAIN),))
 
 
-class WeekGrid(DataTable[Text]):
+class WeekGrid(DataTable[GridText]):
     """The grid itself; the screen fills it with `show(report)`."""
 
     class EditRequested(Message):
@@ -106,19 +218,51 @@ class WeekGrid(DataTable[Text]):
         self.add_column(Text("Total", justify="right"), width=layout.total, key="total")
         for row in rows:
             self.add_row(row_label(row), *(cell_text(cell, fmt) for cell in row.cells),
-                         Text(format_duration(row.seconds, fmt), style="bold", justify="right"),
+                         GridText.of(format_duration(row.seconds, fmt), BOLD),
                          key=row.key, height=2)
         totals = [self.day_total(report, rows, i) for i in range(7)]
-        self.add_row(Text(" Total", style="bold"),
-                     *(Text(format_duration(s, fmt), style="bold", justify="right")
-                       for s in totals),
-                     Text(format_duration(sum(totals), fmt), style="bold reverse",
-                          justify="right"),
+        self.add_row(GridText.of(" Total", BOLD, right=False),
+                     *(GridText.of(format_duration(s, fmt), BOLD) for s in totals),
+                     GridText.of(format_duration(sum(totals), fmt), GRAND_TOTAL),
                      key=TOTAL_ROW)
         if keep is not None:
             self.select(*keep)
         else:
             self.cursor_coordinate = Coordinate(0, 1)
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
+        """Draw a GridText body cell from its laid-out lines, as DataTable would draw it.
+
+        DataTable renders every cell through rich (Styled, Padding, Text, render_lines), which
+        is most of the time a week change takes. This overrides DataTable's private
+        `_render_cell` and uses its private caches and `_get_styles_to_render_cell` as Textual
+        8.2.8 defines them (Textual is pinned; tests/tui/test_week.py checks the grid draws the
+        same either way). The header, and any cell that does not fit, go to DataTable."""
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        if row_index < 0 or row_key is None or column_key is None or self.cell_padding:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                        hover)
+        cache_key = (row_key, column_key, base_style, cursor, hover, self._show_hover_cursor,
+                     self._update_count, self._pseudo_class_state)
+        lines = self._cell_render_cache.get(cache_key)
+        if lines is not None:
+            return lines
+        cell = self._data[row_key][column_key]
+        row = self.rows[row_key]
+        own = (cell.laid_out(width, row.height)
+               if isinstance(cell, GridText) and not row.auto_height else None)
+        if own is None or row_index < self.fixed_rows or column_index < self.fixed_columns:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor,
+                                        hover)
+        component, post = self._get_styles_to_render_cell(
+            False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+        pre = base_style + Style.from_meta({"row": row_index, "column": column_index})
+        lines = styled(own, pre + component, post)
+        self._cell_render_cache[cache_key] = lines
+        return lines
 
     @staticmethod
     def day_total(report: WeekReport, rows: tuple[WeekRow, ...], index: int) -> int:
