@@ -393,6 +393,21 @@ async def test_enter_edits_the_selected_entry(runtime: Runtime, workspace, ids) 
         assert [row[3].strip() for row in rows(app)] == ["first", "second, revised"]
 
 
+async def test_saving_an_edit_keeps_the_task_it_did_not_touch(
+        runtime: Runtime, workspace, ids) -> None:  # noqa: ANN001
+    entry_id = log(workspace, hours="1", notes="keep my task", task="meetings")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_app(app, pilot)
+        await open_dialog(pilot, "enter", EntryDialog)
+        assert app.screen.query_one("#task").value == ids["meetings"]
+        await type_in(pilot, "notes", "kept")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    edited = next(e for e in entries(workspace) if e.id == entry_id)
+    assert (edited.notes, edited.task_id) == ("kept", ids["meetings"])
+
+
 async def test_delete_asks_first_cancel_keeps_and_confirm_deletes(
         runtime: Runtime, workspace, ids) -> None:  # noqa: ANN001
     log(workspace, hours="1", notes="keep me?")

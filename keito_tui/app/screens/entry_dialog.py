@@ -180,9 +180,15 @@ class EntryDialog(ModalScreen[EntrySaved | None]):
 
     @on(Select.Changed, "#project")
     def project_chosen(self, event: Select.Changed) -> None:
+        """Offer the project's tasks, keeping the chosen task when the new project has it
+        (the Select also reports its first value, which must not clear an entry's task)."""
         project_id = None if event.value is Select.NULL else str(event.value)
         tasks = self.query_one("#task", Select)
-        tasks.set_options(self.task_options(project_id))
+        chosen = self.selected("task")
+        options = self.task_options(project_id)
+        tasks.set_options(options)
+        if chosen is not None and chosen in {value for _, value in options}:
+            tasks.value = chosen
         self.update_billable_control(project_id)
 
     @on(Select.Changed, "#task")
