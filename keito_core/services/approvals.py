@@ -242,9 +242,10 @@ def _decide(session: Session, *, actor: policy.Actor, submission_ids: Sequence[s
     action = _DECISION_ACTIONS[decision]
     planned = []
     for submission in submissions:
-        new_status = decide(submission.status, decision, label=f"submission {submission.id}")
+        # Who may act comes first: someone who may not decide learns nothing of the state.
         entries, expenses = submission_items(session, submission.id)
         _require_pairs(actor, action, submission.user_id, _pairs([*entries, *expenses]))
+        new_status = decide(submission.status, decision, label=f"submission {submission.id}")
         planned.append((submission, new_status, entries, expenses))
     for submission, new_status, entries, expenses in planned:
         _apply(session, actor=actor, submission=submission, new_status=new_status,

@@ -227,7 +227,11 @@ def test_a_manager_not_assigned_neither_sees_nor_decides(world) -> None:
         assert queue.list_submissions(s, actor=nora, status=None) == []
         assert error_of(queue.get_submission, s, actor=nora,
                         submission_id=sub_id).code == "authorization_error"
-    for verb, kw in (("approve", {}), ("reject", {"reason": "no"})):
+    for verb, kw in (("approve", {}), ("reject", {"reason": "no"}), ("withdraw", {})):
+        assert error_of(decide, world, "nora", verb, [sub_id], **kw).code == "authorization_error"
+    decide(world, "admin", "approve", [sub_id])
+    # Whatever state it is in, the answer tells her nothing of it.
+    for verb, kw in (("approve", {}), ("reject", {"reason": "no"}), ("withdraw", {})):
         assert error_of(decide, world, "nora", verb, [sub_id], **kw).code == "authorization_error"
 
 
