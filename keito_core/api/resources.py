@@ -133,6 +133,26 @@ def run_start(client: Keito, work: Any) -> Any:
 # --- namespaces ---------------------------------------------------------------------------
 
 
+def entries_out(session: Session, entries: list[Any], now: datetime) -> list[TimeEntry]:
+    """Entries as the API returns them, `is_locked` by the rule edits apply."""
+    from keito_core import public
+    from keito_core.services.entry_context import lock_flags
+
+    locks = lock_flags(session, entries, now=now)
+    return [TimeEntry.from_dict(public.time_entry(e, locked=locked))
+            for e, locked in zip(entries, locks, strict=True)]
+
+
+def expenses_out(session: Session, expenses: list[Any], now: datetime) -> list[Expense]:
+    """Expenses as the API returns them, `is_locked` by the rule edits apply."""
+    from keito_core import public
+    from keito_core.services.entry_context import lock_flags
+
+    locks = lock_flags(session, expenses, now=now)
+    return [Expense.from_dict(public.expense(x, locked=locked))
+            for x, locked in zip(expenses, locks, strict=True)]
+
+
 class TimeEntries:
     """client.time_entries: create, list, get, update, delete."""
 
@@ -193,7 +213,6 @@ class TimeEntries:
         _no_more(aliases, "list")
 
         def work(session: Session, actor: Actor, now: datetime) -> Page[TimeEntry]:
-            from keito_core import public
             from keito_core.services import time_entries as svc
 
             page = svc.list_entries(
@@ -201,18 +220,17 @@ class TimeEntries:
                 project_ref=project_id, task_ref=task_id, user_ref=user_id, source=source,
                 is_running=is_running, billable=is_billable, limit=limit, cursor=cursor,
                 now=now)
-            return Page(data=[TimeEntry.from_dict(public.time_entry(e)) for e in page.items],
+            return Page(data=entries_out(session, list(page.items), now),
                         next_cursor=page.next_cursor, has_more=page.has_more)
 
         return self._client.run(work, readonly=True)
 
     def get(self, id: str) -> TimeEntry:  # noqa: A002 - the reference's parameter name
         def work(session: Session, actor: Actor, now: datetime) -> TimeEntry:
-            from keito_core import public
             from keito_core.services import time_entries as svc
 
-            return TimeEntry.from_dict(public.time_entry(
-                svc.get_entry(session, actor=actor, entry_id=id)))
+            return entries_out(session, [svc.get_entry(session, actor=actor, entry_id=id)],
+                               now)[0]
 
         return self._client.run(work, readonly=True)
 
@@ -236,11 +254,10 @@ class TimeEntries:
             changes["is_running"] = False
 
         def work(session: Session, actor: Actor, now: datetime) -> TimeEntry:
-            from keito_core import public
             from keito_core.services import time_entries as svc
 
             entry = svc.edit_entry(session, actor=actor, entry_id=id, now=now, **changes)
-            return TimeEntry.from_dict(public.time_entry(entry))
+            return entries_out(session, [entry], now)[0]
 
         return self._client.run(work)
 
@@ -307,7 +324,6 @@ class Expenses:
         _no_more(aliases, "list")
 
         def work(session: Session, actor: Actor, now: datetime) -> Page[Expense]:
-            from keito_core import public
             from keito_core.services import expenses as svc
 
             page = svc.list_expenses(
@@ -315,18 +331,17 @@ class Expenses:
                 project_ref=project_id, category_ref=category_ref(expense_category_id),
                 user_ref=user_id, source=source, billable=is_billable, limit=limit,
                 cursor=cursor, now=now)
-            return Page(data=[Expense.from_dict(public.expense(x)) for x in page.items],
+            return Page(data=expenses_out(session, list(page.items), now),
                         next_cursor=page.next_cursor, has_more=page.has_more)
 
         return self._client.run(work, readonly=True)
 
     def get(self, id: str) -> Expense:  # noqa: A002
         def work(session: Session, actor: Actor, now: datetime) -> Expense:
-            from keito_core import public
             from keito_core.services import expenses as svc
 
-            return Expense.from_dict(public.expense(
-                svc.get_expense(session, actor=actor, expense_id=id)))
+            return expenses_out(
+                session, [svc.get_expense(session, actor=actor, expense_id=id)], now)[0]
 
         return self._client.run(work, readonly=True)
 
@@ -345,11 +360,10 @@ class Expenses:
             ("spent_date", day_text(spent_date)), ("meta", metadata)) if value is not None}
 
         def work(session: Session, actor: Actor, now: datetime) -> Expense:
-            from keito_core import public
             from keito_core.services import expenses as svc
 
-            return Expense.from_dict(public.expense(
-                svc.edit_expense(session, actor=actor, expense_id=id, now=now, **changes)))
+            return expenses_out(session, [
+                svc.edit_expense(session, actor=actor, expense_id=id, now=now, **changes)], now)[0]
 
         return self._client.run(work)
 

@@ -130,9 +130,9 @@ def lock_rank_expression(*, approvals_enabled: bool, lock_after_days: int | None
         (col(TimeEntry.invoice_id).is_not(None), LOCK_RANKS.index("invoiced")),
         (col(TimeEntry.unlocked_at).is_not(None), 0),
     ]
+    whens.append((col(TimeEntry.approval_status) == ApprovalStatus.APPROVED,
+                  LOCK_RANKS.index("approved")))
     if approvals_enabled:
-        whens.append((col(TimeEntry.approval_status) == ApprovalStatus.APPROVED,
-                      LOCK_RANKS.index("approved")))
         whens.append((col(TimeEntry.approval_status) == ApprovalStatus.SUBMITTED,
                       LOCK_RANKS.index("submitted")))
     if lock_after_days:

@@ -4,9 +4,11 @@ Reasons, in order of precedence:
 
 - ``invoiced``: on an invoice. Always locks, even after an administrator's unlock: the item
   must be removed from the invoice first, so an invoice never disagrees with its entries.
-- ``approved``: approved (only while approvals are enabled).
-- ``submitted``: submitted for approval (only while approvals are enabled); read-only for its
-  owner. Whether an approver may still edit it is the permission policy's decision.
+- ``approved``: approved. It stays locked when the workspace later turns approvals off: an
+  approval is a fact about the item, and turning the feature off must not reopen approved time.
+- ``submitted``: submitted for approval (only while approvals are enabled, since no one could
+  decide it otherwise); read-only for its owner. Whether an approver may still edit it is the
+  permission policy's decision.
 - ``auto_locked``: dated before ``today - lock_after_days`` (0 or None turns this off).
 
 An administrator's unlock lifts every reason except ``invoiced``. Rejected and unsubmitted
@@ -41,7 +43,7 @@ def lock_reason(
     if admin_unlocked:
         return None
     status = ApprovalStatus(approval_status)
-    if approvals_enabled and status is ApprovalStatus.APPROVED:
+    if status is ApprovalStatus.APPROVED:
         return "approved"
     if approvals_enabled and status is ApprovalStatus.SUBMITTED:
         return "submitted"
@@ -84,7 +86,7 @@ def ensure_editable(
         ),
         "submitted": (
             f"this {noun} is submitted for approval and is locked",
-            "withdraw the submission to edit it",
+            "ask an approver to reject it, or an administrator to unlock it",
         ),
         "auto_locked": (
             f"this {noun} is dated {spent_date.isoformat()}, more than {lock_after_days} days "

@@ -61,3 +61,11 @@ def validate_name(text: str, field: str = "name") -> str:
     if any(unicodedata.category(char) == "Cc" for char in cleaned):
         raise validation(f"{field} cannot contain line breaks or control characters", field=field)
     return cleaned
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """`1 time entry`, `2 time entries`, `0 expenses`: a count with its noun agreeing."""
+    many = plural if plural is not None else (
+        singular[:-1] + "ies" if singular.endswith("y") and singular[-2:-1] not in "aeiou"
+        else singular + "s")
+    return f"{count} {singular if count == 1 else many}"

@@ -46,6 +46,7 @@ from keito_core.models import (
 from keito_core.rules import permissions as policy
 from keito_core.rules.approval_flow import SUBMITTABLE, Decision, decide, item_status, past_tense
 from keito_core.rules.permissions import Action, Target
+from keito_core.rules.text import counted
 from keito_core.services import audit
 from keito_core.services.entry_context import (
     item_lock_reason,
@@ -115,14 +116,16 @@ def _kind(item: Any) -> str:
 
 
 def _set_status(session: Session, item: Any, status: Any, *, submission_id: str | None,
-                actor_id: str, now: datetime, action: str) -> None:
-    """Move one item to `status` (clearing any unlock), audited."""
+                actor_id: str, now: datetime, action: str, reason: str | None = None) -> None:
+    """Move one item to `status` (clearing any unlock), audited with the decision's reason."""
     values = {"approval_status": status, "submission_id": submission_id,
               "unlocked_at": None, "unlocked_by_id": None}
     diff = audit.apply_changes(item, values)
     if diff:
         item.updated_at = now
         session.add(item)
+        if reason is not None:
+            diff["reason"] = reason
         audit.record(session, actor_id=actor_id, action=action, entity=item, changes=diff)
 
 
@@ -214,7 +217,8 @@ def submit_timesheet(session: Session, *, actor: policy.Actor, date_from: date |
     notify(session, user_ids=approvers_for(session, owner.user.id, _pairs(items)),
            kind="timesheet_submitted",
            title=f"{owner.user.name} submitted a timesheet for {period_text(first, last)}",
-           body=f"{hours:.2f} h in {entries} time entries, {expenses} expenses",
+           body=f"{hours:.2f} h in {counted(entries, 'time entry')}, "
+                f"{counted(expenses, 'expense')}",
            subject_type="submission", subject_id=submission.id, now=now)
     session.flush()
     return SubmitResult(submission=submission, entry_count=entries, expense_count=expenses,
@@ -263,7 +267,7 @@ def _apply(session: Session, *, actor: policy.Actor, submission: Submission,
     for item in items:
         _set_status(session, item, item_status(new_status), submission_id=submission.id,
                     actor_id=actor.user_id, now=now,
-                    action=f"{_kind(item)}.{decision.value}")
+                    action=f"{_kind(item)}.{decision.value}", reason=note)
     deciding = decision is not Decision.WITHDRAW
     submission.status = new_status
     submission.decided_at = now if deciding else None

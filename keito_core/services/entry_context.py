@@ -35,6 +35,7 @@ from keito_core.rules.periods import local_date, parse_date, parse_timezone
 from keito_core.rules.permissions import Action, Scope, Target
 from keito_core.rules.rates import resolve_billable, resolve_billable_rate
 from keito_core.rules.rounding import parse_increment, round_duration
+from keito_core.rules.text import counted
 from keito_core.services import audit
 from keito_core.services.identity import actor_for, get_workspace
 from keito_core.services.lookup import find_project, find_task
@@ -147,7 +148,7 @@ def refuse_locked_day(workspace: Workspace, day: date, today: date, *, noun: str
         raise KeitoError(
             "locked",
             f"{day.isoformat()} is more than {workspace.lock_after_days} days ago: "
-            f"the workspace locks {noun}s that old",
+            f"the workspace locks {counted(2, noun)[2:]} that old",
             field="spent_date",
             hint="log it on a later date, or ask an administrator to change lock_after_days",
         )
@@ -175,6 +176,21 @@ def item_lock_reason(workspace: Workspace, item: Any, today: date) -> str | None
                        lock_after_days=workspace.lock_after_days,
                        admin_unlocked=item.unlocked_at is not None,
                        approvals_enabled=workspace.feature_approvals)
+
+
+def lock_flags(session: Session, items: list[Any], *, now: datetime) -> list[bool]:
+    """Whether each time entry or expense is read-only at `now`, by the rule edits apply
+    (each owner's local day for the lock-after days), for `is_locked` in public views."""
+    if not items:
+        return []
+    workspace = get_workspace(session)
+    owners = {item.user_id for item in items}
+    zones = dict(session.exec(select(User.id, User.timezone)
+                              .where(col(User.id).in_(sorted(owners)))).all())
+    today: dict[str, date] = {}
+    for user_id in owners:
+        today[user_id] = local_date(now, parse_timezone(zones.get(user_id) or workspace.timezone))
+    return [item_lock_reason(workspace, item, today[item.user_id]) is not None for item in items]
 
 
 def check_source(source: Source | str) -> Source:

@@ -83,6 +83,7 @@ def submit(
 ) -> None:
     """Submit every unsubmitted or rejected entry and expense of a period for approval."""
     from keito_core import public
+    from keito_core.rules.text import counted
     from keito_core.services.approval_queue import summarize
     from keito_core.services.approvals import period_text, submit_timesheet
 
@@ -96,9 +97,9 @@ def submit(
     out = state.output
     if result.left_running and not out.json:
         out.warn("a running timer was left out; stop it and submit again to include it")
-    counts = f"{result.entry_count} time entries ({hours_text(view['total_hours'])})"
+    counts = f"{counted(result.entry_count, 'time entry')} ({hours_text(view['total_hours'])})"
     if result.expense_count:
-        counts += f" and {result.expense_count} expenses"
+        counts += f" and {counted(result.expense_count, 'expense')}"
     out.message(f"Submitted {counts} for {period_text(first, last)} as {view['id']}",
                 data={**view, "left_running": list(result.left_running)})
 

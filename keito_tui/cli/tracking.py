@@ -128,34 +128,42 @@ def page_extra(page: Any) -> dict[str, Any]:
 
 
 def entry_views(session: Any, entries: list[Any]) -> list[dict[str, Any]]:
-    """Public dicts of time entries with their project, task and user, in three queries."""
+    """Public dicts of time entries with their project, task and user, in a few queries."""
     from keito_core import public
+    from keito_core.clock import utcnow
+    from keito_core.services.entry_context import lock_flags
 
     names = _names(session, entries, task_attr="task_id")
+    locks = lock_flags(session, entries, now=utcnow())
     return [
         public.time_entry(
             e,
             project=names["project"].get(e.project_id),
             task=names["task"].get(e.task_id),
             user=names["user"].get(e.user_id),
+            locked=locked,
         )
-        for e in entries
+        for e, locked in zip(entries, locks, strict=True)
     ]
 
 
 def expense_views(session: Any, expenses: list[Any]) -> list[dict[str, Any]]:
     """Public dicts of expenses with their project, category and user."""
     from keito_core import public
+    from keito_core.clock import utcnow
+    from keito_core.services.entry_context import lock_flags
 
     names = _names(session, expenses, task_attr="category_id")
+    locks = lock_flags(session, expenses, now=utcnow())
     return [
         public.expense(
             x,
             project=names["project"].get(x.project_id),
             category=names["task"].get(x.category_id),
             user=names["user"].get(x.user_id),
+            locked=locked,
         )
-        for x in expenses
+        for x, locked in zip(expenses, locks, strict=True)
     ]
 
 

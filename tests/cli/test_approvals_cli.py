@@ -160,3 +160,32 @@ def test_approvals_off_is_a_validation_error(as_, team, workspace) -> None:
     as_("mia", "time", "log", "--project", "acme", "--hours", "1")
     off = as_("mia", "timesheet", "submit")
     assert (off.exit_code, off.error["field"]) == (2, "features.approvals")
+
+
+def test_is_locked_says_what_an_edit_would_meet(as_, team, workspace) -> None:
+    """`is_locked` in `time show` is true exactly when `time edit` is refused with `locked`:
+    submitted, approved (even once approvals are off), and older than the lock-after days."""
+    def locked_and_refused(entry_id: str) -> tuple[bool, bool]:
+        shown = as_("mia", "time", "show", entry_id)
+        edit = as_("mia", "time", "edit", entry_id, "--notes", "changed")
+        assert shown.exit_code == 0, shown
+        return shown.json["is_locked"], edit.exit_code == 3 and edit.error["code"] == "locked"
+
+    old = as_("mia", "time", "log", "--project", "acme", "--hours", "1", "--date", "2026-03-02")
+    assert locked_and_refused(old.json["id"]) == (False, False)
+    sub = as_("mia", "timesheet", "submit")
+    assert locked_and_refused(old.json["id"]) == (True, True)
+    as_("max", "approvals", "approve", sub.json["id"])
+    assert locked_and_refused(old.json["id"]) == (True, True)
+    as_("admin", "settings", "set", "features.approvals", "false")
+    assert locked_and_refused(old.json["id"]) == (True, True)  # approval outlives the toggle
+    new = as_("mia", "time", "log", "--project", "acme", "--hours", "1")
+    wednesday = as_("mia", "time", "log", "--project", "acme", "--hours", "1", "--date",
+                    "2026-03-04")
+    assert locked_and_refused(wednesday.json["id"]) == (False, False)
+    as_("admin", "settings", "set", "lock_after_days", "1")
+    assert locked_and_refused(wednesday.json["id"]) == (True, True)  # before 5 March
+    assert locked_and_refused(new.json["id"]) == (False, False)  # today's entry
+    listed = as_("mia", "time", "list", "--from", "2026-03-01")
+    assert {e["id"]: e["is_locked"] for e in listed.json["data"]} == {
+        old.json["id"]: True, wednesday.json["id"]: True, new.json["id"]: False}

@@ -197,6 +197,11 @@ def test_member_and_agent_submit_manager_approves_one_rejects_other_then_resubmi
         reject_audit = [a for a in audited if a.action == "submission.reject"][0]
         assert reject_audit.changes["status"] == ["submitted", "rejected"]
         assert reject_audit.changes["reason"] == "split the Wednesday work"
+        item_rejects = s.exec(select(AuditEvent).where(
+            AuditEvent.action == "time_entry.reject")).all()
+        assert item_rejects and {a.changes["reason"] for a in item_rejects} == {
+            "split the Wednesday work"}
+        assert item_rejects[0].changes["approval_status"] == ["submitted", "rejected"]
     assert (world.max, "timesheet_submitted") in kinds
     assert (world.admin, "timesheet_submitted") in kinds
     assert (world.nora, "timesheet_submitted") not in kinds
@@ -209,8 +214,12 @@ def test_python_api_refuses_approved_entries_with_locked(world) -> None:
     from keito_core.api import Keito
 
     entry = log(world, "mia", MON, "2")
-    decide(world, "max", "approve", [submit(world, "mia").submission.id])
     client = Keito(api_key=world.key, _clock=lambda: NOW)
+    assert client.time_entries.get(entry).is_locked is False
+    sub_id = submit(world, "mia").submission.id
+    assert client.time_entries.get(entry).is_locked is True  # submitted
+    decide(world, "max", "approve", [sub_id])
+    assert [e.is_locked for e in client.time_entries.list().data] == [True]
     with pytest.raises(KeitoError) as caught:
         client.time_entries.update(entry, notes="changed")
     assert caught.value.code == "locked"

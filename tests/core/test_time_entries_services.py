@@ -288,8 +288,9 @@ def test_no_new_entry_on_a_day_already_locked(env):
     ({"spent_date": date(2026, 2, 1)}, False, True),
     ({"spent_date": date(2026, 2, 1), "unlocked_at": NOW}, False, False),
     ({"approval_status": ApprovalStatus.APPROVED}, True, True),
-    ({"approval_status": ApprovalStatus.APPROVED}, False, False),
+    ({"approval_status": ApprovalStatus.APPROVED}, False, True),  # outlives the feature
     ({"approval_status": ApprovalStatus.SUBMITTED}, True, True),
+    ({"approval_status": ApprovalStatus.SUBMITTED}, False, False),
     ({"approval_status": ApprovalStatus.REJECTED}, True, False),
 ])
 def test_locked_entries_cannot_be_edited_or_deleted(env, state, approvals, locked):

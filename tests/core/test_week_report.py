@@ -158,9 +158,9 @@ def test_a_cell_is_locked_when_any_of_its_entries_is(env) -> None:
     assert [c.lock for c in cells] == ["approved", "submitted", None, None, "invoiced", None,
                                        None]
 
-    set_workspace(env, feature_approvals=False)
-    assert [c.lock for c in report(env).rows[0].cells] == [None, None, None, None, "invoiced",
-                                                            None, None]
+    set_workspace(env, feature_approvals=False)  # approved time stays locked; submitted not
+    assert [c.lock for c in report(env).rows[0].cells] == ["approved", None, None, None,
+                                                            "invoiced", None, None]
 
 
 def test_old_days_are_auto_locked_even_when_empty(env) -> None:

@@ -272,6 +272,13 @@ async def test_bulk_approve_with_one_shared_note(team, week) -> None:  # noqa: A
             await answer(pilot, "all good")
             assert "Approved 2 submissions." in notices(app)
             assert screen.marked == set()
+            # The emptied list hid; once `f` shows the approved ones, it has the keys again.
+            await pilot.press("f")
+            await settle(pilot)
+            table = screen.query_one("#queue", ItemTable)
+            assert len(rows(screen)) == 2 and table.has_focus
+            await pilot.press("home", "down")
+            assert table.cursor_row == 1
     for sub_id in (week.mia, week.bot):
         assert (submission(team, sub_id).status, submission(team, sub_id).reason) == (
             "approved", "all good")

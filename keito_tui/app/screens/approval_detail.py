@@ -160,10 +160,11 @@ def decision_prompt(kind: str, targets: Sequence[SubmissionSummary]) -> tuple[st
     who = (f"{targets[0].user_name}'s timesheet for "
            f"{period_label(targets[0].period_start, targets[0].period_end)}"
            if len(targets) == 1 else f"{len(targets)} timesheets")
+    its = "Its" if len(targets) == 1 else "Their"
     return {
-        "approve": ("Approve", f"Approve {who}? Its items lock and can be invoiced.\n"
+        "approve": ("Approve", f"Approve {who}? {its} items lock and can be invoiced.\n"
                                "A note for the member (optional), then Enter:"),
-        "reject": ("Reject", f"Reject {who}? Its items become editable again.\n"
+        "reject": ("Reject", f"Reject {who}? {its} items become editable again.\n"
                              "The reason (required), then Enter:"),
         "withdraw": ("Withdraw approval", f"Withdraw the approval of {who}? It returns to "
                                           "awaiting a decision.\nA note (optional), then Enter:"),

@@ -159,6 +159,8 @@ class ApprovalsScreen(DecidingView):
         self.data: QueueData | None = None
         self.marked: set[str] = set()
         self.width = 80
+        #: The list had the focus when it emptied and hid: give it back when rows return.
+        self.list_hidden_with_focus = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -261,7 +263,12 @@ class ApprovalsScreen(DecidingView):
                                        with_status=with_status), key=row.id)
         if selected is not None and selected.id in table.rows:
             table.move_cursor(row=table.get_row_index(selected.id))
+        if not data.rows and table.has_focus:
+            self.list_hidden_with_focus = True  # Textual moves the focus on; take it back later
         table.set_class(not data.rows, "-empty")
+        if data.rows and self.list_hidden_with_focus:
+            self.list_hidden_with_focus = False
+            table.focus()
         empty = self.query_one("#queue-empty", Static)
         empty.set_class(not data.rows, "-visible")
         empty.update(self.empty_text(data))

@@ -52,13 +52,13 @@ def state(**overrides: Any) -> dict[str, Any]:
         ({"approval_status": A.APPROVED, "admin_unlocked": True}, None),
         ({"approval_status": A.SUBMITTED, "admin_unlocked": True}, None),
         ({"lock_after_days": 7, "spent_date": date(2020, 1, 1), "admin_unlocked": True}, None),
-        # approval statuses lock only while approvals are enabled
-        ({"approval_status": A.APPROVED, "approvals_enabled": False}, None),
+        # submitted locks only while approvals are enabled; approved always
+        ({"approval_status": A.APPROVED, "approvals_enabled": False}, "approved"),
         ({"approval_status": A.SUBMITTED, "approvals_enabled": False}, None),
         ({"invoiced": True, "approvals_enabled": False}, "invoiced"),
         (
             {
-                "approval_status": A.APPROVED,
+                "approval_status": A.SUBMITTED,
                 "approvals_enabled": False,
                 "lock_after_days": 7,
                 "spent_date": date(2020, 1, 1),
@@ -130,7 +130,7 @@ def test_every_combination_is_consistent() -> None:
     [
         ({"invoiced": True}, "invoice", "remove it from the invoice"),
         ({"approval_status": A.APPROVED}, "approved", "unlock"),
-        ({"approval_status": A.SUBMITTED}, "submitted", "withdraw"),
+        ({"approval_status": A.SUBMITTED}, "submitted", "ask an approver to reject it"),
         ({"lock_after_days": 7, "spent_date": date(2024, 5, 1)}, "2024-05-01", "unlock"),
     ],
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from keito_core.errors import KeitoError
-from keito_core.rules.text import slugify, validate_email, validate_name
+from keito_core.rules.text import counted, slugify, validate_email, validate_name
 
 
 @pytest.mark.parametrize(
@@ -133,3 +133,12 @@ def test_validate_name_default_field() -> None:
     with pytest.raises(KeitoError) as info:
         validate_name("")
     assert info.value.field == "name"
+
+
+@pytest.mark.parametrize(("count", "noun", "expected"), [
+    (0, "expense", "0 expenses"), (1, "expense", "1 expense"), (2, "time entry", "2 time entries"),
+    (1, "time entry", "1 time entry"), (3, "day", "3 days"), (2, "person", "2 persons"),
+])
+def test_counted_agrees_the_noun_with_the_count(count, noun, expected) -> None:
+    assert counted(count, noun) == expected
+    assert counted(2, "person", "people") == "2 people"
