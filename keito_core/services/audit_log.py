@@ -117,6 +117,7 @@ def list_events(
     if since is not None or until is not None:
         tz = ZoneInfo(get_workspace(session).timezone)
         today = now.astimezone(tz).date()
+        first = last = None
         if since is not None:
             first = since if isinstance(since, date) else parse_date(since, today=today,
                                                                      field="since")
@@ -125,6 +126,9 @@ def list_events(
             last = until if isinstance(until, date) else parse_date(until, today=today,
                                                                     field="until")
             query = query.where(AuditEvent.created_at < utc_bounds_of_local_day(last, tz)[1])
+        if first is not None and last is not None and first > last:
+            raise validation(f"--since {first.isoformat()} is after --until {last.isoformat()}",
+                             field="since", hint="give the earlier day first")
     return paginate_newest(
         session,
         query,

@@ -146,8 +146,9 @@ def status(
 @approvals_app.command("list")
 def list_(
     status: Annotated[
-        str, typer.Option(help="submitted (awaiting a decision), approved or rejected.")
-    ] = "submitted",
+        str | None,
+        typer.Option(help="submitted (awaiting a decision; the default), approved or rejected."),
+    ] = None,
     user: OnlyUserOpt = None,
     source: OnlySourceOpt = None,
     date_from: FromOpt = None,
@@ -158,11 +159,16 @@ def list_(
 ) -> None:
     """List the submissions you may review, oldest first (awaiting a decision by default)."""
     from keito_core import public
+    from keito_core.errors import validation
     from keito_core.services.approval_queue import list_submissions
 
+    if every_status and status is not None:
+        raise validation("give --status or --all, not both", field="status",
+                         hint="--all lists every status")
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
-        rows = list_submissions(session, actor=actor, status=None if every_status else status,
+        rows = list_submissions(session, actor=actor,
+                                status=None if every_status else status or "submitted",
                                 user_ref=user, source=source, date_from=date_from,
                                 date_to=date_to, now=state.runtime.clock())
     views = [public.submission_public(r) for r in rows]

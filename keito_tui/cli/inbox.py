@@ -17,7 +17,7 @@ notifications_app = typer.Typer(
     invoke_without_command=True,
 )
 
-_INBOX_COLUMNS = ["new", "created_at", "kind", "title", "id"]
+_INBOX_COLUMNS = ["new", "created_at", "kind", "title", "note", "id"]
 _REMIND_COLUMNS = ["name", "user_type", "time_entries", "hours", "expenses", "rejected", "status"]
 _AUDIT_COLUMNS = ["created_at", "actor", "action", "entity", "changes", "reason"]
 _REASONS = {
@@ -58,7 +58,8 @@ def _show_inbox(unread: bool, limit: int, cursor: str | None) -> None:
     if out.json or out.quiet:
         out.listing(rows, columns=_INBOX_COLUMNS, extra=extra)
         return
-    table = [{**row, "new": "●" if not row["is_read"] else ""} for row in rows]
+    table = [{**row, "new": "●" if not row["is_read"] else "", "note": row["body"]}
+             for row in rows]
     out.listing(table, columns=_INBOX_COLUMNS, title="Notifications")
     out.stdout.write(f"{count} unread.\n")
     if page.has_more:

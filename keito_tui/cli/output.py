@@ -124,7 +124,11 @@ class Output:
         columns = list(columns)
         table = Table(title=title)
         for column in columns:
-            table.add_column(column.replace("_", " "))
+            if column == "id":  # IDs are there to be copied: never cut or wrapped
+                longest = max(len(_cell(row.get(column))) for row in rows)
+                table.add_column("id", no_wrap=True, min_width=longest)
+            else:
+                table.add_column(column.replace("_", " "))
         for row in rows:
             table.add_row(*(_cell(row.get(column)) for column in columns))
         console.print(table)

@@ -189,3 +189,43 @@ def test_is_locked_says_what_an_edit_would_meet(as_, team, workspace) -> None:
     listed = as_("mia", "time", "list", "--from", "2026-03-01")
     assert {e["id"]: e["is_locked"] for e in listed.json["data"]} == {
         old.json["id"]: True, wednesday.json["id"]: True, new.json["id"]: False}
+
+
+def test_status_and_all_together_are_refused(as_, team) -> None:
+    both = as_("max", "approvals", "list", "--status", "approved", "--all")
+    assert (both.exit_code, both.error["code"], both.error["field"]) == (
+        2, "validation_error", "status")
+    assert as_("max", "approvals", "list", "--status", "approved").exit_code == 0
+
+
+def test_tables_on_a_terminal_keep_ids_whole(team, workspace, monkeypatch) -> None:
+    """A narrow terminal wraps names, never the IDs people copy into the next command."""
+    import io
+
+    from keito_tui.cli import state as state_module
+    from keito_tui.cli.output import Output
+
+    captured: list[Output] = []
+
+    def detect(*, json_flag: bool, quiet: bool) -> Output:
+        out = Output(json=json_flag, quiet=quiet, stdout=io.StringIO())
+        captured.append(out)
+        return out
+
+    monkeypatch.setattr(state_module.Output, "detect", staticmethod(detect))
+    monkeypatch.setenv("COLUMNS", "80")
+    with time_machine.travel(NOW, tick=False):
+        from typer.testing import CliRunner
+
+        from keito_tui.cli.main import app
+
+        runner = CliRunner()
+        env = team.env["mia"]
+        runner.invoke(app, ["time", "log", "--project", "acme", "--hours", "1"], env=env)
+        runner.invoke(app, ["timesheet", "submit"], env=env)
+        listed = runner.invoke(app, ["approvals", "list"], env=team.env["max"])
+    assert listed.exit_code == 0, listed.output
+    text = captured[-1].stdout.getvalue()
+    ids = [line for line in text.splitlines() if "sub_" in line]
+    assert ids and all(len(token) == 26 for line in ids for token in line.split()
+                       if token.startswith("sub_"))

@@ -46,6 +46,28 @@ def test_notifications_alone_lists_the_inbox(cli, inbox):
     assert first["kind"] == "timesheet_submitted" and first["is_read"] is False
 
 
+def test_on_a_terminal_the_inbox_shows_each_note(cli, workspace, monkeypatch):
+    import io
+
+    from keito_tui.cli import state as state_module
+    from keito_tui.cli.output import Output
+
+    with workspace.session() as s:
+        notify(s, user_ids=[workspace.admin_id], kind="timesheet_rejected",
+               title="Your timesheet was rejected", body="split the Friday entry", now=T0)
+    shown: list[Output] = []
+
+    def detect(*, json_flag: bool, quiet: bool) -> Output:
+        shown.append(Output(json=json_flag, quiet=quiet, stdout=io.StringIO()))
+        return shown[-1]
+
+    monkeypatch.setattr(state_module.Output, "detect", staticmethod(detect))
+    monkeypatch.setenv("COLUMNS", "160")
+    assert cli("notifications").exit_code == 0
+    text = shown[-1].stdout.getvalue()
+    assert "split the Friday entry" in text and "1 unread." in text
+
+
 def test_list_pages_and_unread_and_read(cli, inbox):
     page = cli("notifications", "list", "--limit", "2")
     assert len(page.json["data"]) == 2 and page.json["has_more"]
@@ -200,3 +222,5 @@ def test_audit_shows_who_changed_what(cli, workspace):
     assert cli("audit", "--since", "2020-01-01", "--until", "2020-01-31").json["data"] == []
     bad = cli("audit", "--type", "widget")
     assert bad.exit_code == 2 and bad.error["field"] == "type"
+    backwards = cli("audit", "--since", "2020-01-31", "--until", "2020-01-01")
+    assert (backwards.exit_code, backwards.error["field"]) == (2, "since")
