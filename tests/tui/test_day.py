@@ -636,3 +636,15 @@ async def test_the_day_shows_before_the_projects_and_n_waits_for_them(
         await wait_until(pilot, lambda: isinstance(app.screen, EntryDialog))
         assert screen.projects is not None
         assert [p.name for p in screen.projects] == ["Helpdesk", "Website"]
+
+
+async def test_start_up_objects_leave_the_collector_until_the_app_closes(
+        runtime: Runtime, workspace, ids) -> None:  # noqa: ANN001
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, DayScreen)
+                         and app.screen.projects is not None and gc.get_freeze_count() > 0)
+    assert gc.get_freeze_count() == 0  # an embedding process gets them back

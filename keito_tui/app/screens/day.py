@@ -328,6 +328,8 @@ class DayScreen(MainView):
         if message.projects is None:  # the lean first read: the full one follows the paint
             self.call_after_refresh(self.reload)
         else:
+            if self.projects is None:  # the first full read: start-up is over
+                self.call_after_refresh(self.app.freeze_startup_heap)  # type: ignore[attr-defined]
             self.projects = message.projects
             waiting, self.waiting_for_projects = self.waiting_for_projects, None
             if waiting is not None:
