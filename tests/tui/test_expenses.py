@@ -296,6 +296,23 @@ async def test_edit_changes_the_selected_expense(runtime: Runtime, env) -> None:
         Decimal(200), Decimal("0.6"), "bigger run", "agent")
 
 
+async def test_an_unchanged_edit_keeps_a_billable_choice_unlike_the_category(
+        runtime: Runtime, env) -> None:  # noqa: ANN001
+    """Meals are billable by default; this expense is not, and saving it as is keeps it so."""
+    kept = log(env, total="33", billable=False, notes="team lunch")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_expenses(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExpenseDialog)
+        assert dialog.query_one("#billable", Checkbox).value is False
+        await save_dialog(pilot)
+        assert not isinstance(app.screen, ExpenseDialog)
+    assert {x.id: x.is_billable for x in expenses(env)}[kept] is False
+
+
 async def test_delete_asks_first(runtime: Runtime, env) -> None:  # noqa: ANN001
     kept = log(env, total="10", spent_date="2026-03-02")
     gone = log(env, total="25")

@@ -110,6 +110,8 @@ class ExpenseDialog(ModalScreen[SavedExpense | None]):
         self.projects = {p.id: p for p in form.projects}
         self.categories = {c.id: c for c in form.categories}
         self.billable_touched = False
+        #: The (project, category) whose fields and billable default are shown.
+        self.shown_choice: tuple[str, str] | None = None
 
     # --- the form ------------------------------------------------------------------------
 
@@ -170,6 +172,7 @@ class ExpenseDialog(ModalScreen[SavedExpense | None]):
                 yield Button("Save", id="save", variant="primary", compact=True)
 
     def on_mount(self) -> None:
+        self.shown_choice = (self.current_project().id, self.current_category().id)
         self.show_category(initial=True)
         self.query_one("#spent_date", Input).focus()
 
@@ -233,6 +236,12 @@ class ExpenseDialog(ModalScreen[SavedExpense | None]):
     @on(Select.Changed, "#category")
     @on(Select.Changed, "#project")
     def category_changed(self) -> None:
+        """A new project or category; not the Selects reporting the values they opened with,
+        which must leave an edited expense's billable choice alone."""
+        choice = (self.current_project().id, self.current_category().id)
+        if choice == self.shown_choice:
+            return
+        self.shown_choice = choice
         self.show_category()
 
     @on(Input.Changed, "#quantity")
