@@ -405,6 +405,24 @@ async def test_question_mark_opens_help_listing_every_binding(
         assert isinstance(app.screen, DayScreen)
 
 
+async def test_help_scrolls_to_its_last_key_at_80_by_24(
+    runtime: Runtime, workspace  # noqa: ANN001
+) -> None:
+    app = KeitoApp(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        scroll = app.screen.query_one("#help-scroll")
+        assert scroll.has_focus and scroll.max_scroll_y > 0  # more keys than rows
+        assert "Search every command" not in app.export_screenshot().replace("&#160;", " ")
+        await pilot.press("end")
+        await pilot.pause()
+        assert scroll.scroll_y == scroll.max_scroll_y
+        shown = app.export_screenshot().replace("&#160;", " ")
+        assert "Search every command" in shown and "Esc closes this dialog" in shown
+
+
 async def test_help_follows_a_remapped_key(runtime: Runtime, workspace) -> None:  # noqa: ANN001
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:

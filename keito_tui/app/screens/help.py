@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -32,9 +32,14 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
             yield Static("Keys", id="help-title")
-            yield Static(self.keys_table(), id="help-keys")
-            yield Static("Esc closes this dialog.", id="help-note", markup=False)
+            with VerticalScroll(id="help-scroll"):
+                yield Static(self.keys_table(), id="help-keys")
+            yield Static("↑ ↓ PgUp PgDn scroll · Esc closes this dialog.", id="help-note",
+                         markup=False)
         yield KeitoFooter()
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll", VerticalScroll).focus()  # the arrows scroll the keys
 
     def keys_table(self) -> Table:
         table = Table(box=None, expand=True, show_edge=False, header_style="bold")
