@@ -169,3 +169,19 @@ async def test_a_member_is_told_they_may_not_change_settings(
         footer = list(app.screen.query(FooterKey))
         assert "Edit" in {key.description for key in footer}
         assert all(key.region.right <= 80 for key in footer)
+
+
+async def test_coming_back_to_the_view_reads_changes_made_elsewhere(
+        runtime: Runtime, workspace) -> None:  # noqa: ANN001
+    from keito_core.services.workspace import set_setting
+
+    app = keito_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "s")
+        assert value_of(app, "duration_format") == "decimal"
+        with workspace.session() as s:  # as `keito settings set` in another shell
+            set_setting(s, actor=workspace.actor(s), key="duration_format", value="hh:mm")
+        await press(pilot, "d")
+        await press(pilot, "s")
+        assert value_of(app, "duration_format") == "hh:mm"

@@ -182,10 +182,6 @@ class ApprovalsScreen(DecidingView):
         super().on_mount()
         self.query_one("#queue", ItemTable).focus()
 
-    def on_screen_resume(self) -> None:
-        if self.data is not None:
-            self.reload()
-
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self.width:
             self.width = event.size.width

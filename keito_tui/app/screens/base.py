@@ -40,9 +40,21 @@ class MainView(Screen[None]):
             cls.BINDINGS = view_bindings(cls.VIEW_ACTIONS)
         super().__init_subclass__(**kwargs)
 
+    #: Whether the view was ever covered or left (it reads again when it comes back).
+    was_suspended = False
+
     def on_mount(self) -> None:
         self.watch(self.app, "title", self.show_title)
         self.reload()
+
+    def on_screen_suspend(self) -> None:
+        self.was_suspended = True
+
+    def on_screen_resume(self) -> None:
+        """Back on this view (from another view or a dialog): read again, since the command
+        line, an agent or another view may have changed what it shows."""
+        if self.was_suspended:
+            self.reload()
 
     def show_title(self, workspace_name: str) -> None:
         self.title = f"{workspace_name} · {self.VIEW_NAME}"

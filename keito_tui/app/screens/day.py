@@ -266,10 +266,6 @@ class DayScreen(MainView):
         self.poller = self.set_interval(POLL_SECONDS, self.poll)
         self.query_one(DayTable).focus()
 
-    def on_screen_resume(self) -> None:
-        if self.report is not None:
-            self.reload()
-
     def on_resize(self, event: events.Resize) -> None:
         widths = column_widths(event.size.width)
         widths["lock"] = lock_width(event.size.width)

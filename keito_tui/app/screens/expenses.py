@@ -272,10 +272,6 @@ class ExpensesScreen(MainView):
         super().on_mount()
         self.query_one(ExpenseTable).focus()
 
-    def on_screen_resume(self) -> None:
-        if self.report is not None:
-            self.reload()
-
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self.width:
             self.width = event.size.width

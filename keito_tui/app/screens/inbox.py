@@ -158,10 +158,6 @@ class InboxScreen(MainView):
         super().on_mount()
         self.query_one(InboxTable).focus()
 
-    def on_screen_resume(self) -> None:
-        if self.data is not None:
-            self.reload()
-
     def show_title(self, workspace_name: str) -> None:
         self.workspace_name = workspace_name
         unread = self.data.unread if self.data is not None else 0
