@@ -75,7 +75,9 @@ ACTIONS: tuple[KeitoAction, ...] = (
     KeitoAction(
         "help", "question_mark", "help", "Help", "List every key binding", key_display="?"
     ),
-    KeitoAction("quit", "ctrl+q", "quit", "Quit", "Quit Keito", in_palette=False),
+    # Priority: it quits from a dialog too (what is saved is saved; an open form is dropped).
+    KeitoAction("quit", "ctrl+q", "quit", "Quit", "Quit Keito", in_palette=False,
+                priority=True),
 )
 
 #: Actions that need an open workspace (hidden during onboarding and start-up).

@@ -405,6 +405,18 @@ async def test_question_mark_opens_help_listing_every_binding(
         assert isinstance(app.screen, DayScreen)
 
 
+async def test_ctrl_q_quits_from_a_dialog_too(runtime: Runtime, workspace) -> None:  # noqa: ANN001
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app._exit
+
+
 async def test_help_scrolls_to_its_last_key_at_80_by_24(
     runtime: Runtime, workspace  # noqa: ANN001
 ) -> None:
