@@ -224,8 +224,10 @@ async def test_footer_fits_80_columns_and_lists_the_day_keys(runtime: Runtime, w
 
 async def test_narrow_terminal_cuts_notes_and_wide_one_names_locks() -> None:
     narrow, wide = column_widths(80), column_widths(160)
-    assert sum(narrow.values()) + 2 * 7 + 2 <= 80
+    for width, widths in ((80, narrow), (120, column_widths(120)), (160, wide)):
+        assert sum(widths.values()) + 2 * 7 + 2 <= width  # never wider than the terminal
     assert wide["notes"] > narrow["notes"] and wide["project"] > narrow["project"]
+    assert (narrow["lock"], wide["lock"]) == (2, 14)  # room for "🔒 auto-locked"
 
 
 # --- the timer ---------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def timer_text(report: DayReport | None, running_seconds: int) -> Text:
 
 def column_widths(width: int) -> dict[str, int]:
     """Column widths for a table `width` cells wide: notes take what the others leave."""
-    fixed = {"source": 7, "hours": 7, "billable": 4, "lock": 2}
+    fixed = {"source": 7, "hours": 7, "billable": 4, "lock": lock_width(width)}
     padding = 2 * (len(fixed) + 3) + 2  # two cells per column, and the scrollbar
     room = max(24, width - padding - sum(fixed.values()))
     project = max(14, min(40, room * 4 // 10))
@@ -268,7 +268,6 @@ class DayScreen(MainView):
 
     def on_resize(self, event: events.Resize) -> None:
         widths = column_widths(event.size.width)
-        widths["lock"] = lock_width(event.size.width)
         if widths != self.widths:
             self.widths = widths
             self.show_report(force=True)
