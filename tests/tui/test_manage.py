@@ -368,6 +368,28 @@ async def test_a_managers_teammates(runtime: Runtime, workspace) -> None:  # noq
         assert rows(app, "sub-list") == {}
 
 
+async def test_saving_an_untouched_form_closes_it_and_writes_nothing(
+        runtime: Runtime, workspace) -> None:  # noqa: ANN001
+    from keito_core.models import AuditEvent
+
+    mate = new_id("user")
+    with workspace.session() as session:
+        session.add(User(id=mate, name="Carol", email="carol@acme.test"))
+    with workspace.session(readonly=True) as session:
+        before = len(session.exec(select(AuditEvent)).all())
+    app = keito_app(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_manage(pilot, "4")
+        await select_row(pilot, "team", mate)
+        await press(pilot, "enter")
+        assert isinstance(app.screen, RecordForm)
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, ManageScreen)
+        assert "Nothing changed." in notices(app)
+    with workspace.session(readonly=True) as session:
+        assert len(session.exec(select(AuditEvent)).all()) == before
+
+
 async def test_a_unit_based_category_and_the_protected_llm_usage(
     runtime: Runtime, workspace  # noqa: ANN001
 ) -> None:

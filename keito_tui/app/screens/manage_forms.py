@@ -162,10 +162,15 @@ class RecordForm(ModalScreen[str | None]):
         button = self.query_one("#form-save", Button)
         if button.disabled:
             return
-        button.disabled = True
         values = self.values()
+        changed = self.changed(values)
+        if not self.creating and not changed:  # saving an untouched form writes nothing
+            self.app.notify("Nothing changed.", markup=False)
+            self.dismiss(None)
+            return
+        button.disabled = True
         runtime: Runtime = self.app.runtime  # type: ignore[attr-defined]
-        self.save_values(runtime, values, self.changed(values))
+        self.save_values(runtime, values, changed)
 
     @on(Button.Pressed, "#form-cancel")
     def action_cancel(self) -> None:
