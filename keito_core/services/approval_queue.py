@@ -263,11 +263,14 @@ def summarize(session: Session, actor: policy.Actor,
         {s.user_id for s in submissions} | {s.decided_by_id for s in submissions
                                             if s.decided_by_id}))).all()}
     capacity_default = get_workspace(session).weekly_capacity_seconds
-    time = _time_totals(session, ids)
-    by_source = _by_source(session, ids)
-    longest = _longest_days(session, ids)
-    money = _expense_totals(session, ids)
-    period = _period_totals(session, ids)
+    # Totals count what the actor may see: a project manager sees the hours of their projects,
+    # not the rest of the member's week. Who may decide still looks at every item (pairs).
+    entries = _seen(actor, Action.TIME_ENTRY_VIEW, TimeEntry)
+    time = _time_totals(session, ids, entries)
+    by_source = _by_source(session, ids, entries)
+    longest = _longest_days(session, ids, entries)
+    money = _expense_totals(session, ids, _seen(actor, Action.EXPENSE_VIEW, Expense))
+    period = _period_totals(session, ids, entries)
     pairs = _submission_pairs(session, ids)
     result = []
     for s in submissions:
@@ -304,11 +307,18 @@ def summarize(session: Session, actor: policy.Actor,
     return result
 
 
+def _seen(actor: policy.Actor, action: Action, model: Any) -> Any:
+    """The rows of `model` the actor may see, as a SQL condition (true: all of them)."""
+    visible = visibility_clause(actor, action, model)
+    return sa.true() if visible is None else visible
+
+
 def _no_notes(model: Any) -> Any:
     return sa.case((sa.or_(col(model.notes).is_(None), model.notes == ""), 1), else_=0)
 
 
-def _time_totals(session: Session, ids: list[str]) -> dict[str, tuple[int, int, int, int, int]]:
+def _time_totals(session: Session, ids: list[str],
+                 seen: Any) -> dict[str, tuple[int, int, int, int, int]]:
     """(count, seconds, billable seconds, entries without notes, agent seconds) per submission."""
     seconds = col(TimeEntry.duration_seconds)
     rows = session.execute(sa.select(
@@ -316,16 +326,17 @@ def _time_totals(session: Session, ids: list[str]) -> dict[str, tuple[int, int, 
         sa.func.sum(sa.case((col(TimeEntry.is_billable), seconds), else_=0)),
         sa.func.sum(_no_notes(TimeEntry)),
         sa.func.sum(sa.case((col(TimeEntry.source) == Source.AGENT, seconds), else_=0)),
-    ).where(col(TimeEntry.submission_id).in_(ids)).group_by(col(TimeEntry.submission_id))).all()
+    ).where(col(TimeEntry.submission_id).in_(ids), seen)
+        .group_by(col(TimeEntry.submission_id))).all()
     return {sid: (int(n), int(t or 0), int(b or 0), int(m or 0), int(a or 0))
             for sid, n, t, b, m, a in rows if sid}
 
 
-def _by_source(session: Session, ids: list[str]) -> dict[str, dict[str, int]]:
+def _by_source(session: Session, ids: list[str], seen: Any) -> dict[str, dict[str, int]]:
     rows = session.execute(sa.select(
         col(TimeEntry.submission_id), col(TimeEntry.source),
         sa.func.sum(col(TimeEntry.duration_seconds)),
-    ).where(col(TimeEntry.submission_id).in_(ids))
+    ).where(col(TimeEntry.submission_id).in_(ids), seen)
         .group_by(col(TimeEntry.submission_id), col(TimeEntry.source))).all()
     found: dict[str, dict[str, int]] = defaultdict(dict)
     for sid, origin, seconds in rows:
@@ -333,32 +344,32 @@ def _by_source(session: Session, ids: list[str]) -> dict[str, dict[str, int]]:
     return {sid: dict(sorted(v.items())) for sid, v in found.items()}
 
 
-def _day_totals_query(ids: list[str]) -> Any:
+def _day_totals_query(ids: list[str], seen: Any) -> Any:
     return sa.select(
         col(TimeEntry.submission_id).label("sid"), col(TimeEntry.spent_date).label("day"),
         sa.func.sum(col(TimeEntry.duration_seconds)).label("seconds"),
         sa.func.sum(sa.case((col(TimeEntry.is_billable), col(TimeEntry.duration_seconds)),
                             else_=0)).label("billable"),
-    ).where(col(TimeEntry.submission_id).in_(ids)).group_by(
+    ).where(col(TimeEntry.submission_id).in_(ids), seen).group_by(
         col(TimeEntry.submission_id), col(TimeEntry.spent_date))
 
 
-def _longest_days(session: Session, ids: list[str]) -> dict[str, int]:
-    days = _day_totals_query(ids).subquery()
+def _longest_days(session: Session, ids: list[str], seen: Any) -> dict[str, int]:
+    days = _day_totals_query(ids, seen).subquery()
     rows = session.execute(
         sa.select(days.c.sid, sa.func.max(days.c.seconds)).group_by(days.c.sid)).all()
     return {sid: int(seconds or 0) for sid, seconds in rows}
 
 
-def _expense_totals(session: Session,
-                    ids: list[str]) -> dict[str, list[tuple[CurrencyTotal, int]]]:
+def _expense_totals(session: Session, ids: list[str],
+                    seen: Any) -> dict[str, list[tuple[CurrencyTotal, int]]]:
     """Per submission: (totals in one currency, expenses without notes) per currency."""
     rows = session.execute(sa.select(
         col(Expense.submission_id), col(Client.currency), sa.func.count(),
         sa.func.sum(col(Expense.total_cost)), sa.func.sum(_no_notes(Expense)),
     ).join(Project, col(Project.id) == Expense.project_id)
         .join(Client, col(Client.id) == Project.client_id)
-        .where(col(Expense.submission_id).in_(ids))
+        .where(col(Expense.submission_id).in_(ids), seen)
         .group_by(col(Expense.submission_id), col(Client.currency))
         .order_by(col(Client.currency))).all()
     found: dict[str, list[tuple[CurrencyTotal, int]]] = defaultdict(list)
@@ -368,15 +379,16 @@ def _expense_totals(session: Session,
     return found
 
 
-def _period_totals(session: Session, ids: list[str]) -> dict[str, tuple[int, bool]]:
-    """(the owner's seconds in the period, any timer running) per submission."""
+def _period_totals(session: Session, ids: list[str], seen: Any) -> dict[str, tuple[int, bool]]:
+    """(the owner's seconds in the period the actor may see, any timer running there) per
+    submission."""
     rows = session.execute(sa.select(
         col(Submission.id), sa.func.sum(col(TimeEntry.duration_seconds)),
         sa.func.sum(sa.case((col(TimeEntry.is_running), 1), else_=0)),
     ).join(TimeEntry, sa.and_(col(TimeEntry.user_id) == Submission.user_id,
                               col(TimeEntry.spent_date) >= Submission.period_start,
                               col(TimeEntry.spent_date) <= Submission.period_end))
-        .where(col(Submission.id).in_(ids)).group_by(col(Submission.id))).all()
+        .where(col(Submission.id).in_(ids), seen).group_by(col(Submission.id))).all()
     return {sid: (int(seconds or 0), bool(running)) for sid, seconds, running in rows}
 
 
@@ -409,7 +421,8 @@ def get_submission(session: Session, *, actor: policy.Actor,
     """One submission the actor may see, with its entries, expenses, daily totals and flags."""
     submission = _load_visible(session, actor, submission_id)
     summary = summarize(session, actor, [submission])[0]
-    days = session.execute(_day_totals_query([submission.id]).order_by("day")).all()
+    seen = _seen(actor, Action.TIME_ENTRY_VIEW, TimeEntry)
+    days = session.execute(_day_totals_query([submission.id], seen).order_by("day")).all()
     long_days = {d for _, d, seconds, _ in days if seconds > LONG_DAY_SECONDS}
     daily = tuple(DailyTotal(day=d, seconds=int(s), billable_seconds=int(b),
                              flags=("long_day",) if d in long_days else ())

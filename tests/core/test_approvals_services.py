@@ -252,8 +252,14 @@ def test_a_project_manager_sees_the_submission_but_approves_only_all_managed_ite
         pam = act(world, s, "pam")
         [row] = queue.list_submissions(s, actor=pam)
         detail = queue.get_submission(s, actor=pam, submission_id=sub_id)
-    assert row.total_seconds == 3 * 3600 and not row.can_approve
+    # Her totals are those of the entries she may see (her project), not of Mia's whole week;
+    # approving still needs every item's project.
+    assert row.total_seconds == 2 * 3600 and not row.can_approve
     assert [e.project_name for e in detail.entries] == ["Internal"]
+    assert [d.seconds for d in detail.daily_totals] == [2 * 3600]
+    with world.ws.session(readonly=True) as s:
+        [everything] = queue.list_submissions(s, actor=act(world, s, "admin"))
+    assert everything.total_seconds == 3 * 3600
     assert error_of(decide, world, "pam", "approve", [sub_id]).code == "authorization_error"
 
 
