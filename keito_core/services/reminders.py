@@ -286,6 +286,11 @@ def run_reminders(
                       reminders_enabled=ws.reminders_enabled,
                       approvals_enabled=ws.feature_approvals, members=members)
     if reason is not None or chosen is None:
+        if reason == "dry_run" and chosen is not None and not force:
+            sent_before = _already_notified(session, chosen, schedule)
+            for member in members:  # what a real run would do with each
+                if member.user_id in sent_before:
+                    member.status = "already_notified"
         return run
     # Two cron runs racing on PostgreSQL: the workspace row lock makes the second wait, then
     # see what the first sent. SQLite's write transactions are serialised already.

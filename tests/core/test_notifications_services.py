@@ -155,6 +155,8 @@ def test_the_reminder_is_sent_once_after_its_time_then_the_deadline_once(workspa
     again = _run(workspace, now=REMINDER_AT + timedelta(minutes=10))
     assert again.notified == []
     assert {m.status for m in again.members} == {"already_notified"}
+    looking = _run(workspace, now=REMINDER_AT + timedelta(minutes=10), send=False)
+    assert {m.status for m in looking.members} == {"already_notified"}  # as a real run says
     deadline = _run(workspace, now=DEADLINE_AT)
     assert deadline.kind == DEADLINE and len(deadline.notified) == 2
     assert _run(workspace, now=DEADLINE_AT + timedelta(hours=3)).notified == []
