@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from unittest.mock import patch
 
 import pytest
+from rich.cells import cell_len
 from sqlmodel import select
 from textual.geometry import Region
 from textual.pilot import Pilot
@@ -19,8 +20,10 @@ from keito_core.enums import ApprovalStatus, Source
 from keito_core.ids import new_id
 from keito_core.models import Client, Project, ProjectTask, Task, TimeEntry, Workspace
 from keito_core.runtime import Runtime, make_runtime
+from keito_core.services import time_entries, timers
 from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.dialogs import DateDialog
+from keito_tui.app.screens.entry_dialog import EntryDialog
 from keito_tui.app.screens.week import WeekScreen
 from keito_tui.app.screens.week_dialogs import AddRowDialog, CellEntriesDialog
 from keito_tui.app.widgets.week_grid import TOTAL_ROW, WeekGrid, grid_layout
@@ -38,9 +41,27 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: int) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
 @pytest.fixture
-def runtime(keito_home: Path) -> Iterator[Runtime]:
-    rt = make_runtime(clock=lambda: NOW)
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture
+def runtime(keito_home: Path, clock: Clock) -> Iterator[Runtime]:
+    rt = make_runtime(clock=clock)
     yield rt
     rt.close()
 
@@ -210,6 +231,125 @@ async def test_a_cell_of_several_entries_opens_them_instead_of_overwriting(runti
     assert [row[2] for row in stored(env)] == [3600]
 
 
+@pytest.mark.parametrize("key", ["enter", "e"])
+async def test_enter_in_a_cells_entries_edits_the_selected_one(runtime, env, key) -> None:
+    add(env, MONDAY, 1, notes="first")
+    second = add(env, MONDAY, 2, notes="second")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_week(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CellEntriesDialog)
+        await pilot.press("down", key)  # the table takes Enter before the dialog's binding
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, EntryDialog)
+        assert dialog.mode == "edit" and dialog.entry is not None
+        assert dialog.entry.id == second
+        dialog.query_one("#notes", Input).value = "second, edited"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CellEntriesDialog)
+        assert [e.notes for e in app.screen.entries] == ["first", "second, edited"]
+
+
+async def test_time_logged_elsewhere_appears_after_a_poll_and_a_timer_counts_up(
+        runtime, env, clock) -> None:
+    add(env, MONDAY, 1)
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_week(pilot)
+        key = first_row(app)
+        grid(app).select(key, 2)
+        with env.ws.session() as s:  # another process: the command line
+            actor = env.ws.actor(s)
+            time_entries.log_time(s, actor=actor, project_ref=env.web, task_ref=env.dev,
+                                  duration="2", spent_date=MONDAY + timedelta(days=1),
+                                  notes="from the shell", source="cli", now=clock())
+            timers.start_timer(s, actor=actor, project_ref=env.web, task_ref=env.dev,
+                               notes="a timer", source="cli", now=clock())
+        screen.poll()
+        await settle(pilot)
+        assert cells(app, key) == ["1.00", "2.00", "·", "·", "0.00▶", "·", "·", "3.00"]
+        clock.advance(90 * 60)
+        screen.tick()  # from the clock, without reading
+        assert cells(app, key) == ["1.00", "2.00", "·", "·", "1.50▶", "·", "·", "4.50"]
+        assert cells(app, TOTAL_ROW)[4:] == ["1.50", "0.00", "0.00", "4.50"]
+        progress = str(app.screen.query_one("#week-progress", Static).render())
+        assert progress.startswith("4.50 of 40.00 h  11%")
+        screen.poll()  # a read agrees with the tick
+        await settle(pilot)
+        assert cells(app, key)[4] == "1.50▶"
+        assert grid(app).selected() == (key, 2)  # the cursor stayed through it all
+
+
+async def test_no_poll_while_a_cell_is_edited_and_a_read_keeps_the_edit(runtime, env) -> None:
+    add(env, MONDAY, 1)
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_week(pilot)
+        key = first_row(app)
+        await pilot.press("tab", "2", "5")  # Tuesday: "25" typed, not saved
+        await settle(pilot)
+        add(env, MONDAY + timedelta(days=2), 3)  # logged elsewhere meanwhile
+        screen.poll()
+        assert not [w for w in app.workers if w.group == "week-load" and not w.is_finished]
+        screen.reload()  # a read under way when the edit began lands during it
+        await settle(pilot)
+        assert cells(app, key)[2] == "3.00"
+        assert screen.editing == (key, 1) and grid(app).selected() == (key, 1)
+        box = app.screen.query_one("#week-edit-input", Input)
+        assert box.has_focus and box.value == "25"
+
+
+async def test_a_new_cell_in_a_workspace_that_requires_notes_opens_the_entry_dialog(
+        runtime, env) -> None:
+    with env.ws.session() as s:
+        s.get(Workspace, env.ws.workspace_id).require_notes = True
+    add(env, MONDAY - timedelta(days=7), 1, notes="last week")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_week(pilot)
+        await pilot.press("1", ":", "3", "0", "enter")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, EntryDialog) and dialog.mode == "new"
+        assert dialog.values() | {"notes": "", "billable": True} == {
+            "project": env.web, "task": env.dev, "notes": "", "duration": "1:30", "start": "",
+            "end": "", "spent_date": "2026-03-02", "billable": True}
+        notes = dialog.query_one("#notes", Input)
+        assert notes.has_focus
+        assert not any("--notes" in str(n.message) for n in app._notifications)
+        await pilot.press(*"specs")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert cells(app, first_row(app))[0] == "1.50"
+    with env.ws.session(readonly=True) as s:
+        entry = s.exec(select(TimeEntry).where(TimeEntry.spent_date == MONDAY)).one()
+        assert (entry.duration_seconds, entry.notes, entry.task_id) == (5400, "specs", env.dev)
+
+
+@pytest.mark.parametrize("size", [(80, 24), SIZE])
+async def test_locked_cells_fit_their_column_with_a_gap(runtime, env, size) -> None:
+    with env.ws.session() as s:
+        s.get(Workspace, env.ws.workspace_id).feature_approvals = True
+    for offset, hours in enumerate((2.5, 1.25, 10.5, 0.5)):
+        add(env, MONDAY + timedelta(days=offset), hours,
+            approval_status=ApprovalStatus.APPROVED)
+    app = KeitoApp(runtime)
+    async with app.run_test(size=size) as pilot:
+        await open_week(pilot)
+        shown = cells(app, first_row(app))[:4]
+        assert shown == ["2.50⊘", "1.25⊘", "10.5⊘", "0.50⊘"]
+        day = grid_layout(size[0]).day
+        assert all(cell_len(text) < day for text in shown)  # a blank cell before each
+        row = grid(app).render_line(1)  # the first row, under the header
+        line = "".join(segment.text for segment in row)
+        assert "2.50⊘ 1.25⊘ 10.5⊘ 0.50⊘" in line
+
+
 async def test_add_row_chooses_a_project_then_a_task(runtime, env) -> None:
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
@@ -292,7 +432,7 @@ async def test_locked_cells_are_marked_and_refuse_typing(runtime, env) -> None:
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_week(pilot)
-        assert cells(app, first_row(app))[0] == "1.00🔒"
+        assert cells(app, first_row(app))[0] == "1.00⊘"  # 🔒 from 120 columns
         await pilot.press("3")
         await settle(pilot)
         assert screen.editing is None
@@ -340,8 +480,9 @@ async def test_the_grid_draws_cells_as_the_data_table_draws_their_text(runtime, 
     async with app.run_test(size=size) as pilot:
         await open_week(pilot)
         table = grid(app)
+        locked = "10.50🔒" if size[0] >= 120 else "10.5⊘"
         assert {cells(app, row.key)[i] for row in table.rows_shown for i in range(7)} >= {
-            "2.00", "1.25+", "10.50🔒", "1.50▶", "·"}
+            "2.00", "1.25+", locked, "1.50▶", "·"}
         table.select(first_row(app), 1)  # the cursor's colours over the "+" mark's
 
         def drawn() -> list[list[object]]:
@@ -357,7 +498,6 @@ async def test_the_grid_draws_cells_as_the_data_table_draws_their_text(runtime, 
 
         with patch.object(DataTable, "_render_cell", counted):
             fast = drawn()
-        folded = {1} if size[0] < 120 else set()  # 6 columns fold "10.50🔒" (Meetings)
-        assert set(handed_on) == {-1} | folded  # and the header row is left to DataTable
+        assert set(handed_on) == {-1}  # every cell fits: only the header goes to DataTable
         with patch.object(WeekGrid, "_render_cell", own_render):
             assert drawn() == fast

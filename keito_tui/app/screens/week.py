@@ -6,11 +6,17 @@ it in the edit line; Enter or Tab saves and moves to the next day, Shift+Tab to 
 before, Escape cancels. A cell holding several entries opens them instead (o opens any
 cell's entries). n adds a row. Reads and writes run in workers (keito_core.reports.week,
 keito_core.services.week_cells).
+
+The week is read again every few seconds while the view is on screen, no cell is being edited
+and no write is under way, so time logged elsewhere (the command line, a timer) shows up. A
+running timer's cell and the totals count up each second from the runtime's clock between
+reads, without touching the database.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from typing import ClassVar
 
 from textual import on, work
@@ -18,6 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Label, Static
 
 from keito_core.errors import KeitoError
@@ -33,8 +40,18 @@ from keito_core.rules.durations import format_duration
 from keito_core.services.week_cells import CellChange
 from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.screens.base import MainView
+from keito_tui.app.screens.day import POLL_SECONDS
 from keito_tui.app.screens.dialogs import DateDialog
-from keito_tui.app.screens.week_dialogs import AddRowDialog, CellEntriesDialog, CellKey, NewRow
+from keito_tui.app.screens.entry_dialog import COMMAND_HINT, EntrySaved
+from keito_tui.app.screens.week_dialogs import (
+    AddRowDialog,
+    CellEntriesDialog,
+    CellKey,
+    EntryForm,
+    NewCellEntryDialog,
+    NewRow,
+    read_entry_form,
+)
 from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.week_grid import WeekGrid
@@ -82,6 +99,18 @@ def progress_text(report: WeekReport, width: int) -> str:
     return text
 
 
+def with_elapsed(report: WeekReport, seconds: int) -> WeekReport:
+    """The report with `seconds` more on its running timer's cell: the time since the read."""
+    if seconds <= 0:
+        return report
+    rows = tuple(
+        replace(row, cells=tuple(replace(cell, seconds=cell.seconds + seconds) if cell.running
+                                 else cell for cell in row.cells))
+        if any(cell.running for cell in row.cells) else row
+        for row in report.rows)
+    return replace(report, rows=rows)
+
+
 def week_title(report: WeekReport) -> str:
     first, last = report.days[0], report.days[-1]
     label = f"Week of {first:%a %-d %b} – {last:%a %-d %b %Y}"
@@ -101,12 +130,15 @@ class WeekScreen(MainView):
     BINDINGS = view_bindings(VIEW_ACTIONS)
 
     class Loaded(Message):
-        """The week read for `anchor` (a day in it, or None for the current week)."""
+        """The week read for `anchor` (a day in it, or None for the current week) at
+        `read_at`, the runtime's clock when it was read."""
 
-        def __init__(self, report: WeekReport, anchor: date | None) -> None:
+        def __init__(self, report: WeekReport, anchor: date | None,
+                     read_at: datetime | None = None) -> None:
             super().__init__()
             self.report = report
             self.anchor = anchor
+            self.read_at = read_at
 
     class CellSaved(Message):
         def __init__(self, change: CellChange) -> None:
@@ -128,6 +160,17 @@ class WeekScreen(MainView):
             super().__init__()
             self.projects = projects
 
+    class NotesNeeded(Message):
+        """A new entry for the cell (`key`, `day_index`) needs notes: the entry dialog's
+        form, read, and the duration typed."""
+
+        def __init__(self, form: EntryForm, key: str, day_index: int, text: str) -> None:
+            super().__init__()
+            self.form = form
+            self.key = key
+            self.day_index = day_index
+            self.text = text
+
     def __init__(self) -> None:
         super().__init__()
         #: A day in the week shown; None shows the current week.
@@ -137,6 +180,10 @@ class WeekScreen(MainView):
         self.added: dict[date, dict[str, WeekRow]] = {}
         #: (row key, day index) of the cell being edited, or None.
         self.editing: tuple[str, int] | None = None
+        #: The runtime's clock when `report` was read (a running timer counts on from it).
+        self.read_at: datetime | None = None
+        self.ticker: Timer | None = None
+        self.poller: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -150,10 +197,31 @@ class WeekScreen(MainView):
                         select_on_focus=False)
         yield KeitoFooter(compact=True)
 
+    def on_mount(self) -> None:
+        # MainView.on_mount runs too (Textual calls each class's handler) and reads the week.
+        self.ticker = self.set_interval(1.0, self.tick)
+        self.poller = self.set_interval(POLL_SECONDS, self.poll)
+
     # --- reading ----------------------------------------------------------------------------
 
     def reload(self) -> None:
         self.load(self.week_anchor)
+
+    def poll(self) -> None:
+        """Read again now and then, while the view is on screen and nothing is being typed
+        or saved."""
+        if self.is_current and self.editing is None and not self.writing():
+            self.reload()
+
+    def writing(self) -> bool:
+        return any(w.group == "week-write" and not w.is_finished for w in self.workers)
+
+    def tick(self) -> None:
+        """Once a second: a running timer's cell and the totals, from the clock alone."""
+        report = self.report
+        if (self.is_current and report is not None
+                and any(cell.running for row in report.rows for cell in row.cells)):
+            self.show_report()
 
     @work(thread=True, exclusive=True, group="week-load")
     def load(self, anchor: date | None) -> None:
@@ -172,17 +240,25 @@ class WeekScreen(MainView):
         except KeitoError as exc:
             self.post_message(self.LoadFailed(ErrorInfo.of(exc)))
             return
-        self.post_message(self.Loaded(report, anchor))
+        self.post_message(self.Loaded(report, anchor, now))
 
     def on_week_screen_loaded(self, message: Loaded) -> None:
         if message.anchor != self.week_anchor:
             return  # a week asked for before the last one, read late
-        self.report = message.report
+        self.report, self.read_at = message.report, message.read_at
         self.show_report()
 
-    def rows(self) -> tuple[WeekRow, ...]:
-        """The report's rows, then the rows added this week that have no time yet."""
+    def current_report(self) -> WeekReport | None:
+        """The report as of now: a running timer's cell counts on from the read."""
         report = self.report
+        if report is None or self.read_at is None:
+            return report
+        return with_elapsed(report, int((self.runtime.clock() - self.read_at).total_seconds()))
+
+    def rows(self, report: WeekReport | None = None) -> tuple[WeekRow, ...]:
+        """The report's rows, then the rows added this week that have no time yet."""
+        if report is None:
+            report = self.report
         if report is None:
             return ()
         known = {row.key for row in report.rows}
@@ -191,14 +267,14 @@ class WeekScreen(MainView):
         return report.rows + tuple(added)
 
     def show_report(self) -> None:
-        report = self.report
+        report = self.current_report()
         if report is None:
             return
         width = self.size.width or 80
         self.query_one("#week-title", Static).update(week_title(report))
         self.query_one("#week-progress", Static).update(
             progress_text(report, max(20, width - len(week_title(report)) - 4)))
-        self.grid.show(report, self.rows(), width)
+        self.grid.show(report, self.rows(report), width)
 
     def on_resize(self) -> None:
         if self.report is not None and self.grid.layout_width != self.size.width:
@@ -383,11 +459,46 @@ class WeekScreen(MainView):
                 self.open_cell(found[0], found[2])
             self.reload()
             return
-        self.notify("\n".join(filter(None, (error.message, error.hint))),
+        row = next((r for r in self.rows() if r.key == message.key), None)
+        if error.field == "notes" and row is not None and not row.cells[message.day_index].entries:
+            self.read_notes_form(message.key, message.day_index, message.text)
+            return
+        hint = error.hint if error.hint and not COMMAND_HINT.search(error.hint) else None
+        self.notify("\n".join(filter(None, (error.message, hint))),
                     title="Locked" if error.code == "locked" else "Not saved",
                     severity="error", markup=False)
         if error.code != "locked":
             self.start_edit(message.text)
+
+    @work(thread=True, exclusive=True, group="week-form")
+    def read_notes_form(self, key: str, day_index: int, text: str) -> None:
+        """Read what the entry dialog needs, to log the cell's time with notes."""
+        try:
+            with self.runtime.session(readonly=True) as session:
+                form = read_entry_form(session, self.runtime.actor(session))
+        except KeitoError as exc:
+            self.post_message(self.LoadFailed(ErrorInfo.of(exc)))
+            return
+        self.post_message(self.NotesNeeded(form, key, day_index, text))
+
+    def on_week_screen_notes_needed(self, message: NotesNeeded) -> None:
+        """Log the new entry in the entry dialog, where the notes the workspace requires
+        can be given."""
+        row = next((r for r in self.rows() if r.key == message.key), None)
+        if row is None:
+            return
+        cell = self.cell_key(row, row.cells[message.day_index])
+
+        def saved(result: EntrySaved | None) -> None:
+            self.grid.focus()
+            if result is not None:
+                self.notify(result.message)
+                self.reload()
+
+        self.notify("This workspace requires notes on every entry: add them to log the time.")
+        self.app.push_screen(
+            NewCellEntryDialog(self.runtime, cell=cell, duration=message.text, form=message.form),
+            saved)
 
     # --- entries and rows -------------------------------------------------------------------
 

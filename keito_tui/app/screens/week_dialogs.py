@@ -1,4 +1,5 @@
-"""The week grid's dialogs: add a project/task row, and the entries behind one cell."""
+"""The week grid's dialogs: add a project/task row, the entries behind one cell, and the entry
+dialog for a new cell entry that needs notes."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from datetime import date
 from typing import Any
 
 from rich.text import Text
+from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 from keito_core.errors import KeitoError
 from keito_core.reports.day import DayEntry, ProjectChoice, day_entries, project_choices
+from keito_core.rules import permissions as policy
 from keito_core.rules.durations import format_duration
 from keito_core.runtime import Runtime
 from keito_tui.app.screens.dialogs import DIALOG_CSS, ConfirmDialog
@@ -108,6 +111,28 @@ class AddRowDialog(ModalScreen[NewRow | None]):
 
 
 @dataclass(frozen=True)
+class EntryForm:
+    """What the entry dialog needs to be built: the projects it offers, the user's time zone
+    and the workspace's duration format."""
+
+    projects: tuple[ProjectChoice, ...]
+    timezone: str
+    duration_format: str
+
+
+def read_entry_form(session: Session, actor: policy.Actor) -> EntryForm:
+    """The entry dialog's projects, time zone and duration format, for the actor."""
+    from keito_core.models import User
+    from keito_core.services.identity import get_workspace
+
+    workspace = get_workspace(session)
+    user = session.get(User, actor.user_id)
+    return EntryForm(projects=project_choices(session, actor=actor),
+                     timezone=(user.timezone if user else None) or workspace.timezone,
+                     duration_format=str(workspace.duration_format))
+
+
+@dataclass(frozen=True)
 class CellKey:
     """One cell of the grid: a project, a task (or none) and a day."""
 
@@ -182,28 +207,24 @@ class CellEntriesDialog(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="cell-entries")
     def load(self) -> None:
-        from keito_core.models import User
         from keito_core.services.identity import get_workspace
 
         try:
             with self.runtime.session(readonly=True) as session:
                 actor = self.runtime.actor(session)
-                workspace = get_workspace(session)
-                user = session.get(User, actor.user_id)
-                timezone = (user.timezone if user else None) or workspace.timezone
-                today = self.runtime.today(timezone)
+                form = read_entry_form(session, actor)
+                today = self.runtime.today(form.timezone)
                 entries = tuple(
-                    entry for entry in day_entries(session, workspace=workspace,
+                    entry for entry in day_entries(session, workspace=get_workspace(session),
                                                    user_id=actor.user_id, day=self.cell.day,
                                                    today=today)
                     if entry.project_id == self.cell.project_id
                     and entry.task_id == self.cell.task_id)
-                choices = project_choices(session, actor=actor)
-                fmt = str(workspace.duration_format)
         except KeitoError as exc:
             self.post_message(self.Failed(ErrorInfo.of(exc)))
             return
-        self.post_message(self.Loaded(entries, choices, timezone, fmt))
+        self.post_message(self.Loaded(entries, form.projects, form.timezone,
+                                      form.duration_format))
 
     def on_cell_entries_dialog_loaded(self, message: Loaded) -> None:
         self.entries, self.projects = message.entries, message.projects
@@ -246,6 +267,12 @@ class CellEntriesDialog(ModalScreen[bool]):
             self.query_one("#cell-error", Static).update(entry.lock_message)
             return True
         return False
+
+    @on(DataTable.RowSelected, "#cell-table")
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on the table (which takes it before the dialog's binding) edits the entry."""
+        event.stop()
+        self.action_edit()
 
     def action_edit(self) -> None:
         entry = self.chosen()
@@ -296,3 +323,24 @@ class CellEntriesDialog(ModalScreen[bool]):
 
     def action_close(self) -> None:
         self.dismiss(self.changed)
+
+
+class NewCellEntryDialog(EntryDialog):
+    """The entry dialog in "new" mode for an empty cell the service would not fill without
+    notes: the cell's project, task and day and the duration typed are filled in, and the
+    notes have the focus."""
+
+    def __init__(self, runtime: Runtime, *, cell: CellKey, duration: str, form: EntryForm) -> None:
+        super().__init__(runtime, mode="new", day=cell.day, projects=form.projects,
+                         timezone=form.timezone, duration_format=form.duration_format)
+        prefill: dict[str, Any] = {"duration": duration}
+        project = self.projects.get(cell.project_id)
+        if project is not None:  # a project the form offers (else the user chooses one)
+            prefill["project"] = project.id
+            if cell.task_id in {task.id for task in project.tasks}:
+                prefill["task"] = cell.task_id
+        self.initial.update(prefill)
+
+    def on_mount(self) -> None:
+        # EntryDialog's own on_mount runs after this one and focuses the project.
+        self.call_after_refresh(self.query_one("#notes", Input).focus)

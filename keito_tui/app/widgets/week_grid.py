@@ -4,6 +4,8 @@ The cursor stays on the day cells (never on the names, the totals column or the 
 Typing a digit, `.` or `:` on a cell, or Backspace, asks the screen to edit it; Enter or a
 click selects it (DataTable.CellSelected). Column widths follow the terminal's width: from 120
 columns the day headers show the date in full and the names take all the room that is left.
+Showing a report of the same rows and days again (a re-read, a timer's tick) changes only the
+cells whose text changed, so the cursor, the scroll position and the drawn lines stay.
 
 Cells are `GridText`, not rich `Text`: every visible cell is drawn again after a week change,
 and padding laid-out segments costs a fraction of wrapping and justifying Text (a week change
@@ -30,12 +32,16 @@ from keito_core.rules.durations import format_duration
 
 TOTAL_ROW = "__total__"
 LOCK_MARK = "🔒"
+#: The lock mark in NARROW_DAY columns, where 🔒 (two cells) would leave no gap between cells.
+NARROW_LOCK_MARK = "⊘"
 SEVERAL_MARK = "+"
 RUNNING_MARK = "▶"
 #: Keys that start editing a cell, with what they type first.
 EDIT_KEYS = frozenset("0123456789.:")
 #: The terminal width from which day headers show the date in full.
 WIDE = 120
+#: The width of a day column below WIDE.
+NARROW_DAY = 6
 
 PLAIN = Style.null()
 DIM = Style(dim=True)
@@ -72,6 +78,14 @@ class GridText:
 
     def __str__(self) -> str:
         return self.plain
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, GridText):
+            return NotImplemented
+        return (self.lines, self.style, self.right) == (other.lines, other.style, other.right)
+
+    def __hash__(self) -> int:
+        return hash((self.lines, self.style, self.right))
 
     def __repr__(self) -> str:
         return f"GridText({self.plain!r})"
@@ -155,7 +169,7 @@ def grid_layout(width: int) -> GridLayout:
     """Widths that fit `width` columns: no cell padding, right-aligned numbers keep a gap,
     and the names take what is left (less a vertical scrollbar's two columns)."""
     wide = width >= WIDE
-    day = 11 if wide else 6
+    day = 11 if wide else NARROW_DAY
     total = 8
     label = max(12, width - 7 * day - total - 2 - 1)
     return GridLayout(label=label, day=day, total=total, wide=wide)
@@ -167,16 +181,29 @@ def day_header(day: date, *, wide: bool, today: date) -> Text:
     return Text(text, style="bold reverse" if day == today else "", justify="right")
 
 
-def cell_text(cell: WeekCell, fmt: str) -> GridText:
-    """A cell's total with a mark: locked, a running timer, or several entries."""
+def cell_text(cell: WeekCell, fmt: str, width: int) -> GridText:
+    """A cell's total with a mark (locked, a running timer, or several entries) that leaves
+    a blank cell on its left in a column `width` cells wide where it can: narrow columns
+    take the narrow lock mark, and a marked `10.50` drops its last 0."""
     value = format_duration(cell.seconds, fmt) if cell.seconds or cell.entries else ""
     if cell.locked:
-        return GridText(((value, DIM), (LOCK_MARK, PLAIN)), right=True)
-    if cell.running:
-        return GridText(((value, PLAIN), (RUNNING_MARK, RUNNING)), right=True)
-    if cell.entries > 1:
-        return GridText(((value, PLAIN), (SEVERAL_MARK, SEVERAL)), right=True)
-    return GridText.of(value, PLAIN) if value else GridText.of("·", DIM)
+        mark, value_style, mark_style = (
+            LOCK_MARK if width > NARROW_DAY else NARROW_LOCK_MARK), DIM, PLAIN
+    elif cell.running:
+        mark, value_style, mark_style = RUNNING_MARK, PLAIN, RUNNING
+    elif cell.entries > 1:
+        mark, value_style, mark_style = SEVERAL_MARK, PLAIN, SEVERAL
+    else:
+        return GridText.of(value, PLAIN) if value else GridText.of("·", DIM)
+    return GridText(((fitted(value, mark, width), value_style), (mark, mark_style)), right=True)
+
+
+def fitted(value: str, mark: str, width: int) -> str:
+    """`value` without its decimals' trailing 0 when, with `mark`, it would leave no blank
+    cell in a column `width` wide (`10.50` -> `10.5`; `10.25` and `10:30` stay)."""
+    if cell_len(value) + cell_len(mark) < width or "." not in value or not value.endswith("0"):
+        return value
+    return value[:-1]
 
 
 def row_label(row: WeekRow) -> GridText:
@@ -204,12 +231,22 @@ class WeekGrid(DataTable[GridText]):
     # --- content ----------------------------------------------------------------------------
 
     def show(self, report: WeekReport, rows: tuple[WeekRow, ...], width: int) -> None:
-        """Fill the grid with `rows` of `report`, keeping the cursor on the same row and day."""
+        """Fill the grid with `rows` of `report`, keeping the cursor on the same row and day;
+        the same rows and days as shown already change only the cells that changed."""
+        same = (self.report is not None and width == self.layout_width
+                and (report.days, report.today) == (self.report.days, self.report.today)
+                and [row.key for row in rows] == [row.key for row in self.rows_shown])
+        if same:
+            self.update_cells(report, rows)
+        else:
+            self.rebuild(report, rows, width)
+
+    def rebuild(self, report: WeekReport, rows: tuple[WeekRow, ...], width: int) -> None:
+        """Lay out the columns for `width` and add every row again."""
         keep = self.selected()
         self.report, self.rows_shown = report, rows
         layout = grid_layout(width)
         self.layout_width = width
-        fmt = str(report.duration_format)
         self.clear(columns=True)
         self.add_column(Text(" Project · Task"), width=layout.label, key="label")
         for index, day in enumerate(report.days):
@@ -217,18 +254,38 @@ class WeekGrid(DataTable[GridText]):
                             width=layout.day, key=f"d{index}")
         self.add_column(Text("Total", justify="right"), width=layout.total, key="total")
         for row in rows:
-            self.add_row(row_label(row), *(cell_text(cell, fmt) for cell in row.cells),
-                         GridText.of(format_duration(row.seconds, fmt), BOLD),
-                         key=row.key, height=2)
-        totals = [self.day_total(report, rows, i) for i in range(7)]
-        self.add_row(GridText.of(" Total", BOLD, right=False),
-                     *(GridText.of(format_duration(s, fmt), BOLD) for s in totals),
-                     GridText.of(format_duration(sum(totals), fmt), GRAND_TOTAL),
-                     key=TOTAL_ROW)
+            self.add_row(*self.row_cells(row, report), key=row.key, height=2)
+        self.add_row(*self.total_cells(report, rows), key=TOTAL_ROW)
         if keep is not None:
             self.select(*keep)
         else:
             self.cursor_coordinate = Coordinate(0, 1)
+
+    def update_cells(self, report: WeekReport, rows: tuple[WeekRow, ...]) -> None:
+        """Put in the cells of `rows` whose text changed (the rows and columns stay)."""
+        self.report, self.rows_shown = report, rows
+        columns = [column.key for column in self.ordered_columns]
+        wanted = [(row.key, self.row_cells(row, report)) for row in rows]
+        wanted.append((TOTAL_ROW, self.total_cells(report, rows)))
+        for key, texts in wanted:
+            for column, text in zip(columns, texts, strict=True):
+                if self.get_cell(key, column) != text:
+                    self.update_cell(key, column, text)
+
+    def row_cells(self, row: WeekRow, report: WeekReport) -> list[GridText]:
+        """A row's label, its day cells and its total."""
+        fmt = str(report.duration_format)
+        day_width = grid_layout(self.layout_width).day
+        return [row_label(row), *(cell_text(cell, fmt, day_width) for cell in row.cells),
+                GridText.of(format_duration(row.seconds, fmt), BOLD)]
+
+    def total_cells(self, report: WeekReport, rows: tuple[WeekRow, ...]) -> list[GridText]:
+        """The totals row: each day's total, and the week's."""
+        fmt = str(report.duration_format)
+        totals = [self.day_total(report, rows, i) for i in range(7)]
+        return [GridText.of(" Total", BOLD, right=False),
+                *(GridText.of(format_duration(s, fmt), BOLD) for s in totals),
+                GridText.of(format_duration(sum(totals), fmt), GRAND_TOTAL)]
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
