@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
+from settling import finish_workers
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 from textual.widgets._footer import FooterKey
@@ -50,7 +51,7 @@ async def settle(pilot: Pilot) -> None:
     """Let every worker finish and every message it posted be handled (workers start workers)."""
     app = pilot.app
     for _ in range(20):
-        await app.workers.wait_for_complete()
+        await finish_workers(app)
         await pilot.pause()
         if all(worker.is_finished for worker in app.workers):
             return

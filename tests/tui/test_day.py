@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from settling import finish_workers
 from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -116,7 +117,7 @@ async def settle(pilot: Pilot) -> None:
     """Let every worker finish and every message it posted be handled."""
     app = pilot.app
     for _ in range(30):
-        await app.workers.wait_for_complete()
+        await finish_workers(app)
         await pilot.pause()
         if all(worker.is_finished for worker in app.workers):
             return

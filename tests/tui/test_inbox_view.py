@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from settling import finish_workers
 from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -85,7 +86,7 @@ async def settle(pilot: Pilot) -> None:
     """Let every worker finish and every message it posted be handled."""
     app = pilot.app
     for _ in range(20):
-        await app.workers.wait_for_complete()
+        await finish_workers(app)
         await pilot.pause()
         if all(worker.is_finished for worker in app.workers):
             return

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from settling import finish_workers
 from textual.pilot import Pilot
 from textual.widgets._footer import FooterKey
 
@@ -44,7 +45,7 @@ def write_keys(runtime: Runtime, text: str) -> None:
 async def settle(pilot: Pilot) -> None:
     app = pilot.app
     for _ in range(40):
-        await app.workers.wait_for_complete()
+        await finish_workers(app)
         await pilot.pause()
         screen = app.screen
         if (all(w.is_finished for w in app.workers) and isinstance(screen, DayScreen)

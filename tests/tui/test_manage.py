@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from settling import finish_workers
 from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select
@@ -62,7 +63,7 @@ async def settle(pilot: Pilot) -> None:
     """Let every worker finish and every message it posted be handled."""
     app = pilot.app
     for _ in range(20):
-        await app.workers.wait_for_complete()
+        await finish_workers(app)
         await pilot.pause()
         if all(worker.is_finished for worker in app.workers):
             return

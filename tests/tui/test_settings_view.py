@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from settling import finish_workers
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static, Switch
 from textual.widgets._footer import FooterKey
@@ -45,7 +46,7 @@ def keito_app(runtime: Runtime) -> KeitoApp:
 async def settle(pilot: Pilot) -> None:
     app = pilot.app
     for _ in range(20):
-        await app.workers.wait_for_complete()
+        await finish_workers(app)
         await pilot.pause()
         if all(worker.is_finished for worker in app.workers):
             return

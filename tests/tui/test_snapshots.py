@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from settling import finish_workers
 from textual.pilot import Pilot
 
 from keito_core.enums import Role, UserType
@@ -107,7 +108,7 @@ def _work(workspace, ids: dict[str, str]) -> None:  # noqa: ANN001
 
 async def _settle(pilot: Pilot) -> None:
     for _ in range(30):
-        await pilot.app.workers.wait_for_complete()
+        await finish_workers(pilot.app)
         await pilot.pause()
         if all(worker.is_finished for worker in pilot.app.workers):
             return

@@ -10,6 +10,7 @@ from unittest.mock import patch
 
 import pytest
 from rich.cells import cell_len
+from settling import finish_workers
 from sqlmodel import select
 from textual.geometry import Region
 from textual.pilot import Pilot
@@ -103,7 +104,7 @@ async def settle(pilot: Pilot) -> None:
     """Let every worker finish and every message it posted be handled."""
     app = pilot.app
     for _ in range(20):
-        await app.workers.wait_for_complete([w for w in app.workers if not w.is_cancelled])
+        await finish_workers(app)
         await pilot.pause()
         if all(worker.is_finished for worker in app.workers):
             return

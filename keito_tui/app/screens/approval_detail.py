@@ -431,7 +431,6 @@ class ApprovalDetailScreen(DecidingView):
         yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#detail-entries", ItemTable).focus()
 
     def show_submission(self, submission_id: str) -> None:

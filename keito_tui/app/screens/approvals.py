@@ -179,7 +179,6 @@ class ApprovalsScreen(DecidingView):
         yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one("#queue", ItemTable).focus()
 
     def on_resize(self, event: events.Resize) -> None:

@@ -261,7 +261,6 @@ class DayScreen(MainView):
         yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.ticker = self.set_interval(1.0, self.tick)
         self.poller = self.set_interval(POLL_SECONDS, self.poll)
         self.query_one(DayTable).focus()

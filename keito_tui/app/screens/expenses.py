@@ -269,7 +269,6 @@ class ExpensesScreen(MainView):
         yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one(ExpenseTable).focus()
 
     def on_resize(self, event: events.Resize) -> None:

@@ -155,7 +155,6 @@ class InboxScreen(MainView):
         yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
-        super().on_mount()
         self.query_one(InboxTable).focus()
 
     def show_title(self, workspace_name: str) -> None:
