@@ -136,21 +136,26 @@ def run_start(client: Keito, work: Any) -> Any:
 def entries_out(session: Session, entries: list[Any], now: datetime) -> list[TimeEntry]:
     """Entries as the API returns them, `is_locked` by the rule edits apply."""
     from keito_core import public
-    from keito_core.services.entry_context import lock_flags
 
-    locks = lock_flags(session, entries, now=now)
-    return [TimeEntry.from_dict(public.time_entry(e, locked=locked))
-            for e, locked in zip(entries, locks, strict=True)]
+    return [TimeEntry.from_dict(view) for view in _locked_views(
+        session, entries, now, public.time_entry)]
 
 
 def expenses_out(session: Session, expenses: list[Any], now: datetime) -> list[Expense]:
     """Expenses as the API returns them, `is_locked` by the rule edits apply."""
     from keito_core import public
+
+    return [Expense.from_dict(view) for view in _locked_views(
+        session, expenses, now, public.expense)]
+
+
+def _locked_views(session: Session, items: list[Any], now: datetime,
+                  shape: Any) -> list[dict[str, Any]]:
+    """The public `shape` of each item, with the locking decision edits would meet."""
     from keito_core.services.entry_context import lock_flags
 
-    locks = lock_flags(session, expenses, now=now)
-    return [Expense.from_dict(public.expense(x, locked=locked))
-            for x, locked in zip(expenses, locks, strict=True)]
+    locks = lock_flags(session, items, now=now)
+    return [shape(item, locked=locked) for item, locked in zip(items, locks, strict=True)]
 
 
 class TimeEntries:

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from keito_core.enums import ApprovalStatus, Source
-from keito_core.errors import KeitoError
-from keito_core.rules.locking import ensure_editable, lock_reason
+from keito_core.rules.locking import lock_reason, locked_error
 
 #: Source filters: a name -> the sources it keeps (None keeps every source).
 SOURCE_FILTERS: dict[str, frozenset[Source] | None] = {
@@ -110,14 +109,12 @@ def entry_lock(*, approval_status: ApprovalStatus | str, invoiced: bool, spent_d
                approvals_enabled: bool) -> tuple[str | None, str | None]:
     """Why an entry is read-only and the `locked` message a change would get (None, None when
     it is editable). A running timer is judged on its own date, so it never auto-locks."""
-    facts = dict(approval_status=approval_status, invoiced=invoiced, spent_date=spent_date,
-                 today=spent_date if is_running else today, lock_after_days=lock_after_days,
-                 admin_unlocked=unlocked, approvals_enabled=approvals_enabled)
-    reason = lock_reason(**facts)  # type: ignore[arg-type]
+    reason = lock_reason(approval_status=approval_status, invoiced=invoiced,
+                         spent_date=spent_date, today=spent_date if is_running else today,
+                         lock_after_days=lock_after_days, admin_unlocked=unlocked,
+                         approvals_enabled=approvals_enabled)
     if reason is None:
         return None, None
-    try:
-        ensure_editable(**facts)  # type: ignore[arg-type]
-    except KeitoError as exc:
-        return reason, f"{exc.message} ({exc.hint})" if exc.hint else exc.message
-    return reason, None  # pragma: no cover - lock_reason and ensure_editable agree
+    error = locked_error(reason, noun="time entry", spent_date=spent_date,
+                         lock_after_days=lock_after_days)
+    return reason, f"{error.message} ({error.hint})" if error.hint else error.message

@@ -73,8 +73,14 @@ def ensure_editable(
         admin_unlocked=admin_unlocked,
         approvals_enabled=approvals_enabled,
     )
-    if reason is None:
-        return
+    if reason is not None:
+        raise locked_error(reason, noun=noun, spent_date=spent_date,
+                           lock_after_days=lock_after_days)
+
+
+def locked_error(reason: str, *, noun: str, spent_date: date,
+                 lock_after_days: int | None) -> KeitoError:
+    """The `locked` error for an item read-only for `reason` (one of LOCK_REASONS)."""
     message, hint = {
         "invoiced": (
             f"this {noun} is on an invoice and cannot be changed",
@@ -94,4 +100,4 @@ def ensure_editable(
             "ask an administrator to unlock it",
         ),
     }[reason]
-    raise KeitoError("locked", message, hint=hint)
+    return KeitoError("locked", message, hint=hint)

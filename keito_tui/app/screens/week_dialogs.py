@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,7 +18,6 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 
 from keito_core.errors import KeitoError
 from keito_core.reports.day import DayEntry, ProjectChoice, day_entries, project_choices
-from keito_core.rules import permissions as policy
 from keito_core.rules.durations import format_duration
 from keito_core.runtime import Runtime
 from keito_tui.app.screens.dialogs import DIALOG_CSS, ConfirmDialog
@@ -27,6 +25,11 @@ from keito_tui.app.screens.entry_dialog import EntryDialog, EntrySaved
 from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.badges import source_badge
 from keito_tui.app.widgets.footer import KeitoFooter
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from keito_core.rules import permissions as policy
 
 LOCK_MARK = "🔒"
 
