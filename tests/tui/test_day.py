@@ -651,3 +651,24 @@ async def test_start_up_objects_leave_the_collector_until_the_app_closes(
         await wait_until(pilot, lambda: isinstance(app.screen, DayScreen)
                          and app.screen.projects is not None and gc.get_freeze_count() > 0)
     assert gc.get_freeze_count() == 0  # an embedding process gets them back
+
+
+async def test_a_read_overtaken_by_a_newer_one_is_not_shown(
+        runtime: Runtime, workspace, ids) -> None:  # noqa: ANN001
+    """A cancelled read's thread still finishes: what it read before a change (here a delete
+    confirmed in a dialog, as the view comes back) must not replace the newer read."""
+    entry_id = log(workspace, hours="1", notes="deleted meanwhile")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await start_app(app, pilot)
+        before = screen.report
+        assert before is not None and len(rows(app)) == 1
+        with workspace.session() as s:
+            time_entries.delete_entry(s, actor=workspace.actor(s), entry_id=entry_id, now=NOW)
+        await pilot.press("r")
+        await settle(pilot)
+        assert rows(app) == []
+        stale = screen.reads_started - 1  # an earlier read of the same day, finishing late
+        screen.post_message(DayScreen.Loaded(before, (), stale))
+        await settle(pilot)
+        assert rows(app) == [] and screen.report is not None and screen.report.entries == ()

@@ -42,6 +42,17 @@ class MainView(Screen[None]):
 
     #: Whether the view was ever covered or left (it reads again when it comes back).
     was_suspended = False
+    #: How many reads the view has started. A worker thread cancelled by a newer read still
+    #: runs to its end, so a result is shown only if it comes from the last read started.
+    reads_started = 0
+
+    def start_read(self) -> int:
+        """Number a new read (see is_last_read)."""
+        self.reads_started += 1
+        return self.reads_started
+
+    def is_last_read(self, read: int) -> bool:
+        return read == self.reads_started
 
     def on_mount(self) -> None:
         self.watch(self.app, "title", self.show_title)

@@ -211,11 +211,11 @@ class DayScreen(MainView):
         """A fresh read of the day, and the projects the user may log to (None: not read)."""
 
         def __init__(self, report: DayReport, projects: tuple[ProjectChoice, ...] | None,
-                     asked: tuple[date | None, str]) -> None:
+                     read: int) -> None:
             super().__init__()
             self.report = report
             self.projects = projects
-            self.asked = asked
+            self.read = read
 
     class Changed(Message):
         """A change went through: say so, and show its day and entry."""
@@ -274,7 +274,7 @@ class DayScreen(MainView):
     # --- reading ----------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self.load(self.day, self.source_filter, lean=self.report is None)
+        self.load(self.day, self.source_filter, self.start_read(), lean=self.report is None)
 
     def poll(self) -> None:
         """Read again now and then, while the view is on screen."""
@@ -285,7 +285,8 @@ class DayScreen(MainView):
         return any(w.group == "day-write" and not w.is_finished for w in self.workers)
 
     @work(thread=True, exclusive=True, group="day-read")
-    def load(self, day: date | None, source_filter: str, *, lean: bool = False) -> None:
+    def load(self, day: date | None, source_filter: str, read: int, *,
+             lean: bool = False) -> None:
         """Read the day (and the projects for the entry forms) in one read-only session.
 
         `lean`: the app's first read, by plain sqlite3 without the ORM (keito_core.lean_day);
@@ -301,7 +302,7 @@ class DayScreen(MainView):
             except NotHandled:
                 pass  # the full read below decides, and reports any error
             else:
-                self.post_message(self.Loaded(report, None, (day, source_filter)))
+                self.post_message(self.Loaded(report, None, read))
                 return
         from keito_core.reports.day import day_report, project_choices
 
@@ -314,11 +315,11 @@ class DayScreen(MainView):
         except KeitoError as exc:
             self.post_message(self.LoadFailed(ErrorInfo.of(exc)))
             return
-        self.post_message(self.Loaded(report, projects, (day, source_filter)))
+        self.post_message(self.Loaded(report, projects, read))
 
     def on_day_screen_loaded(self, message: Loaded) -> None:
-        if message.asked != (self.day, self.source_filter):
-            return  # an older read, for a day or filter no longer shown
+        if not self.is_last_read(message.read):
+            return  # an older read (of a day or filter no longer shown, or before a change)
         if message.projects is None:  # the lean first read: the full one follows the paint
             self.call_after_refresh(self.reload)
         else:

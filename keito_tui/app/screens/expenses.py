@@ -216,8 +216,9 @@ class ExpensesScreen(MainView):
     class Loaded(Message):
         """A fresh read of the list for the filter it was asked with."""
 
-        def __init__(self, report: ExpenseReport) -> None:
+        def __init__(self, report: ExpenseReport, read: int) -> None:
             super().__init__()
+            self.read = read
             self.report = report
 
     class Changed(Message):
@@ -279,10 +280,10 @@ class ExpensesScreen(MainView):
     # --- reading ----------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self.load(self.filter)
+        self.load(self.filter, self.start_read())
 
     @work(thread=True, exclusive=True, group="expenses-read")
-    def load(self, chosen: ExpenseFilter) -> None:
+    def load(self, chosen: ExpenseFilter, read: int) -> None:
         from keito_core.reports.expenses import expense_report
 
         try:
@@ -293,11 +294,11 @@ class ExpensesScreen(MainView):
         except KeitoError as exc:
             self.post_message(self.LoadFailed(ErrorInfo.of(exc)))
             return
-        self.post_message(self.Loaded(report))
+        self.post_message(self.Loaded(report, read))
 
     def on_expenses_screen_loaded(self, message: Loaded) -> None:
-        if message.report.filter != self.filter:
-            return  # an older read, for a filter no longer chosen
+        if not self.is_last_read(message.read):
+            return  # an older read (of a filter no longer chosen, or before a change)
         self.report = message.report
         self.show_report()
 
