@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DAY_PROBE = r"""
 import keito_tui.cli.launch  # what `keito` imports before it opens the app
 from textual.screen import Screen
-from keito_core.runtime import make_runtime
+from keito_core.platform.runtime import make_runtime
 from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.day import DayScreen
 
@@ -67,7 +67,7 @@ WEEK_PROBE = r"""
 import asyncio, json, sys, time
 from textual import events
 from textual.screen import Screen
-from keito_core.runtime import make_runtime
+from keito_core.platform.runtime import make_runtime
 from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.week import WeekScreen
 from keito_tui.app.widgets.week_grid import WeekGrid

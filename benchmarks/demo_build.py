@@ -17,8 +17,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from keito_core import db
-from keito_core.services.demo import build_demo
+from keito_core.demo.build import build_demo
+from keito_core.platform import db
 
 SIZES = (100_000, 1_000_000)
 

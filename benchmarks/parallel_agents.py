@@ -34,11 +34,11 @@ def set_up(home: Path, agents: int) -> tuple[str, list[tuple[str, str]]]:
     """A workspace with project `agents-lab` and `agents` agent users; their (id, key)."""
     from datetime import UTC, datetime
 
-    from keito_core import db
-    from keito_core.services import clients, keys, projects, users
-    from keito_core.services.identity import actor_for
-    from keito_core.services.project_team import assign_member
-    from keito_core.services.workspace import init_workspace
+    from keito_core.platform import db
+    from keito_core.platform.identity import actor_for
+    from keito_core.services.directory import clients, keys, projects, users
+    from keito_core.services.directory.project_team import assign_member
+    from keito_core.services.workspace.setup import init_workspace
 
     path = home / "data" / "keito.db"
     engine = db.make_engine(f"sqlite:///{path}")

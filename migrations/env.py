@@ -1,8 +1,9 @@
 """Alembic environment: Keito's migrations on SQLite (batch mode, foreign keys off) and PostgreSQL.
 
-keito_core.db.upgrade passes its engine in `config.attributes["engine"]`; a developer running
-`alembic` by hand gets an engine for `-x url=...`, else `sqlalchemy.url`, else the database Keito
-itself would open (KEITO_DATABASE_URL, ~/.keito/config.toml, the default SQLite file).
+keito_core.platform.db.upgrade passes its engine in `config.attributes["engine"]`; a developer
+running `alembic` by hand gets an engine for `-x url=...`, else `sqlalchemy.url`, else the
+database Keito itself would open (KEITO_DATABASE_URL, ~/.keito/config.toml, the default SQLite
+file).
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel.sql.sqltypes import AutoString
 
-from keito_core.config import load_settings
-from keito_core.db import make_engine
 from keito_core.models import metadata
 from keito_core.models.types import EnumText, Micros, UTCDateTime
+from keito_core.platform.config import load_settings
+from keito_core.platform.db import make_engine
 
 config = context.config
 target_metadata = metadata
 
-if config.config_file_name is not None:  # the `alembic` command, not keito_core.db
+if config.config_file_name is not None:  # the `alembic` command, not keito_core.platform.db
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 #: PostgreSQL advisory lock key held while migrating ("keito" in ASCII).
@@ -104,8 +105,8 @@ def run_migrations(connection: Connection) -> None:
         compare_type=True,
         render_as_batch=is_sqlite,
         render_item=render_item,
-        # keito_core.db's SQLite engine issues BEGIN itself (the driver's own autocommit is off),
-        # so SQLite's DDL is transactional too: a failed upgrade leaves the old schema intact.
+        # keito_core.platform.db's SQLite engine issues BEGIN itself (the driver's own autocommit is
+        # off), so SQLite's DDL is transactional too: a failed upgrade leaves the old schema intact.
         transactional_ddl=True if is_sqlite and _owns_transactions(connection) else None,
         on_version_apply=lambda **kw: applied.append(kw["step"].up_revision_id or ""),
     )

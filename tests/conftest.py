@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from keito_core import db
+from keito_core.platform import db
 
 BACKEND = os.environ.get("KEITO_TEST_DATABASE", "sqlite")
 POSTGRES_URL = os.environ.get("KEITO_TEST_POSTGRES_URL", "")
@@ -156,7 +156,7 @@ class Workspace:
     def actor(self, session, user_id: str | None = None):  # noqa: ANN001, ANN201
         """The policy Actor of `user_id` (default: the administrator), fresh from the database."""
         from keito_core.models import User
-        from keito_core.services.identity import actor_for
+        from keito_core.platform.identity import actor_for
 
         return actor_for(session, session.get(User, user_id or self.admin_id))
 
@@ -164,7 +164,7 @@ class Workspace:
 @pytest.fixture
 def workspace(keito_home: Path, engine: Engine) -> Workspace:
     """An initialised workspace: Acme Consulting, GBP, Europe/London, admin Ada."""
-    from keito_core.services.workspace import init_workspace
+    from keito_core.services.workspace.setup import init_workspace
 
     with db.transaction(engine) as session:
         ws, admin = init_workspace(

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from keito_core.enums import ApprovalStatus
 from keito_core.models import TimeEntry
-from keito_core.services import clients, projects, users
-from keito_core.services.expenses import log_expense
-from keito_core.services.identity import get_workspace
-from keito_core.services.project_team import assign_member
-from keito_core.services.time_entries import log_time
+from keito_core.platform.identity import get_workspace
+from keito_core.services.directory import clients, projects, users
+from keito_core.services.directory.project_team import assign_member
+from keito_core.services.tracking.expenses import log_expense
+from keito_core.services.tracking.time_entries import log_time
 
 MONDAY = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 #: Europe/London is on GMT in early March: local times equal UTC.

@@ -131,7 +131,7 @@ def test_readme_quick_start_works(cli) -> None:  # noqa: ANN001 - the conftest f
 
 
 def test_settings_page_lists_every_setting() -> None:
-    from keito_core.services.settings_registry import SETTINGS
+    from keito_core.services.workspace.settings_registry import SETTINGS
 
     page = (ROOT / "docs" / "workspace.md").read_text(encoding="utf-8")
     missing = [spec.key for spec in SETTINGS if f"`{spec.key}`" not in page]

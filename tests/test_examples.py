@@ -18,8 +18,8 @@ from typer._click.core import Command  # Typer vendors Click; its version is pin
 from typer.core import TyperGroup
 
 from keito_core.models import Expense, ExpenseCategory, TimeEntry
-from keito_core.services import clients, projects, tasks
-from keito_core.services.project_team import add_project_task, assign_member
+from keito_core.services.directory import clients, projects, tasks
+from keito_core.services.directory.project_team import add_project_task, assign_member
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -13,9 +13,9 @@ import sys
 CORE_MODULES = [
     "keito_core",
     "keito_core.models",
-    "keito_core.services.workspace",
-    "keito_core.db",
-    "keito_core.runtime",
+    "keito_core.services.workspace.setup",
+    "keito_core.platform.db",
+    "keito_core.platform.runtime",
 ]
 
 #: Packages the core may not load: terminal libraries and the terminal front end.

@@ -89,7 +89,7 @@ def test_installed_wheel_runs_outside_the_checkout(wheel: Path, tmp_path: Path) 
 
     where = subprocess.run(
         [sys.executable, "-S", "-c",
-         "import json, keito_core, keito_tui, migrations, keito_core.db as db; "
+         "import json, keito_core, keito_tui, migrations, keito_core.platform.db as db; "
          "print(json.dumps([keito_core.__file__, keito_tui.__file__, migrations.__file__, "
          "str(db.migrations_dir())]))"],
         cwd=elsewhere, env=env, capture_output=True, text=True, check=False,

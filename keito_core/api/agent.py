@@ -74,9 +74,9 @@ def log_usage(session: Session, actor: Actor, now: datetime, *, project_id: str,
               usages: list[TokenUsage], source: str,
               meta: Callable[..., dict[str, Any]]) -> list[Expense]:
     """One LLM Usage expense per usage: units = total tokens / 1000 (in the caller's unit)."""
-    from keito_core import public
+    from keito_core import presenters as public
     from keito_core.models.expenses import LLM_USAGE
-    from keito_core.services import expenses as svc
+    from keito_core.services.tracking import expenses as svc
 
     logged = []
     for usage in usages:
@@ -231,8 +231,8 @@ class AgentWork:
         meta = self._meta(model=self.model)
 
         def work(session: Session, actor: Actor, now: datetime) -> tuple[TimeEntry, datetime]:
-            from keito_core import public
-            from keito_core.services import time_entries as svc
+            from keito_core import presenters as public
+            from keito_core.services.tracking import time_entries as svc
 
             started = svc.start_timer(
                 session, actor=actor, project_ref=self.project_id, task_ref=self.task_id,
@@ -253,8 +253,8 @@ class AgentWork:
         assert started_at is not None
 
         def work(session: Session, actor: Actor, now: datetime) -> tuple[Any, list[Expense]]:
-            from keito_core import public
-            from keito_core.services import time_entries as svc
+            from keito_core import presenters as public
+            from keito_core.services.tracking import time_entries as svc
 
             seconds = max(0, int((now - started_at).total_seconds()))
             saved = svc.get_entry(session, actor=actor, entry_id=entry.id)
@@ -288,7 +288,7 @@ class AgentWork:
         entry = self._require_started()
 
         def work(session: Session, actor: Actor, now: datetime) -> datetime:
-            from keito_core.services import time_entries as svc
+            from keito_core.services.tracking import time_entries as svc
 
             svc.delete_entry(session, actor=actor, entry_id=entry.id, now=now)
             return now

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from keito_core.api.errors import KeitoError, translate
 from keito_core.api.resources import Expenses, Projects, TimeEntries, Users
 from keito_core.errors import KeitoError as CoreKeitoError
-from keito_core.runtime import Runtime, make_runtime
+from keito_core.platform.runtime import Runtime, make_runtime
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -103,7 +103,7 @@ class Keito:
     def _check_account(self, session: Session) -> None:
         if not self.account_id or self._account_checked:
             return
-        from keito_core.services.identity import get_workspace
+        from keito_core.platform.identity import get_workspace
 
         workspace = get_workspace(session)
         if self.account_id != workspace.id:

@@ -2,7 +2,7 @@
 
 Each method converts what callers pass (floats, dates, the reference's names) into what the
 services take, runs one unit of work through the client and returns records of
-keito_core.api.types built from keito_core.public.
+keito_core.api.types built from keito_core.presenters.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _no_more(aliases: dict[str, Any], method: str) -> None:
 
 def _page(kind: str, items: list[Any], cursor: str | None, limit: int | None) -> Page[Any]:
     """A page of an in-memory list, with an opaque offset cursor."""
-    from keito_core.services.paging import check_limit
+    from keito_core.platform.paging import check_limit
 
     size = check_limit(limit)
     start = 0
@@ -135,7 +135,7 @@ def run_start(client: Keito, work: Any) -> Any:
 
 def entries_out(session: Session, entries: list[Any], now: datetime) -> list[TimeEntry]:
     """Entries as the API returns them, `is_locked` by the rule edits apply."""
-    from keito_core import public
+    from keito_core import presenters as public
 
     return [TimeEntry.from_dict(view) for view in _locked_views(
         session, entries, now, public.time_entry)]
@@ -143,7 +143,7 @@ def entries_out(session: Session, entries: list[Any], now: datetime) -> list[Tim
 
 def expenses_out(session: Session, expenses: list[Any], now: datetime) -> list[Expense]:
     """Expenses as the API returns them, `is_locked` by the rule edits apply."""
-    from keito_core import public
+    from keito_core import presenters as public
 
     return [Expense.from_dict(view) for view in _locked_views(
         session, expenses, now, public.expense)]
@@ -152,7 +152,7 @@ def expenses_out(session: Session, expenses: list[Any], now: datetime) -> list[E
 def _locked_views(session: Session, items: list[Any], now: datetime,
                   shape: Any) -> list[dict[str, Any]]:
     """The public `shape` of each item, with the locking decision edits would meet."""
-    from keito_core.services.entry_context import lock_flags
+    from keito_core.platform.access import lock_flags
 
     locks = lock_flags(session, items, now=now)
     return [shape(item, locked=locked) for item, locked in zip(items, locks, strict=True)]
@@ -182,8 +182,8 @@ class TimeEntries:
         duration = hours_text(hours)
 
         def work(session: Session, actor: Actor, now: datetime) -> TimeEntry:
-            from keito_core import public
-            from keito_core.services import time_entries as svc
+            from keito_core import presenters as public
+            from keito_core.services.tracking import time_entries as svc
 
             entry = svc.log_time(
                 session, actor=actor, project_ref=project_id, task_ref=task_id,
@@ -197,8 +197,8 @@ class TimeEntries:
                is_billable: bool | None, source: str, metadata: dict[str, Any] | None,
                user_id: str | None) -> TimeEntry:
         def work(session: Session, actor: Actor, now: datetime) -> TimeEntry:
-            from keito_core import public
-            from keito_core.services import time_entries as svc
+            from keito_core import presenters as public
+            from keito_core.services.tracking import time_entries as svc
 
             started = svc.start_timer(
                 session, actor=actor, project_ref=project_id, task_ref=task_id, notes=notes,
@@ -218,7 +218,7 @@ class TimeEntries:
         _no_more(aliases, "list")
 
         def work(session: Session, actor: Actor, now: datetime) -> Page[TimeEntry]:
-            from keito_core.services import time_entries as svc
+            from keito_core.services.tracking import time_entries as svc
 
             page = svc.list_entries(
                 session, actor=actor, date_from=day_text(from_date), date_to=day_text(to_date),
@@ -232,7 +232,7 @@ class TimeEntries:
 
     def get(self, id: str) -> TimeEntry:  # noqa: A002 - the reference's parameter name
         def work(session: Session, actor: Actor, now: datetime) -> TimeEntry:
-            from keito_core.services import time_entries as svc
+            from keito_core.services.tracking import time_entries as svc
 
             return entries_out(session, [svc.get_entry(session, actor=actor, entry_id=id)],
                                now)[0]
@@ -259,7 +259,7 @@ class TimeEntries:
             changes["is_running"] = False
 
         def work(session: Session, actor: Actor, now: datetime) -> TimeEntry:
-            from keito_core.services import time_entries as svc
+            from keito_core.services.tracking import time_entries as svc
 
             entry = svc.edit_entry(session, actor=actor, entry_id=id, now=now, **changes)
             return entries_out(session, [entry], now)[0]
@@ -268,7 +268,7 @@ class TimeEntries:
 
     def delete(self, id: str) -> None:  # noqa: A002
         def work(session: Session, actor: Actor, now: datetime) -> None:
-            from keito_core.services import time_entries as svc
+            from keito_core.services.tracking import time_entries as svc
 
             svc.delete_entry(session, actor=actor, entry_id=id, now=now)
 
@@ -305,8 +305,8 @@ class Expenses:
         receipt_path = None if receipt is None else Path(receipt)
 
         def work(session: Session, actor: Actor, now: datetime) -> Expense:
-            from keito_core import public
-            from keito_core.services import expenses as svc
+            from keito_core import presenters as public
+            from keito_core.services.tracking import expenses as svc
 
             expense = svc.log_expense(
                 session, actor=actor, project_ref=project_id,
@@ -329,7 +329,7 @@ class Expenses:
         _no_more(aliases, "list")
 
         def work(session: Session, actor: Actor, now: datetime) -> Page[Expense]:
-            from keito_core.services import expenses as svc
+            from keito_core.services.tracking import expenses as svc
 
             page = svc.list_expenses(
                 session, actor=actor, date_from=day_text(from_date), date_to=day_text(to_date),
@@ -343,7 +343,7 @@ class Expenses:
 
     def get(self, id: str) -> Expense:  # noqa: A002
         def work(session: Session, actor: Actor, now: datetime) -> Expense:
-            from keito_core.services import expenses as svc
+            from keito_core.services.tracking import expenses as svc
 
             return expenses_out(
                 session, [svc.get_expense(session, actor=actor, expense_id=id)], now)[0]
@@ -365,7 +365,7 @@ class Expenses:
             ("spent_date", day_text(spent_date)), ("meta", metadata)) if value is not None}
 
         def work(session: Session, actor: Actor, now: datetime) -> Expense:
-            from keito_core.services import expenses as svc
+            from keito_core.services.tracking import expenses as svc
 
             return expenses_out(session, [
                 svc.edit_expense(session, actor=actor, expense_id=id, now=now, **changes)], now)[0]
@@ -375,7 +375,7 @@ class Expenses:
     def delete(self, id: str) -> None:  # noqa: A002
         """Delete an expense (beyond the reference SDK)."""
         def work(session: Session, actor: Actor, now: datetime) -> None:
-            from keito_core.services import expenses as svc
+            from keito_core.services.tracking import expenses as svc
 
             svc.delete_expense(session, actor=actor, expense_id=id, now=now)
 
@@ -391,7 +391,7 @@ class Projects:
     def list(self, cursor: str | None = None, limit: int = 50, *,
              status: str = "active") -> Page[Project]:
         def work(session: Session, actor: Actor, now: datetime) -> Page[Project]:
-            from keito_core.services.projects import list_projects
+            from keito_core.services.directory.projects import list_projects
 
             views = list_projects(session, actor=actor, status=status)
             return _page("projects", [Project.from_dict(v.public()) for v in views], cursor,
@@ -402,7 +402,7 @@ class Projects:
     def get(self, id: str) -> Project:  # noqa: A002
         """One project (by ID, code, handle or name), with its tasks and team."""
         def work(session: Session, actor: Actor, now: datetime) -> Project:
-            from keito_core.services.projects import get_project
+            from keito_core.services.directory.projects import get_project
 
             return Project.from_dict(get_project(session, actor=actor, ref=id).public())
 
@@ -419,8 +419,8 @@ class Users:
              cursor: str | None = None, limit: int = 50) -> Page[User]:
         """Users; `is_active=None` means everyone not archived."""
         def work(session: Session, actor: Actor, now: datetime) -> Page[User]:
-            from keito_core import public
-            from keito_core.services.users import list_users, rate_visibility
+            from keito_core import presenters as public
+            from keito_core.services.directory.users import list_users, rate_visibility
 
             status = None if is_active is None else "all"
             found = list_users(session, actor=actor, user_type=user_type, status=status)
@@ -436,8 +436,8 @@ class Users:
     def get(self, id: str) -> User:  # noqa: A002
         """One user by ID, email or name (`me` is the acting user)."""
         def work(session: Session, actor: Actor, now: datetime) -> User:
-            from keito_core import public
-            from keito_core.services.users import get_user, rate_visibility
+            from keito_core import presenters as public
+            from keito_core.services.directory.users import get_user, rate_visibility
 
             rates, cost = rate_visibility(actor)
             return User.from_dict(public.user(get_user(session, actor=actor, ref=id),

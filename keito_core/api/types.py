@@ -1,6 +1,6 @@
 """What the Python API returns: immutable records with the reference SDK's attribute names.
 
-Each record is built from keito_core.public's dict of the same thing, so the Python API, the
+Each record is built from keito_core.presenters's dict of the same thing, so the Python API, the
 command line's JSON and the reference REST API agree field by field. Dates and timestamps are
 ISO strings as in the reference SDK (`spent_date` "2026-03-06", `created_at`
 "2026-03-06T14:30:00Z"). Amounts and hours are `Decimal`, never float, so that sums are exact

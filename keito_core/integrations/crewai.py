@@ -159,8 +159,8 @@ class KeitoTaskCallback:
             return {**meta, **{k: v for k, v in more.items() if v is not None}}
 
         def work(session: Session, actor: Actor, now: datetime) -> tuple[Any, list[Expense]]:
-            from keito_core import public
-            from keito_core.services import time_entries as svc
+            from keito_core import presenters as public
+            from keito_core.services.tracking import time_entries as svc
 
             seconds = int((now - started).total_seconds())
             entry = None

@@ -27,7 +27,7 @@ metadata = SQLModel.metadata
 
 
 def id_field() -> Any:
-    """A prefixed string primary key (see keito_core.ids)."""
+    """A prefixed string primary key (see keito_core.platform.ids)."""
     return Field(primary_key=True, max_length=40)
 
 

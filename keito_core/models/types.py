@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
-from keito_core.clock import utcnow
+from keito_core.platform.clock import utcnow
 
 MICROS = 1_000_000
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from keito_core.enums import Source
 from keito_core.errors import KeitoError
 from keito_core.models import Client, Project, ProjectTask, Task, TimeEntry, User, Workspace
+from keito_core.platform.identity import get_workspace
 from keito_core.reports.day_values import (
     SOURCE_FILTERS,
     DayEntry,
@@ -29,7 +30,6 @@ from keito_core.reports.day_values import (
 from keito_core.rules import permissions as policy
 from keito_core.rules.periods import local_date, parse_timezone, week_bounds
 from keito_core.rules.permissions import Action, Target
-from keito_core.services.identity import get_workspace
 
 __all__ = ["SOURCE_FILTERS", "DayEntry", "DayReport", "ProjectChoice", "RunningTimer",
            "TaskChoice", "day_report", "project_choices", "running_timer"]

@@ -1,7 +1,7 @@
 """What the day view shows, as plain frozen values, and the lock rule its entries follow.
 
 Kept apart from keito_core.reports.day (the SQL) so that the app's start-up path and
-keito_core.lean_day can build and show a day without importing SQLAlchemy.
+keito_core.fastpath.day can build and show a day without importing SQLAlchemy.
 """
 
 from __future__ import annotations

@@ -19,13 +19,12 @@ from sqlmodel import Session, col, select
 from keito_core.enums import WeekDay
 from keito_core.errors import KeitoError
 from keito_core.models import Client, Expense, ExpenseCategory, Project, User, Workspace
+from keito_core.platform.identity import get_workspace
 from keito_core.reports.day import SOURCE_FILTERS
 from keito_core.rules import permissions as policy
-from keito_core.rules.locking import ensure_editable
+from keito_core.rules.locking import ensure_editable, item_lock_reason
 from keito_core.rules.periods import local_date, month_bounds, parse_timezone, week_bounds
 from keito_core.rules.permissions import Action, Target
-from keito_core.services.entry_context import item_lock_reason
-from keito_core.services.identity import get_workspace
 
 #: Period kinds the list steps through: a week, a month, or every date.
 PERIODS: tuple[str, ...] = ("week", "month", "all")

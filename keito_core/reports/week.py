@@ -17,16 +17,12 @@ from sqlmodel import Session, col, select
 
 from keito_core.enums import ApprovalStatus, DurationFormat, WeekDay
 from keito_core.models import Client, Project, Task, TimeEntry
+from keito_core.platform.access import filter_user, owner_by_id, visibility_clause
 from keito_core.reports.day import weekly_capacity
 from keito_core.rules import permissions as policy
 from keito_core.rules.locking import lock_reason
 from keito_core.rules.periods import week_days
 from keito_core.rules.permissions import Action
-from keito_core.services.entry_context import (
-    filter_user,
-    owner_by_id,
-    visibility_clause,
-)
 
 #: Lock reasons by precedence (see keito_core.rules.locking); index 0 means editable.
 LOCK_RANKS: tuple[str | None, ...] = (None, "auto_locked", "submitted", "approved", "invoiced")

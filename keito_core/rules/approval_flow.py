@@ -15,10 +15,15 @@ invalid transition: a `conflict` that names the state the submission is in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
 from enum import StrEnum
 
 from keito_core.enums import ApprovalStatus, SubmissionStatus
-from keito_core.errors import conflict
+from keito_core.errors import conflict, validation
+from keito_core.rules import permissions as policy
+from keito_core.rules.inputs import parse_day
+from keito_core.rules.permissions import Action, Target
 
 
 class Decision(StrEnum):
@@ -99,3 +104,26 @@ def is_invoiceable(status: ApprovalStatus | str, *, approvals_enabled: bool,
     if invoiced:
         return False
     return not approvals_enabled or ApprovalStatus(status) is ApprovalStatus.APPROVED
+
+
+#: The longest period one submission may cover.
+MAX_PERIOD_DAYS = 366
+
+
+def may_decide(actor: policy.Actor, action: Action, owner_id: str,
+               pairs: Iterable[tuple[str, str]]) -> bool:
+    """Whether the policy allows `action` on every (owner, project) pair of a submission."""
+    targets = [Target(owner_id=o, project_id=p) for o, p in pairs]
+    return all(policy.can(actor, action, t) for t in targets or [Target(owner_id=owner_id)])
+
+
+def period_bounds(date_from: date | str, date_to: date | str, *, today: date) -> tuple[date, date]:
+    """The inclusive period [first, last] of a submission or status, checked."""
+    first = parse_day(date_from, today=today, field="date_from")
+    last = parse_day(date_to, today=today, field="date_to")
+    if first > last:
+        raise validation(f"the start date {first} is after the end date {last}", field="date_from")
+    if (last - first).days >= MAX_PERIOD_DAYS:
+        raise validation(f"a period covers at most {MAX_PERIOD_DAYS} days", field="date_to")
+    return first, last
+

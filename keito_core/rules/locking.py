@@ -18,6 +18,7 @@ items are editable.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from keito_core.enums import ApprovalStatus
 from keito_core.errors import KeitoError, validation
@@ -101,3 +102,14 @@ def locked_error(reason: str, *, noun: str, spent_date: date,
         ),
     }[reason]
     return KeitoError("locked", message, hint=hint)
+
+
+def item_lock_reason(workspace: Any, item: Any, today: date) -> str | None:
+    """Why an entry or expense is read-only today, or None (for `is_locked` in views)."""
+    return lock_reason(approval_status=item.approval_status,
+                       invoiced=item.invoice_id is not None, spent_date=item.spent_date,
+                       today=item.spent_date if getattr(item, "is_running", False) else today,
+                       lock_after_days=workspace.lock_after_days,
+                       admin_unlocked=item.unlocked_at is not None,
+                       approvals_enabled=workspace.feature_approvals)
+

@@ -17,7 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from keito_core.errors import KeitoError
-from keito_core.runtime import Runtime
+from keito_core.platform.runtime import Runtime
 from keito_tui.app.bindings import ACTIONS, WORKSPACE_ACTIONS, KeitoAction, app_bindings
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.day import DayScreen
@@ -137,10 +137,10 @@ class KeitoApp(App[None]):
 
     @work(thread=True, exclusive=True, group="workspace")
     def check_workspace(self, runtime: Runtime, *, lean: bool = False) -> None:
-        """Read the header's summary; `lean` first tries plain sqlite3 (keito_core.lean_day),
+        """Read the header's summary; `lean` first tries plain sqlite3 (keito_core.fastpath.day),
         so the app starts without waiting for the ORM to load."""
         if lean:
-            from keito_core.lean_day import NotHandled, workspace_summary
+            from keito_core.fastpath.day import NotHandled, workspace_summary
 
             try:
                 values = workspace_summary(runtime, now=runtime.clock())

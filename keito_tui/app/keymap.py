@@ -19,8 +19,8 @@ from typing import Any
 # Textual's own one-character key naming (private, but Textual is pinned exactly).
 from textual.keys import _character_to_key
 
-from keito_core.config import read_config_file
 from keito_core.errors import KeitoError
+from keito_core.platform.config import read_config_file
 from keito_tui.app.bindings import KeitoAction
 
 #: The modules whose VIEW_ACTIONS (or other KeitoAction tuples) hold the views' action ids.

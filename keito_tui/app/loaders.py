@@ -14,11 +14,11 @@ from sqlmodel import Session, col, func, select
 
 from keito_core.errors import KeitoError
 from keito_core.models import Client, ExpenseCategory, Project, Task, User, Workspace
+from keito_core.platform.identity import get_workspace
+from keito_core.platform.runtime import Runtime
 from keito_core.rules import permissions as policy
 from keito_core.rules.money import format_money
-from keito_core.runtime import Runtime
-from keito_core.services.identity import get_workspace
-from keito_core.services.workspace import list_settings
+from keito_core.services.workspace.setup import list_settings
 from keito_tui.app.values import ROLE_NAMES, WorkspaceSummary
 
 #: One table row: column key -> cell value (text, a flag or nothing).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def run_app() -> None:
     """Open Keito full-screen on the workspace the environment names (`keito` alone)."""
-    from keito_core.runtime import make_runtime
+    from keito_core.platform.runtime import make_runtime
     from keito_tui.app.keito_app import KeitoApp
 
     runtime = make_runtime()

@@ -1,6 +1,6 @@
 """Plain values the app's workers hand to the UI thread, importable without the ORM.
 
-The app starts on the day view before SQLAlchemy is loaded (see keito_core.lean_day), so
+The app starts on the day view before SQLAlchemy is loaded (see keito_core.fastpath.day), so
 what the start-up path imports must stay free of the table classes.
 """
 

@@ -14,7 +14,7 @@ import typer
 from keito_tui.cli.state import cli_state
 
 if TYPE_CHECKING:
-    from keito_core.agent_hooks import AgentSpec, HookStatus
+    from keito_core.integrations.agent_hooks import AgentSpec, HookStatus
 
 app = typer.Typer(help="Connect AI coding agents to Keito.", no_args_is_help=True)
 hooks_app = typer.Typer(
@@ -53,7 +53,7 @@ DirOpt = Annotated[
 
 
 def _path(spec: AgentSpec, scope: str, directory: Path | None) -> Path:
-    from keito_core.agent_hooks import settings_path
+    from keito_core.integrations.agent_hooks import settings_path
 
     return settings_path(
         spec, scope, env=os.environ, home=Path.home(), project_dir=(directory or Path.cwd())
@@ -86,7 +86,7 @@ def _view(spec: AgentSpec, scope: str, found: HookStatus) -> dict[str, Any]:
 
 
 def _codex_disabled(spec: AgentSpec, path: Path) -> bool:
-    from keito_core.agent_hooks import codex_hooks_disabled
+    from keito_core.integrations.agent_hooks import codex_hooks_disabled
 
     return spec.name == Agent.CODEX and codex_hooks_disabled(path.parent / "config.toml")
 
@@ -106,7 +106,7 @@ def install(
     ] = None,
 ) -> None:
     """Install hooks that log one agent time entry per session (idempotent)."""
-    from keito_core import agent_hooks as hooks
+    from keito_core.integrations import agent_hooks as hooks
 
     state = cli_state()
     spec = hooks.agent_spec(agent.value)
@@ -140,7 +140,7 @@ def install(
 @hooks_app.command("uninstall")
 def uninstall(agent: AgentArg, scope: ScopeOpt = Scope.USER, directory: DirOpt = None) -> None:
     """Remove Keito's hooks (only them) from the agent's settings."""
-    from keito_core import agent_hooks as hooks
+    from keito_core.integrations import agent_hooks as hooks
 
     state = cli_state()
     spec = hooks.agent_spec(agent.value)
@@ -174,7 +174,7 @@ def status(
     directory: DirOpt = None,
 ) -> None:
     """Show where Keito's hooks are installed."""
-    from keito_core import agent_hooks as hooks
+    from keito_core.integrations import agent_hooks as hooks
 
     state = cli_state()
     specs = [hooks.agent_spec(agent.value)] if agent else list(hooks.AGENTS.values())

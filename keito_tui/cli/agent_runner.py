@@ -26,7 +26,7 @@ _OFF = {"0", "off", "false", "no", "disabled"}
 
 def log_path() -> Path:
     """The hook log: DATA_DIR/logs/agent-hooks.log."""
-    from keito_core.config import load_settings
+    from keito_core.platform.config import load_settings
 
     return load_settings().data_dir / "logs" / LOG_NAME
 
@@ -83,9 +83,9 @@ def _describe(outcome: Any, extra: str = "") -> str:
 
 
 def _handle(event: str, agent: str, data: dict[str, Any], *, log_tokens: bool) -> str:
-    from keito_core.agent_hooks import RUN_EVENTS, agent_spec
-    from keito_core.cli_config import resolve_defaults
-    from keito_core.services import agent_sessions as sessions
+    from keito_core.integrations.agent_hooks import RUN_EVENTS, agent_spec
+    from keito_core.platform.cli_config import resolve_defaults
+    from keito_core.services.tracking import agent_sessions as sessions
     from keito_tui.cli.state import cli_state
 
     spec = agent_spec(agent)

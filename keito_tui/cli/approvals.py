@@ -37,8 +37,8 @@ def resolve_period(session: Session, *, week: str | None, date_from: str | None,
                    date_to: str | None, today: date) -> tuple[date, date]:
     """The period a command covers: --week DAY, or --from and --to, else the current week."""
     from keito_core.errors import validation
+    from keito_core.platform.identity import get_workspace
     from keito_core.rules.periods import parse_date, week_bounds
-    from keito_core.services.identity import get_workspace
 
     if week is not None and (date_from is not None or date_to is not None):
         raise validation("give either --week or --from/--to, not both", field="week")
@@ -53,7 +53,7 @@ def resolve_period(session: Session, *, week: str | None, date_from: str | None,
 
 
 def _today(state: CliState, session: Session, actor: Any, user: str | None) -> date:
-    from keito_core.services.entry_context import owner_of
+    from keito_core.platform.access import owner_of
 
     return owner_of(session, actor, user, now=state.runtime.clock()).today
 
@@ -82,10 +82,10 @@ def submit(
     = None,
 ) -> None:
     """Submit every unsubmitted or rejected entry and expense of a period for approval."""
-    from keito_core import public
+    from keito_core import presenters as public
+    from keito_core.reports.approval_queue import summarize
     from keito_core.rules.text import counted
-    from keito_core.services.approval_queue import summarize
-    from keito_core.services.approvals import period_text, submit_timesheet
+    from keito_core.services.approvals.workflow import period_text, submit_timesheet
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -112,8 +112,8 @@ def status(
     user: OnlyUserOpt = None,
 ) -> None:
     """Show a period's entries per approval status and the submissions that cover it."""
-    from keito_core import public
-    from keito_core.services.approval_queue import timesheet_status
+    from keito_core import presenters as public
+    from keito_core.reports.approval_queue import timesheet_status
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -158,9 +158,9 @@ def list_(
     ] = False,
 ) -> None:
     """List the submissions you may review, oldest first (awaiting a decision by default)."""
-    from keito_core import public
+    from keito_core import presenters as public
     from keito_core.errors import validation
-    from keito_core.services.approval_queue import list_submissions
+    from keito_core.reports.approval_queue import list_submissions
 
     if every_status and status is not None:
         raise validation("give --status or --all, not both", field="status",
@@ -180,8 +180,8 @@ def list_(
 @approvals_app.command("show")
 def show(submission: Annotated[str, typer.Argument(help="Submission ID.")]) -> None:
     """Show a submission: its totals, flags, entries, expenses and daily totals."""
-    from keito_core import public
-    from keito_core.services.approval_queue import get_submission
+    from keito_core import presenters as public
+    from keito_core.reports.approval_queue import get_submission
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -210,8 +210,8 @@ def show(submission: Annotated[str, typer.Argument(help="Submission ID.")]) -> N
 
 def _decided(state: CliState, verb: str, fn: Any, ids: list[str], **kwargs: Any) -> None:
     """Run a decision on every ID in one transaction and report the submissions."""
-    from keito_core import public
-    from keito_core.services.approval_queue import summarize
+    from keito_core import presenters as public
+    from keito_core.reports.approval_queue import summarize
 
     with state.acting() as (session, actor):
         done = fn(session, actor=actor, submission_ids=ids, now=state.runtime.clock(), **kwargs)
@@ -227,7 +227,7 @@ def _decided(state: CliState, verb: str, fn: Any, ids: list[str], **kwargs: Any)
 @approvals_app.command("approve")
 def approve(ids: SubmissionArgs, note: NoteOpt = None) -> None:
     """Approve submissions: their entries and expenses lock and can be invoiced."""
-    from keito_core.services.approvals import approve_submissions
+    from keito_core.services.approvals.workflow import approve_submissions
 
     _decided(cli_state(), "Approved", approve_submissions, ids, note=note)
 
@@ -240,7 +240,7 @@ def reject(
     ] = None,
 ) -> None:
     """Send submissions back with a reason: their items become editable again."""
-    from keito_core.services.approvals import reject_submissions
+    from keito_core.services.approvals.workflow import reject_submissions
 
     _decided(cli_state(), "Rejected", reject_submissions, ids, reason=reason or "")
 
@@ -248,6 +248,6 @@ def reject(
 @approvals_app.command("withdraw")
 def withdraw(ids: SubmissionArgs, note: NoteOpt = None) -> None:
     """Undo approvals: the submissions return to awaiting a decision."""
-    from keito_core.services.approvals import withdraw_approvals
+    from keito_core.services.approvals.workflow import withdraw_approvals
 
     _decided(cli_state(), "Withdrew the approval of", withdraw_approvals, ids, note=note)

@@ -36,8 +36,8 @@ def _read_key(key: str | None) -> str:
 
 
 def _identity(session: Any, user: Any) -> dict[str, Any]:
-    from keito_core import public
-    from keito_core.services.identity import actor_for, get_workspace
+    from keito_core import presenters as public
+    from keito_core.platform.identity import actor_for, get_workspace
     from keito_tui.cli.users import user_data
 
     return {
@@ -54,8 +54,8 @@ def login(
     ] = None,
 ) -> None:
     """Check an API key against the workspace and store it for later commands."""
-    from keito_core.secrets import STORED_IN_KEYRING, store_api_key
-    from keito_core.services.identity import authenticate
+    from keito_core.platform.identity import authenticate
+    from keito_core.platform.secrets import STORED_IN_KEYRING, store_api_key
 
     state = cli_state()
     secret = _read_key(key)
@@ -84,7 +84,7 @@ def login(
 @app.command("logout")
 def logout() -> None:
     """Forget the key stored by `keito auth login`."""
-    from keito_core.secrets import delete_api_key, stored_where
+    from keito_core.platform.secrets import delete_api_key, stored_where
 
     state = cli_state()
     config_dir = state.runtime.settings.config_dir
@@ -128,7 +128,7 @@ def _check_account(state: Any, workspace_id: str) -> None:
     """Warn when KEITO_ACCOUNT_ID or auth.account_id names another workspace."""
     from pathlib import Path
 
-    from keito_core.cli_config import resolve_defaults
+    from keito_core.platform.cli_config import resolve_defaults
 
     try:
         defaults = resolve_defaults(

@@ -28,8 +28,8 @@ def add(
                                            help="Expenses billable by default.")] = True,
 ) -> None:
     """Add a category (unit-based with --unit and --unit-price)."""
-    from keito_core import public
-    from keito_core.services.categories import create_category
+    from keito_core import presenters as public
+    from keito_core.services.directory.categories import create_category
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -42,8 +42,8 @@ def add(
 @app.command("list")
 def list_(archived: ArchivedOpt = False, all_: AllOpt = False) -> None:
     """List expense categories (active ones unless --archived or --all)."""
-    from keito_core import public
-    from keito_core.services.categories import list_categories
+    from keito_core import presenters as public
+    from keito_core.services.directory.categories import list_categories
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -55,8 +55,8 @@ def list_(archived: ArchivedOpt = False, all_: AllOpt = False) -> None:
 @app.command("show")
 def show(category: CategoryArg) -> None:
     """Show an expense category."""
-    from keito_core import public
-    from keito_core.services.categories import get_category
+    from keito_core import presenters as public
+    from keito_core.services.directory.categories import get_category
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -76,8 +76,8 @@ def edit(
                                                   help="Expenses billable by default.")] = None,
 ) -> None:
     """Change a category; existing expenses keep their values."""
-    from keito_core import public
-    from keito_core.services.categories import edit_category
+    from keito_core import presenters as public
+    from keito_core.services.directory.categories import edit_category
 
     if standard and (unit is not None or unit_price is not None):
         raise validation("--standard cannot be combined with --unit or --unit-price",
@@ -106,8 +106,8 @@ def restore(category: CategoryArg) -> None:
 
 
 def _set_active(ref: str, *, active: bool) -> None:
-    from keito_core import public
-    from keito_core.services.categories import archive_category, restore_category
+    from keito_core import presenters as public
+    from keito_core.services.directory.categories import archive_category, restore_category
 
     state = cli_state()
     action = restore_category if active else archive_category

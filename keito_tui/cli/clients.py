@@ -65,8 +65,8 @@ def add(
     phone: PhoneOpt = None,
 ) -> None:
     """Add a client (currency defaults to the workspace's)."""
-    from keito_core import public
-    from keito_core.services.clients import create_client
+    from keito_core import presenters as public
+    from keito_core.services.directory.clients import create_client
 
     values = _address(street, address, city=city, region=region, postal_code=postal_code,
                       country=country, phone=phone)
@@ -80,8 +80,8 @@ def add(
 @app.command("list")
 def list_(archived: ArchivedOpt = False, all_: AllOpt = False) -> None:
     """List clients (active ones unless --archived or --all)."""
-    from keito_core import public
-    from keito_core.services.clients import list_clients
+    from keito_core import presenters as public
+    from keito_core.services.directory.clients import list_clients
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -96,8 +96,8 @@ def list_(archived: ArchivedOpt = False, all_: AllOpt = False) -> None:
 @app.command("show")
 def show(client: ClientArg) -> None:
     """Show a client with its address and contacts."""
-    from keito_core import public
-    from keito_core.services.clients import get_client
+    from keito_core import presenters as public
+    from keito_core.services.directory.clients import get_client
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -120,8 +120,8 @@ def edit(
     phone: PhoneOpt = None,
 ) -> None:
     """Change a client's details ("" clears an optional field)."""
-    from keito_core import public
-    from keito_core.services.clients import edit_client, get_client
+    from keito_core import presenters as public
+    from keito_core.services.directory.clients import edit_client, get_client
 
     changes = _address(street, address, name=name, currency=currency, city=city, region=region,
                        postal_code=postal_code, country=country, phone=phone)
@@ -146,8 +146,8 @@ def restore(client: ClientArg) -> None:
 
 
 def _set_active(ref: str, *, active: bool) -> None:
-    from keito_core import public
-    from keito_core.services.clients import archive_client, restore_client
+    from keito_core import presenters as public
+    from keito_core.services.directory.clients import archive_client, restore_client
 
     state = cli_state()
     action = restore_client if active else archive_client
@@ -163,8 +163,8 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete a client that no project or invoice refers to (else archive it)."""
-    from keito_core import public
-    from keito_core.services.clients import delete_client
+    from keito_core import presenters as public
+    from keito_core.services.directory.clients import delete_client
 
     state = cli_state()
     if not yes and sys.stdin.isatty() and not state.output.json:
@@ -202,8 +202,8 @@ def contact_add(
     fax: FaxOpt = None,
 ) -> None:
     """Add a contact to a client."""
-    from keito_core import public
-    from keito_core.services.clients import add_contact
+    from keito_core import presenters as public
+    from keito_core.services.directory.clients import add_contact
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -217,8 +217,8 @@ def contact_add(
 @contact_app.command("list")
 def contact_list(client: ClientArg) -> None:
     """List a client's contacts."""
-    from keito_core import public
-    from keito_core.services.clients import list_contacts
+    from keito_core import presenters as public
+    from keito_core.services.directory.clients import list_contacts
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -238,8 +238,8 @@ def contact_edit(
     fax: FaxOpt = None,
 ) -> None:
     """Change a contact's details ("" clears an optional field)."""
-    from keito_core import public
-    from keito_core.services.clients import edit_contact
+    from keito_core import presenters as public
+    from keito_core.services.directory.clients import edit_contact
 
     changes = _contact_fields(first_name=first_name, last_name=last_name, title=title,
                               email=email, phone_office=phone, phone_mobile=mobile, fax=fax)
@@ -252,8 +252,8 @@ def contact_edit(
 @contact_app.command("remove")
 def contact_remove(contact: ContactArg) -> None:
     """Remove a contact from its client."""
-    from keito_core import public
-    from keito_core.services.clients import remove_contact
+    from keito_core import presenters as public
+    from keito_core.services.directory.clients import remove_contact
 
     state = cli_state()
     with state.acting() as (session, actor):

@@ -30,9 +30,9 @@ LIMIT = 200
 @contextmanager
 def _reading() -> Iterator[tuple[Session, Actor]]:
     """A read-only session and the acting user, without recording the API key's use."""
-    from keito_core import db
-    from keito_core.runtime import make_runtime
-    from keito_core.services.identity import resolve_actor
+    from keito_core.platform import db
+    from keito_core.platform.identity import resolve_actor
+    from keito_core.platform.runtime import make_runtime
 
     runtime = make_runtime()
     try:
@@ -86,7 +86,7 @@ def task_completions(session: Session, actor: Actor, incomplete: str,
 
     from keito_core.errors import KeitoError
     from keito_core.models import ProjectTask, Task
-    from keito_core.services.lookup import find_project
+    from keito_core.platform.lookup import find_project
 
     query = select(Task).where(col(Task.is_active).is_(True))
     if project_ref:
@@ -117,8 +117,8 @@ def _typed_project(ctx: typer.Context) -> str | None:
     typed = ctx.params.get("project") if ctx is not None else None
     if isinstance(typed, str) and typed.strip():
         return typed.strip()
-    from keito_core.cli_config import resolve_defaults
-    from keito_core.config import load_settings
+    from keito_core.platform.cli_config import resolve_defaults
+    from keito_core.platform.config import load_settings
 
     settings = load_settings()
     return resolve_defaults(env=os.environ, cwd=Path.cwd(),

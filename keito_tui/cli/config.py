@@ -37,7 +37,7 @@ LocalOpt = Annotated[
 
 def _target(state: CliState, local: bool) -> Path:
     """The user config file, or with --local the nearest .keito.toml (else ./.keito.toml)."""
-    from keito_core.cli_config import LOCAL_FILE, find_local_config
+    from keito_core.platform.cli_config import LOCAL_FILE, find_local_config
 
     if local:
         return find_local_config(Path.cwd()) or Path.cwd() / LOCAL_FILE
@@ -45,7 +45,7 @@ def _target(state: CliState, local: bool) -> Path:
 
 
 def _check_key(key: str, *, local: bool) -> None:
-    from keito_core.cli_config import SECRET_KEYS, SETTABLE_KEYS, USER_ONLY_KEYS
+    from keito_core.platform.cli_config import SECRET_KEYS, SETTABLE_KEYS, USER_ONLY_KEYS
 
     if key in SECRET_KEYS:
         raise KeitoError(
@@ -79,7 +79,7 @@ def init(
     local: LocalOpt = False,
 ) -> None:
     """Create the config file with every setting listed and commented out."""
-    from keito_core.cli_config import initial_config, read_toml
+    from keito_core.platform.cli_config import initial_config, read_toml
 
     state = cli_state()
     path = _target(state, local)
@@ -102,7 +102,7 @@ def set_(
     local: LocalOpt = False,
 ) -> None:
     """Set a configuration value (in the user file, or ./.keito.toml with --local)."""
-    from keito_core.cli_config import set_value
+    from keito_core.platform.cli_config import set_value
     from keito_core.rules.agent_mode import parse_source
 
     _check_key(key, local=local)
@@ -125,7 +125,7 @@ def set_(
 @app.command("unset")
 def unset(key: KeyArg, local: LocalOpt = False) -> None:
     """Remove a configuration value."""
-    from keito_core.cli_config import set_value
+    from keito_core.platform.cli_config import set_value
 
     _check_key(key, local=local)
     state = cli_state()
@@ -142,7 +142,7 @@ def _masked(secret: str | None) -> str | None:
 @app.command("list")
 def list_() -> None:
     """Show the effective configuration and where each value comes from."""
-    from keito_core.cli_config import SETTINGS, resolve_defaults
+    from keito_core.platform.cli_config import SETTINGS, resolve_defaults
 
     state = cli_state()
     settings = state.runtime.settings
@@ -160,8 +160,8 @@ def list_() -> None:
 
 def _api_key_row(state: CliState) -> dict[str, Any]:
     """auth.api_key, masked, and where it comes from (as commands would pick it)."""
-    from keito_core.runtime import AUTH_CONFIG_FILE, AUTH_ENV, AUTH_STORED
-    from keito_core.secrets import stored_where
+    from keito_core.platform.runtime import AUTH_CONFIG_FILE, AUTH_ENV, AUTH_STORED
+    from keito_core.platform.secrets import stored_where
 
     runtime = state.runtime
     try:
@@ -179,7 +179,7 @@ def _api_key_row(state: CliState) -> dict[str, Any]:
 
 
 def _database_row(state: CliState) -> dict[str, Any]:
-    from keito_core.cli_config import read_toml
+    from keito_core.platform.cli_config import read_toml
 
     settings = state.runtime.settings
     if os.environ.get("KEITO_DATABASE_URL"):

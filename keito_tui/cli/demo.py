@@ -14,7 +14,7 @@ from keito_core.errors import conflict, validation
 from keito_tui.cli.state import cli_state
 
 if TYPE_CHECKING:
-    from keito_core.runtime import Runtime
+    from keito_core.platform.runtime import Runtime
 
 DATA_DIR = "data"
 
@@ -29,8 +29,8 @@ def _parse_entries(text: str) -> int:
 
 def _runtime_at(home: Path, *, force: bool) -> Runtime:
     """A runtime whose database is HOME/data/keito.db, so that KEITO_HOME=HOME opens it."""
-    from keito_core.config import DATABASE_FILE, Settings
-    from keito_core.runtime import Runtime
+    from keito_core.platform.config import DATABASE_FILE, Settings
+    from keito_core.platform.runtime import Runtime
 
     if home.exists() and not home.is_dir():
         raise validation(f"{home} is not a directory", field="path")
@@ -77,7 +77,7 @@ def demo(
     ] = 2024,
 ) -> None:
     """Build a demo workspace: clients, projects, people and agents, months of tracked work."""
-    from keito_core.services.demo import DEFAULT_ENTRIES, build_demo
+    from keito_core.demo.build import DEFAULT_ENTRIES, build_demo
 
     state = cli_state()
     count = DEFAULT_ENTRIES if entries is None else _parse_entries(entries)

@@ -87,7 +87,7 @@ def log(
     user: UserOpt = None,
 ) -> None:
     """Log an expense against a project."""
-    from keito_core.services.expenses import log_expense
+    from keito_core.services.tracking.expenses import log_expense
 
     state = cli_state()
     origin = origin_for(
@@ -138,7 +138,7 @@ def list_(
     cursor: CursorOpt = None,
 ) -> None:
     """List your expenses (today's by default; --all or --user for others)."""
-    from keito_core.services.expenses import list_expenses
+    from keito_core.services.tracking.expenses import list_expenses
 
     state = cli_state()
     date_from, date_to, user = list_scope(date, date_from, date_to, user, everyone)
@@ -170,7 +170,7 @@ def unlock(
     expenses: Annotated[list[str], typer.Argument(help="Expense IDs (one or more).")],
 ) -> None:
     """Let approved, submitted or auto-locked expenses be edited again (administrators)."""
-    from keito_core.services.approvals import unlock_expense
+    from keito_core.services.approvals.workflow import unlock_expense
 
     state = cli_state()
     with state.acting() as (session, actor):

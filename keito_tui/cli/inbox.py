@@ -10,7 +10,7 @@ from keito_tui.cli.state import cli_state
 from keito_tui.cli.tracking import CursorOpt, LimitOpt, page_extra
 
 if TYPE_CHECKING:
-    from keito_core.services.reminders import ReminderRun
+    from keito_core.services.approvals.reminders import ReminderRun
 
 notifications_app = typer.Typer(
     help="Your inbox: timesheet submissions, approvals, rejections, withdrawals and reminders.",
@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _show_inbox(unread: bool, limit: int, cursor: str | None) -> None:
-    from keito_core.services.notifications import (
+    from keito_core.services.inbox.notifications import (
         list_notifications,
         notification_view,
         unread_count,
@@ -93,7 +93,7 @@ def read(
     ),
 ) -> None:
     """Mark notifications read (by ID, or all of them)."""
-    from keito_core.services.notifications import mark_read, unread_count
+    from keito_core.services.inbox.notifications import mark_read, unread_count
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -118,7 +118,7 @@ def _email(run: ReminderRun, everyone: bool) -> dict[str, Any]:
 
     from keito_core.errors import KeitoError
     from keito_core.io.email import send_pending, smtp_settings
-    from keito_core.services.identity import get_workspace
+    from keito_core.platform.identity import get_workspace
 
     state = cli_state()
     now = state.runtime.clock()
@@ -179,9 +179,9 @@ def remind(
     ] = False,
 ) -> None:
     """Remind people with unsubmitted time or expenses to submit; safe to run from cron."""
+    from keito_core.platform.identity import get_workspace
     from keito_core.rules.periods import parse_date
-    from keito_core.services.identity import get_workspace
-    from keito_core.services.reminders import remindable_user_ids, run_reminders
+    from keito_core.services.approvals.reminders import remindable_user_ids, run_reminders
 
     state = cli_state()
     now = state.runtime.clock()
@@ -252,7 +252,7 @@ def audit(
     cursor: CursorOpt = None,
 ) -> None:
     """Show the audit trail: who changed what, when, from what to what, and why."""
-    from keito_core.services.audit_log import event_views, list_events
+    from keito_core.reports.audit_log import event_views, list_events
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):

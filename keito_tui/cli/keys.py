@@ -23,8 +23,8 @@ def create(
     ] = None,
 ) -> None:
     """Create an API key and print its secret once."""
-    from keito_core import public
-    from keito_core.services.keys import create_key, key_owners
+    from keito_core import presenters as public
+    from keito_core.services.directory.keys import create_key, key_owners
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -53,8 +53,8 @@ def list_(
     ] = False,
 ) -> None:
     """List API keys (only their prefixes: secrets are never stored)."""
-    from keito_core import public
-    from keito_core.services.keys import key_owners, list_keys
+    from keito_core import presenters as public
+    from keito_core.services.directory.keys import key_owners, list_keys
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -69,8 +69,8 @@ def revoke(
     key: Annotated[str, typer.Argument(help="The key's ID or its prefix (keito_sk_abcd).")],
 ) -> None:
     """Revoke an API key: it stops working at once."""
-    from keito_core import public
-    from keito_core.services.keys import revoke_key
+    from keito_core import presenters as public
+    from keito_core.services.directory.keys import revoke_key
 
     state = cli_state()
     with state.acting() as (session, actor):

@@ -2,7 +2,7 @@
 
 Starting the full command line costs about half a second (Typer, then SQLAlchemy, SQLModel and
 the table classes for any command that touches the database). `keito time status`, which agents
-poll, is answered here with the standard library (keito_core.lean_status) when its output is
+poll, is answered here with the standard library (keito_core.fastpath.status) when its output is
 for a program (JSON, or --quiet) and nothing needs the full path; otherwise, and for every
 other command, the full CLI runs. This module must import neither Typer nor the ORM.
 """
@@ -36,7 +36,7 @@ def quick_time_status(argv: list[str]) -> int | None:
     """Print `keito time status` and return its exit code; None when the full CLI must run.
 
     Handled: exactly `time status` with global flags, printing JSON or IDs (on a terminal the
-    full CLI renders the text), in the cases keito_core.lean_status answers.
+    full CLI renders the text), in the cases keito_core.fastpath.status answers.
     """
     if [arg for arg in argv if arg not in GLOBAL_FLAGS] != ["time", "status"]:
         return None
@@ -45,8 +45,8 @@ def quick_time_status(argv: list[str]) -> int | None:
     if not (out.json or out.quiet):
         return None
     try:
-        from keito_core.lean_status import running_timer_view
-        from keito_core.runtime import make_runtime
+        from keito_core.fastpath.status import running_timer_view
+        from keito_core.platform.runtime import make_runtime
 
         runtime = make_runtime()
         now = runtime.clock()

@@ -72,7 +72,7 @@ def _settings(*, clearable: bool, **options: Any) -> dict[str, Any]:
 
 
 def _show(state: Any, session: Any, actor: Any, project: Any, message: str) -> None:
-    from keito_core.services.projects import describe_project
+    from keito_core.services.directory.projects import describe_project
 
     data = describe_project(session, actor=actor, project=project).public()
     state.output.record(data, message=message)
@@ -89,7 +89,7 @@ def add(
     starts: StartsOpt = None, ends: EndsOpt = None, notes: NotesOpt = None,
 ) -> None:
     """Create a project for a client (you join its team; default tasks are added)."""
-    from keito_core.services.projects import create_project
+    from keito_core.services.directory.projects import create_project
 
     kwargs = _settings(clearable=False, code=code, handle=handle, type=project_type,
                        bill_by=bill_by, rate=rate, fee=fee, budget_by=budget_by, budget=budget,
@@ -108,7 +108,7 @@ def list_(
     all_: Annotated[bool, typer.Option("--all", help="Active and archived projects.")] = False,
 ) -> None:
     """List the projects you can see, by client."""
-    from keito_core.services.projects import list_projects
+    from keito_core.services.directory.projects import list_projects
 
     status = "all" if all_ else "archived" if archived else "active"
     state = cli_state()
@@ -121,7 +121,7 @@ def list_(
 @app.command("show")
 def show(project: ProjectArg) -> None:
     """Show a project with its tasks and team."""
-    from keito_core.services.projects import get_project
+    from keito_core.services.directory.projects import get_project
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -139,7 +139,7 @@ def edit(
     ends: EndsOpt = None, notes: NotesOpt = None,
 ) -> None:
     """Change a project's settings (only the options given; `none` clears)."""
-    from keito_core.services.projects import edit_project
+    from keito_core.services.directory.projects import edit_project
 
     kwargs = _settings(clearable=True, name=name, client=client, code=code, handle=handle,
                        type=project_type, bill_by=bill_by, rate=rate, fee=fee,
@@ -154,7 +154,7 @@ def edit(
 @app.command("archive")
 def archive(project: ProjectArg) -> None:
     """Archive a finished project (its entries and invoices stay)."""
-    from keito_core.services.projects import archive_project
+    from keito_core.services.directory.projects import archive_project
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -165,7 +165,7 @@ def archive(project: ProjectArg) -> None:
 @app.command("restore")
 def restore(project: ProjectArg) -> None:
     """Restore an archived project."""
-    from keito_core.services.projects import restore_project
+    from keito_core.services.directory.projects import restore_project
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -182,8 +182,8 @@ def assign(
         "--manager/--not-manager", help="Make them project managers (or not).")] = None,
 ) -> None:
     """Put users on the project team, or change their rate, budget or manager flag."""
-    from keito_core.services.project_team import assign_member
-    from keito_core.services.projects import describe_project
+    from keito_core.services.directory.project_team import assign_member
+    from keito_core.services.directory.projects import describe_project
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -205,7 +205,7 @@ def unassign(
     users: Annotated[list[str], typer.Argument(help="Users (ID, email or name); several allowed.")],
 ) -> None:
     """Take users off the project team (their entries stay)."""
-    from keito_core.services.project_team import unassign_member
+    from keito_core.services.directory.project_team import unassign_member
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -218,7 +218,7 @@ def unassign(
 
 
 def _project(session: Any, ref: str) -> Any:
-    from keito_core.services.lookup import find_project
+    from keito_core.platform.lookup import find_project
 
     return find_project(session, ref)
 
@@ -232,8 +232,8 @@ def task_add(
     rate: MemberRateOpt = None, budget: HoursBudgetOpt = None, budget_fees: FeesBudgetOpt = None,
 ) -> None:
     """Enable a task on a project, or change its overrides there."""
-    from keito_core.services.project_team import add_project_task
-    from keito_core.services.projects import describe_project
+    from keito_core.services.directory.project_team import add_project_task
+    from keito_core.services.directory.projects import describe_project
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -253,7 +253,7 @@ def task_remove(
     task: Annotated[str, typer.Argument(help="Task ID, handle or name.")],
 ) -> None:
     """Take a task off a project (deactivated instead when time was logged to it)."""
-    from keito_core.services.project_team import remove_project_task
+    from keito_core.services.directory.project_team import remove_project_task
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -269,7 +269,7 @@ def task_remove(
 @task_app.command("list")
 def task_list(project: ProjectArg) -> None:
     """List the tasks enabled on a project, with their overrides."""
-    from keito_core.services.projects import get_project
+    from keito_core.services.directory.projects import get_project
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):

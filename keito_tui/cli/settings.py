@@ -9,7 +9,7 @@ import typer
 from keito_tui.cli.state import cli_state
 
 if TYPE_CHECKING:
-    from keito_core.services.workspace import SettingValue
+    from keito_core.services.workspace.setup import SettingValue
 
 app = typer.Typer(help="List, read and change workspace settings.", no_args_is_help=True)
 
@@ -28,7 +28,7 @@ def list_(
     group: Annotated[str | None, typer.Option(help="Only this group (time, money, ...).")] = None,
 ) -> None:
     """List every setting with its value."""
-    from keito_core.services.workspace import list_settings
+    from keito_core.services.workspace.setup import list_settings
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -41,7 +41,7 @@ def list_(
 @app.command("get")
 def get(key: Annotated[str, typer.Argument(help="Setting key, e.g. timezone.")]) -> None:
     """Print one setting."""
-    from keito_core.services.workspace import get_setting
+    from keito_core.services.workspace.setup import get_setting
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -58,7 +58,7 @@ def set_(
     value: Annotated[str, typer.Argument(help="New value; `none` clears an optional one.")],
 ) -> None:
     """Change one setting (administrators)."""
-    from keito_core.services.workspace import set_setting
+    from keito_core.services.workspace.setup import set_setting
 
     state = cli_state()
     with state.acting() as (session, actor):

@@ -19,8 +19,8 @@ from keito_tui.cli.output import GLOBAL_FLAGS, Output
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from keito_core.platform.runtime import Runtime
     from keito_core.rules.permissions import Actor
-    from keito_core.runtime import Runtime
 
 
 @dataclass
@@ -31,7 +31,7 @@ class CliState:
     @property
     def runtime(self) -> Runtime:
         if self._runtime is None:
-            from keito_core.runtime import make_runtime
+            from keito_core.platform.runtime import make_runtime
 
             self._runtime = make_runtime()
         return self._runtime

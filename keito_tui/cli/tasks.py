@@ -23,7 +23,7 @@ TaskArg = Annotated[str, typer.Argument(help="Task ID, handle or name.")]
 
 def _task_data(task: Task, actor: Actor) -> dict[str, Any]:
     """A task's public shape; the default rate only for those who may view rates."""
-    from keito_core import public
+    from keito_core import presenters as public
     from keito_core.rules import permissions as policy
 
     data = public.task(task)
@@ -42,7 +42,7 @@ def add(
                                           help="Add it to every new project.")] = False,
 ) -> None:
     """Add a company-level task."""
-    from keito_core.services.tasks import create_task
+    from keito_core.services.directory.tasks import create_task
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -55,7 +55,7 @@ def add(
 @app.command("list")
 def list_(archived: ArchivedOpt = False, all_: AllOpt = False) -> None:
     """List tasks (active ones unless --archived or --all)."""
-    from keito_core.services.tasks import list_tasks
+    from keito_core.services.directory.tasks import list_tasks
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -67,7 +67,7 @@ def list_(archived: ArchivedOpt = False, all_: AllOpt = False) -> None:
 @app.command("show")
 def show(task: TaskArg) -> None:
     """Show a task."""
-    from keito_core.services.tasks import get_task
+    from keito_core.services.directory.tasks import get_task
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -87,7 +87,7 @@ def edit(
                                                  help="Add it to every new project.")] = None,
 ) -> None:
     """Change a task."""
-    from keito_core.services.tasks import edit_task
+    from keito_core.services.directory.tasks import edit_task
 
     changes: dict[str, Any] = {k: v for k, v in {
         "name": name, "handle": handle, "billable": billable, "rate": rate, "is_default": default,
@@ -111,7 +111,7 @@ def restore(task: TaskArg) -> None:
 
 
 def _set_active(ref: str, *, active: bool) -> None:
-    from keito_core.services.tasks import archive_task, restore_task
+    from keito_core.services.directory.tasks import archive_task, restore_task
 
     state = cli_state()
     action = restore_task if active else archive_task

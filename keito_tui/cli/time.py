@@ -83,7 +83,7 @@ def start(
     user: UserOpt = None,
 ) -> None:
     """Start a timer; a timer already running is stopped and saved first."""
-    from keito_core.services.time_entries import start_timer
+    from keito_core.services.tracking.time_entries import start_timer
 
     state = cli_state()
     origin = origin_for(
@@ -126,7 +126,7 @@ def stop(
 ) -> None:
     """Stop the running timer and save the entry (or discard it)."""
     from keito_core.rules.rounding import parse_increment
-    from keito_core.services.time_entries import stop_timer
+    from keito_core.services.tracking.time_entries import stop_timer
 
     state = cli_state()
     increment = parse_increment(round_to) if round_to is not None else None
@@ -153,7 +153,7 @@ def stop(
 @app.command("status")
 def status(user: UserOpt = None) -> None:
     """Show the running timer, if any."""
-    from keito_core.services.time_entries import running_timer
+    from keito_core.services.tracking.time_entries import running_timer
 
     state = cli_state()
     now = state.runtime.clock()
@@ -199,7 +199,7 @@ def log(
     user: UserOpt = None,
 ) -> None:
     """Log a completed block of time (a duration, or start and end times)."""
-    from keito_core.services.time_entries import log_time
+    from keito_core.services.tracking.time_entries import log_time
 
     state = cli_state()
     origin = origin_for(
@@ -243,7 +243,7 @@ def list_(
     cursor: CursorOpt = None,
 ) -> None:
     """List your time entries (today's by default; --all or --user for others)."""
-    from keito_core.services.time_entries import list_entries
+    from keito_core.services.tracking.time_entries import list_entries
 
     state = cli_state()
     date_from, date_to, user = list_scope(date, date_from, date_to, user, everyone)
@@ -274,7 +274,7 @@ def list_(
 @app.command("show")
 def show(entry: EntryArg) -> None:
     """Show one time entry."""
-    from keito_core.services.time_entries import get_entry
+    from keito_core.services.tracking.time_entries import get_entry
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -296,7 +296,7 @@ def edit(
 ) -> None:
     """Change an unlocked time entry (its project and source never change)."""
     from keito_core.rules.metadata import parse_metadata
-    from keito_core.services.time_entries import edit_entry
+    from keito_core.services.tracking.time_entries import edit_entry
 
     changes: dict[str, Any] = {
         key: value
@@ -330,7 +330,7 @@ def delete(
     """Delete a time entry."""
     import sys
 
-    from keito_core.services.time_entries import delete_entry
+    from keito_core.services.tracking.time_entries import delete_entry
 
     state = cli_state()
     if not yes and sys.stdin.isatty() and not state.output.json:
@@ -350,7 +350,7 @@ def restart(
     metadata: MetadataOpt = None,
 ) -> None:
     """Start a new timer on an entry's project, task and notes."""
-    from keito_core.services.time_entries import restart_entry
+    from keito_core.services.tracking.time_entries import restart_entry
 
     state = cli_state()
     origin = origin_for(
@@ -382,7 +382,7 @@ def copy(
     metadata: MetadataOpt = None,
 ) -> None:
     """Log a copy of an entry (same project, task, duration and notes)."""
-    from keito_core.services.time_entries import copy_entry
+    from keito_core.services.tracking.time_entries import copy_entry
 
     state = cli_state()
     origin = origin_for(state, source=source, agent_id=None, session_id=None, metadata=metadata)
@@ -405,7 +405,7 @@ def unlock(
     entries: Annotated[list[str], typer.Argument(help="Time entry IDs (one or more).")],
 ) -> None:
     """Let approved, submitted or auto-locked entries be edited again (administrators)."""
-    from keito_core.services.approvals import unlock_entry
+    from keito_core.services.approvals.workflow import unlock_entry
 
     state = cli_state()
     with state.acting() as (session, actor):

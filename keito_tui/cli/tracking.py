@@ -13,7 +13,7 @@ from keito_core.errors import KeitoError
 from keito_tui.cli.state import CliState
 
 if TYPE_CHECKING:
-    from keito_core.cli_config import Defaults
+    from keito_core.platform.cli_config import Defaults
     from keito_core.rules.agent_mode import AgentContext
 
 SourceOpt = Annotated[
@@ -63,7 +63,7 @@ class Origin:
 
 def defaults_for(state: CliState) -> Defaults:
     """Project, task, source and agent defaults: env > .keito.toml > config file > none."""
-    from keito_core.cli_config import resolve_defaults
+    from keito_core.platform.cli_config import resolve_defaults
 
     return resolve_defaults(
         env=os.environ, cwd=Path.cwd(), config_file=state.runtime.settings.config_file
@@ -129,9 +129,9 @@ def page_extra(page: Any) -> dict[str, Any]:
 
 def entry_views(session: Any, entries: list[Any]) -> list[dict[str, Any]]:
     """Public dicts of time entries with their project, task and user, in a few queries."""
-    from keito_core import public
-    from keito_core.clock import utcnow
-    from keito_core.services.entry_context import lock_flags
+    from keito_core import presenters as public
+    from keito_core.platform.access import lock_flags
+    from keito_core.platform.clock import utcnow
 
     names = _names(session, entries, task_attr="task_id")
     locks = lock_flags(session, entries, now=utcnow())
@@ -149,9 +149,9 @@ def entry_views(session: Any, entries: list[Any]) -> list[dict[str, Any]]:
 
 def expense_views(session: Any, expenses: list[Any]) -> list[dict[str, Any]]:
     """Public dicts of expenses with their project, category and user."""
-    from keito_core import public
-    from keito_core.clock import utcnow
-    from keito_core.services.entry_context import lock_flags
+    from keito_core import presenters as public
+    from keito_core.platform.access import lock_flags
+    from keito_core.platform.clock import utcnow
 
     names = _names(session, expenses, task_attr="category_id")
     locks = lock_flags(session, expenses, now=utcnow())

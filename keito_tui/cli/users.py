@@ -23,8 +23,8 @@ _COLUMNS = ["id", "name", "email", "user_type", "role", "status"]
 
 def user_data(session: Session, actor: Actor, user: User) -> dict[str, Any]:
     """The public shape of a user, with rates only when the actor may see them."""
-    from keito_core import public
-    from keito_core.services.users import business_role_names, rate_visibility
+    from keito_core import presenters as public
+    from keito_core.services.directory.users import business_role_names, rate_visibility
 
     show_rates, show_cost = rate_visibility(actor)
     data = public.user(user, show_rates=show_rates, show_cost=show_cost)
@@ -66,7 +66,7 @@ def add(
     ] = False,
 ) -> None:
     """Add a team member or agent (administrators)."""
-    from keito_core.services.users import create_user
+    from keito_core.services.directory.users import create_user
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -95,7 +95,7 @@ def list_(
 ) -> None:
     """List the users you may see (active and pending by default)."""
     from keito_core.errors import validation
-    from keito_core.services.users import list_users
+    from keito_core.services.directory.users import list_users
 
     if agents and humans:
         raise validation("use --agents or --humans, not both", field="user_type")
@@ -114,7 +114,7 @@ def list_(
 @app.command("show")
 def show(user: Annotated[str, typer.Argument(help=USER_HELP)]) -> None:
     """Show one user."""
-    from keito_core.services.users import get_user
+    from keito_core.services.directory.users import get_user
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
@@ -165,7 +165,7 @@ def edit(
     ] = None,
 ) -> None:
     """Edit a user (your own name, timezone, phone and notifications; the rest: admins)."""
-    from keito_core.services.users import edit_user
+    from keito_core.services.directory.users import edit_user
 
     changes: dict[str, Any] = {}
     for key, value in (("name", name), ("email", email), ("role", role)):
@@ -193,7 +193,7 @@ def edit(
 @app.command("archive")
 def archive(user: Annotated[str, typer.Argument(help=USER_HELP)]) -> None:
     """Archive a user: they can no longer act and their API keys stop working (admins)."""
-    from keito_core.services.users import archive_user
+    from keito_core.services.directory.users import archive_user
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -205,7 +205,7 @@ def archive(user: Annotated[str, typer.Argument(help=USER_HELP)]) -> None:
 @app.command("reactivate")
 def reactivate(user: Annotated[str, typer.Argument(help=USER_HELP)]) -> None:
     """Make an archived or pending user active again (admins)."""
-    from keito_core.services.users import reactivate_user
+    from keito_core.services.directory.users import reactivate_user
 
     state = cli_state()
     with state.acting() as (session, actor):
@@ -225,7 +225,8 @@ def teammates(
     ] = None,
 ) -> None:
     """List a manager's teammates, or assign and unassign them (admins)."""
-    from keito_core.services.users import list_teammates, resolve_user, set_teammates
+    from keito_core.platform.access import resolve_user
+    from keito_core.services.directory.users import list_teammates, set_teammates
 
     state = cli_state()
     with state.acting(readonly=not (add or remove)) as (session, actor):

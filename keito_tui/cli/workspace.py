@@ -44,8 +44,8 @@ def init(
     email: Annotated[str | None, typer.Option(help="Your email address.")] = None,
 ) -> None:
     """Create the workspace and its first administrator (asks on a terminal)."""
-    from keito_core import public
-    from keito_core.services.workspace import init_workspace
+    from keito_core import presenters as public
+    from keito_core.services.workspace.setup import init_workspace
 
     state = cli_state()
     interactive = sys.stdin.isatty() and not state.output.json

@@ -11,8 +11,8 @@ import time_machine
 from sqlmodel import select
 
 from keito_core.models import Expense, TimeEntry
-from keito_core.services import clients, keys, projects, tasks, users
-from keito_core.services.project_team import add_project_task, assign_member
+from keito_core.services.directory import clients, keys, projects, tasks, users
+from keito_core.services.directory.project_team import add_project_task, assign_member
 
 T0 = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
 SESSION = "5f0c1d2e-aaaa-4bbb-8ccc-123456789abc"

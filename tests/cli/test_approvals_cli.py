@@ -10,8 +10,8 @@ import time_machine
 
 from keito_core.enums import ManagerPermission, Role
 from keito_core.models import User
-from keito_core.services import clients, keys, project_team, projects, users
-from keito_core.services.workspace import set_setting
+from keito_core.services.directory import clients, keys, project_team, projects, users
+from keito_core.services.workspace.setup import set_setting
 
 #: Friday 6 March 2026; this week (Monday start) is 2-8 March.
 NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from keito_core.services import clients, keys, projects, tasks, users
-from keito_core.services.project_team import add_project_task, assign_member
+from keito_core.services.directory import clients, keys, projects, tasks, users
+from keito_core.services.directory.project_team import add_project_task, assign_member
 from keito_tui.cli import completion
 
 KEITO = Path(sys.executable).with_name("keito")

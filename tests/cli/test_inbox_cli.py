@@ -11,9 +11,9 @@ from smtp_sink import SmtpSink
 from sqlmodel import select
 
 from keito_core.models import Notification
-from keito_core.services import keys
-from keito_core.services.identity import get_workspace
-from keito_core.services.notifications import notify
+from keito_core.platform.identity import get_workspace
+from keito_core.services.directory import keys
+from keito_core.services.inbox.notifications import notify
 
 T0 = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
 

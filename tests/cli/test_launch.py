@@ -1,6 +1,6 @@
 """The `keito` program's entry: the lean `time status` prints what the full CLI prints.
 
-keito_tui.cli.launch answers `keito time status` with keito_core.lean_status (plain sqlite3)
+keito_tui.cli.launch answers `keito time status` with keito_core.fastpath.status (plain sqlite3)
 when it can, and hands everything else to the full CLI. These tests run both paths on the same
 states and compare their output, and check every case the lean path must leave to the full one.
 """
@@ -17,9 +17,9 @@ import pytest
 import time_machine
 
 from keito_core.enums import Source
-from keito_core.services import clients, keys, projects, tasks, users
-from keito_core.services.project_team import add_project_task, assign_member
-from keito_core.services.timers import start_timer, stop_timer
+from keito_core.services.directory import clients, keys, projects, tasks, users
+from keito_core.services.directory.project_team import add_project_task, assign_member
+from keito_core.services.tracking.timers import start_timer, stop_timer
 from keito_tui.cli import launch
 
 T0 = datetime(2026, 3, 6, 9, 15, 30, 123456, tzinfo=UTC)

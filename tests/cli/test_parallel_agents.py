@@ -14,8 +14,8 @@ import pytest
 from sqlmodel import select
 
 from keito_core.models import TimeEntry
-from keito_core.services import clients, keys, projects, users
-from keito_core.services.project_team import assign_member
+from keito_core.services.directory import clients, keys, projects, users
+from keito_core.services.directory.project_team import assign_member
 
 AGENTS, EACH = 4, 4
 PROGRAM = "from keito_tui.cli.launch import run; run()"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from keito_core.enums import Role
-from keito_core.ids import new_id
 from keito_core.models import ApiKey, Client, Task, User
-from keito_core.services.identity import generate_secret, hash_secret
+from keito_core.platform.identity import generate_secret, hash_secret
+from keito_core.platform.ids import new_id
 
 
 @pytest.fixture

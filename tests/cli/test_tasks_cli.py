@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from keito_core.enums import Role
-from keito_core.ids import new_id
 from keito_core.models import ApiKey, User
-from keito_core.services.identity import generate_secret, hash_secret
+from keito_core.platform.identity import generate_secret, hash_secret
+from keito_core.platform.ids import new_id
 
 
 def user_env(workspace, role: Role = Role.MEMBER) -> dict[str, str]:

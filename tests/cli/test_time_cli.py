@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from keito_core.services import clients, keys, projects, tasks, users
-from keito_core.services.project_team import add_project_task, assign_member
+from keito_core.services.directory import clients, keys, projects, tasks, users
+from keito_core.services.directory.project_team import add_project_task, assign_member
 
 AGENT_ENV = ("CLAUDE_SESSION_ID", "CODEX_SESSION_ID", "OPENCLAW_AGENT_ID", "CURSOR_AGENT")
 

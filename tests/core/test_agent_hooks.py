@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from keito_core import agent_hooks as hooks
 from keito_core.errors import KeitoError
+from keito_core.integrations import agent_hooks as hooks
 
 CLAUDE = hooks.AGENTS["claude-code"]
 CODEX = hooks.AGENTS["codex"]

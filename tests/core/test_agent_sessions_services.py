@@ -11,10 +11,10 @@ import pytest
 from keito_core.enums import Source
 from keito_core.errors import KeitoError
 from keito_core.models import Expense, TimeEntry
-from keito_core.services import agent_sessions as sessions
-from keito_core.services import clients, projects, tasks, users
-from keito_core.services.project_team import add_project_task, assign_member
-from keito_core.services.time_entries import running_timer, start_timer, stop_timer
+from keito_core.services.directory import clients, projects, tasks, users
+from keito_core.services.directory.project_team import add_project_task, assign_member
+from keito_core.services.tracking import agent_sessions as sessions
+from keito_core.services.tracking.time_entries import running_timer, start_timer, stop_timer
 
 T0 = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
 SESSION = "5f0c1d2e-aaaa-4bbb-8ccc-123456789abc"

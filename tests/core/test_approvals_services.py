@@ -23,10 +23,10 @@ from keito_core.models import (
     TimeEntry,
     User,
 )
+from keito_core.reports import approval_queue as queue
 from keito_core.rules.approval_flow import is_consistent
-from keito_core.services import approval_queue as queue
-from keito_core.services import approvals as svc
-from keito_core.services import expenses, time_entries
+from keito_core.services.approvals import workflow as svc
+from keito_core.services.tracking import expenses, time_entries
 
 #: Friday 6 March 2026; the week (Monday start) is 2-8 March.
 NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
@@ -38,11 +38,11 @@ def world(workspace):
     """Approvals on; project Acme (GBP) with Mia and agent Bot; project Internal (EUR client)
     managed by Pam; Max manages Mia and Bot; Nora manages nobody; Wes manages Mia and may
     withdraw approvals; Max may edit team entries."""
-    from keito_core.services import clients, keys, project_team, projects, tasks, users
+    from keito_core.services.directory import clients, keys, project_team, projects, tasks, users
 
     with workspace.session() as s:
         admin = workspace.actor(s)
-        from keito_core.services.workspace import set_setting
+        from keito_core.services.workspace.setup import set_setting
 
         set_setting(s, actor=admin, key="features.approvals", value="true")
         tasks.create_task(s, actor=admin, name="Development", is_default=True)
@@ -125,7 +125,7 @@ def edit(world, who, entry_id, **changes):
 
 @pytest.fixture
 def category(world):
-    from keito_core.services import categories
+    from keito_core.services.directory import categories
 
     with world.ws.session() as s:
         categories.create_category(s, actor=act(world, s, "admin"), name="Travel")
@@ -270,7 +270,7 @@ def test_nothing_to_submit_and_approvals_off_are_clear_errors(world) -> None:
     submit(world, "mia")
     assert "nothing to submit" in error_of(submit, world, "mia").message
     with world.ws.session() as s:
-        from keito_core.services.workspace import set_setting
+        from keito_core.services.workspace.setup import set_setting
 
         set_setting(s, actor=act(world, s, "admin"), key="features.approvals", value="false")
     log(world, "mia", MON, "1")
@@ -369,7 +369,7 @@ def test_submitted_items_are_read_only_for_owner_and_approvers_until_unlocked(wo
 
 def test_admins_may_approve_their_own_time_but_managers_may_not(world) -> None:
     with world.ws.session() as s:
-        from keito_core.services import project_team
+        from keito_core.services.directory import project_team
 
         admin = act(world, s, "admin")
         project_team.assign_member(s, actor=admin, project_ref=world.acme, user_ref=world.max)

@@ -10,8 +10,9 @@ from sqlmodel import select
 
 from keito_core.errors import KeitoError
 from keito_core.models import TimeEntry
-from keito_core.services import audit, users
-from keito_core.services.audit_log import event_views, list_events, parse_entity_type
+from keito_core.platform import audit
+from keito_core.reports.audit_log import event_views, list_events, parse_entity_type
+from keito_core.services.directory import users
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

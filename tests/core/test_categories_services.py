@@ -9,9 +9,9 @@ from sqlmodel import select
 
 from keito_core.enums import ManagerPermission, Role
 from keito_core.errors import KeitoError
-from keito_core.ids import new_id
 from keito_core.models import LLM_USAGE, AuditEvent, ExpenseCategory, User
-from keito_core.services import categories as svc
+from keito_core.platform.ids import new_id
+from keito_core.services.directory import categories as svc
 
 DEFAULTS = ["LLM Usage", "Lodging", "Meals & Entertainment", "Mileage", "Office Supplies",
             "Software & Subscriptions", "Transportation"]

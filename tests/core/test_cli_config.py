@@ -6,7 +6,9 @@ import tomllib
 
 import pytest
 
-from keito_core.cli_config import (
+from keito_core.enums import Source
+from keito_core.errors import KeitoError
+from keito_core.platform.cli_config import (
     SETTINGS,
     dump_toml,
     edit_toml,
@@ -15,8 +17,6 @@ from keito_core.cli_config import (
     resolve_defaults,
     set_value,
 )
-from keito_core.enums import Source
-from keito_core.errors import KeitoError
 
 VALUES = {
     "project": ("flag-prj", "env-prj", "local-prj", "user-prj"),

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from keito_core.config import load_settings
 from keito_core.errors import KeitoError
+from keito_core.platform.config import load_settings
 
 
 def test_keito_home_moves_config_and_data_together(tmp_path):

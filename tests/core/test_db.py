@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from keito_core import db
 from keito_core.errors import KeitoError
-from keito_core.ids import new_id
 from keito_core.models import AuditEvent, Client
+from keito_core.platform import db
+from keito_core.platform.ids import new_id
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from keito_core import db
+from keito_core.demo.build import DemoSummary, build_demo
 from keito_core.enums import ApprovalStatus, InvoiceState, Source, SubmissionStatus, UserType
 from keito_core.errors import KeitoError
 from keito_core.models import (
@@ -29,8 +29,8 @@ from keito_core.models import (
     User,
     Workspace,
 )
+from keito_core.platform import db
 from keito_core.rules.money import round_money
-from keito_core.services.demo import DemoSummary, build_demo
 
 #: A Wednesday afternoon in London (UTC+0 in March, before the clocks change).
 NOW = datetime(2026, 3, 18, 15, 30, tzinfo=UTC)

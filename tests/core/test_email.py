@@ -12,9 +12,9 @@ from sqlmodel import select
 from keito_core.errors import KeitoError
 from keito_core.io.email import SmtpSettings, send_pending, smtp_settings
 from keito_core.models import Notification, User
-from keito_core.services import users
-from keito_core.services.identity import get_workspace
-from keito_core.services.notifications import notify
+from keito_core.platform.identity import get_workspace
+from keito_core.services.directory import users
+from keito_core.services.inbox.notifications import notify
 
 NOW = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
 

@@ -12,7 +12,6 @@ from sqlmodel import select
 
 from keito_core.enums import ApprovalStatus, ProjectType, Role
 from keito_core.errors import KeitoError
-from keito_core.ids import new_id
 from keito_core.models import (
     LLM_USAGE,
     Client,
@@ -23,13 +22,14 @@ from keito_core.models import (
     User,
     Workspace,
 )
+from keito_core.platform.ids import new_id
 from keito_core.reports.expenses import (
     ExpenseFilter,
     expense_report,
     period_bounds,
     shift_period,
 )
-from keito_core.services.expenses import log_expense
+from keito_core.services.tracking.expenses import log_expense
 
 NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)  # a Friday
 

@@ -11,10 +11,9 @@ from types import SimpleNamespace
 import pytest
 from sqlmodel import func, select
 
-from keito_core import public
+from keito_core import presenters as public
 from keito_core.enums import ApprovalStatus, ProjectType, Role
 from keito_core.errors import KeitoError
-from keito_core.ids import new_id
 from keito_core.models import (
     LLM_USAGE,
     AuditEvent,
@@ -26,9 +25,10 @@ from keito_core.models import (
     User,
     Workspace,
 )
-from keito_core.services import expenses as svc
-from keito_core.services.paging import encode_cursor
-from keito_core.services.receipts import MAX_RECEIPT_BYTES, receipt_file
+from keito_core.platform.ids import new_id
+from keito_core.platform.paging import encode_cursor
+from keito_core.services.tracking import expenses as svc
+from keito_core.services.tracking.receipts import MAX_RECEIPT_BYTES, receipt_file
 
 NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
 TODAY = date(2026, 3, 6)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from keito_core.ids import PREFIXES, kind_of, new_id
+from keito_core.platform.ids import PREFIXES, kind_of, new_id
 
 
 @pytest.mark.parametrize("kind", sorted(PREFIXES))

@@ -9,9 +9,9 @@ from sqlmodel import select
 
 from keito_core.errors import KeitoError
 from keito_core.models import ApiKey, AuditEvent
-from keito_core.services import identity
-from keito_core.services import keys as svc
-from keito_core.services.users import archive_user, create_user
+from keito_core.platform import identity
+from keito_core.services.directory import keys as svc
+from keito_core.services.directory.users import archive_user, create_user
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -117,7 +117,7 @@ def test_members_manage_their_own_keys_only(workspace):
 
 
 def test_managers_cannot_make_keys_for_teammates(workspace):
-    from keito_core.services.users import set_teammates
+    from keito_core.services.directory.users import set_teammates
 
     manager = add_user(workspace, "Man", role="manager")
     member = add_user(workspace, "Mem")

@@ -1,6 +1,6 @@
-"""keito_core.lean_day gives the app's first screen the same values as the ORM path.
+"""keito_core.fastpath.day gives the app's first screen the same values as the ORM path.
 
-The app opens on the day view read with plain sqlite3 (keito_core.lean_day), then reads again
+The app opens on the day view read with plain sqlite3 (keito_core.fastpath.day), then reads again
 through the ORM. These tests build days with every kind of entry and compare both reads, and
 check each case the lean read must leave to the full path.
 """
@@ -17,21 +17,21 @@ import pytest
 import time_machine
 from sqlmodel import select
 
-from keito_core import lean_day
-from keito_core.lean_status import NotHandled
+from keito_core.fastpath import day as lean_day
+from keito_core.fastpath.status import NotHandled
 from keito_core.models import TimeEntry, User
+from keito_core.platform.runtime import make_runtime
 from keito_core.reports.day import day_report
-from keito_core.runtime import make_runtime
-from keito_core.services import clients, keys, projects, users
-from keito_core.services.approvals import (
+from keito_core.services.approvals.workflow import (
     approve_submissions,
     submit_timesheet,
     unlock_entry,
 )
-from keito_core.services.project_team import assign_member
-from keito_core.services.time_entries import log_time
-from keito_core.services.timers import start_timer
-from keito_core.services.workspace import set_setting
+from keito_core.services.directory import clients, keys, projects, users
+from keito_core.services.directory.project_team import assign_member
+from keito_core.services.tracking.time_entries import log_time
+from keito_core.services.tracking.timers import start_timer
+from keito_core.services.workspace.setup import set_setting
 from keito_tui.app.loaders import find_workspace
 
 pytestmark = pytest.mark.skipif(
@@ -177,7 +177,7 @@ def test_deleted_and_foreign_entries_never_show(week):
 
 
 def test_importing_it_loads_no_orm():
-    code = ("import sys, keito_core.lean_day, keito_tui.app.keito_app\n"
+    code = ("import sys, keito_core.fastpath.day, keito_tui.app.keito_app\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('sqlalchemy', 'sqlmodel', 'alembic') or m.startswith('keito_core.models')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

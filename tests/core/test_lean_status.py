@@ -1,4 +1,4 @@
-"""keito_core.lean_status keeps the few facts it repeats equal to the modules that own them.
+"""keito_core.fastpath.status keeps the few facts it repeats equal to the modules that own them.
 
 Its behaviour (the same JSON as the full path, and every case it leaves to the full path) is
 tested through the program's entry point in tests/cli/test_launch.py.
@@ -9,9 +9,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from keito_core import lean_status
+from keito_core.fastpath import status as lean_status
 from keito_core.models.types import MICROS
-from keito_core.services import identity
+from keito_core.platform import identity
 
 
 def test_key_rules_match_identity() -> None:
@@ -27,7 +27,7 @@ def test_money_scale_matches_the_column_type() -> None:
 
 def test_importing_it_loads_no_orm() -> None:
     code = (
-        "import json, sys, keito_core.lean_status\n"
+        "import json, sys, keito_core.fastpath.status\n"
         "print(json.dumps([m for m in ('sqlalchemy', 'sqlmodel', 'pydantic', 'keito_core.models')"
         " if m in sys.modules]))\n"
     )

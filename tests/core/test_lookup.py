@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from keito_core.errors import KeitoError
-from keito_core.ids import new_id
 from keito_core.models import Client, Project, User
-from keito_core.services.lookup import find_client, find_project, find_user, unique_handle
+from keito_core.platform.ids import new_id
+from keito_core.platform.lookup import find_client, find_project, find_user, unique_handle
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from alembic.script import ScriptDirectory
 from conftest import create_postgres_database, drop_postgres_database
 from sqlalchemy.engine import Connection, Engine
 
-from keito_core import db
 from keito_core.errors import KeitoError
 from keito_core.models import (
     Client,
@@ -33,6 +32,7 @@ from keito_core.models import (
     Workspace,
     metadata,
 )
+from keito_core.platform import db
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

@@ -10,15 +10,20 @@ from sqlmodel import select
 
 from keito_core.errors import KeitoError
 from keito_core.models import AuditEvent, Notification
-from keito_core.services import users
-from keito_core.services.identity import get_workspace
-from keito_core.services.notifications import list_notifications, mark_read, notify, unread_count
-from keito_core.services.reminders import (
+from keito_core.platform.identity import get_workspace
+from keito_core.services.approvals.reminders import (
     DEADLINE,
     REMINDER,
     parse_kind,
     run_reminders,
     schedule_for,
+)
+from keito_core.services.directory import users
+from keito_core.services.inbox.notifications import (
+    list_notifications,
+    mark_read,
+    notify,
+    unread_count,
 )
 
 T0 = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
@@ -59,7 +64,7 @@ def test_the_inbox_lists_only_your_notifications_newest_first_in_pages(inbox):
 
 
 def test_a_cursor_from_another_list_is_refused(inbox):
-    from keito_core.services.instant_paging import encode_instant_cursor
+    from keito_core.platform.instant_paging import encode_instant_cursor
 
     with inbox.session(readonly=True) as s:
         with pytest.raises(KeitoError) as caught:

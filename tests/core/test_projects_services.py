@@ -10,7 +10,6 @@ from sqlmodel import select
 
 from keito_core.enums import BillBy, BudgetBy, ProjectType, Role, UserStatus
 from keito_core.errors import KeitoError
-from keito_core.ids import new_id
 from keito_core.models import (
     AuditEvent,
     Client,
@@ -21,9 +20,10 @@ from keito_core.models import (
     TimeEntry,
     User,
 )
-from keito_core.services import project_team as team
-from keito_core.services import projects as svc
-from keito_core.services.lookup import find_project
+from keito_core.platform.ids import new_id
+from keito_core.platform.lookup import find_project
+from keito_core.services.directory import project_team as team
+from keito_core.services.directory import projects as svc
 
 
 def add_client(s, name="Globex", *, active=True) -> Client:

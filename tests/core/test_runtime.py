@@ -8,10 +8,10 @@ import pytest
 
 from keito_core.enums import Role, UserStatus, UserType
 from keito_core.errors import KeitoError
-from keito_core.ids import new_id
 from keito_core.models import ApiKey, User
-from keito_core.runtime import make_runtime
-from keito_core.services import identity
+from keito_core.platform import identity
+from keito_core.platform.ids import new_id
+from keito_core.platform.runtime import make_runtime
 
 
 def test_opening_a_missing_workspace_creates_no_file(tmp_path):

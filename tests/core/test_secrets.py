@@ -15,14 +15,14 @@ from keyring.backends import fail
 from keyring.errors import PasswordDeleteError
 
 from keito_core.errors import KeitoError
-from keito_core.runtime import (
+from keito_core.platform.runtime import (
     AUTH_CONFIG_FILE,
     AUTH_DEFAULT_USER,
     AUTH_ENV,
     AUTH_STORED,
     make_runtime,
 )
-from keito_core.secrets import (
+from keito_core.platform.secrets import (
     SERVICE,
     credentials_path,
     delete_api_key,
@@ -109,7 +109,8 @@ def test_the_fallback_file_is_0600_even_if_it_existed_wider(tmp_path, use_keyrin
 def test_the_environment_variable_forces_the_fallback_too(tmp_path):
     """PYTHON_KEYRING_BACKEND=keyring.backends.fail.Keyring, in a fresh interpreter."""
     code = (
-        "import sys; from pathlib import Path; from keito_core.secrets import store_api_key\n"
+        "import sys; from pathlib import Path\n"
+        "from keito_core.platform.secrets import store_api_key\n"
         f"print(store_api_key({SECRET!r}, config_dir=Path(sys.argv[1])))\n"
     )
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
@@ -220,7 +221,7 @@ def _modules_after(code: str, env: dict[str, str]) -> set[str]:
 
 def test_the_keyring_library_is_not_loaded_without_a_login(tmp_path):
     code = (
-        "from keito_core.runtime import make_runtime\n"
+        "from keito_core.platform.runtime import make_runtime\n"
         f"assert make_runtime({{'KEITO_HOME': {str(tmp_path)!r}}}).credentials()[0] is None\n"
     )
     assert "keyring" not in _modules_after(code, {})
@@ -230,12 +231,12 @@ def test_keito_api_key_skips_the_keyring_entirely(tmp_path, use_keyring):
     use_keyring(MemoryKeyring())
     store_api_key(SECRET, config_dir=tmp_path)  # the keyring holds a key ...
     code = (
-        "from keito_core.runtime import make_runtime\n"
+        "from keito_core.platform.runtime import make_runtime\n"
         f"env = {{'KEITO_HOME': {str(tmp_path)!r}, 'KEITO_API_KEY': 'keito_sk_env'}}\n"
         "assert make_runtime(env).credentials() == ('keito_sk_env', 'api_key env')\n"
     )
     assert "keyring" not in _modules_after(code, {})  # ... and is never asked
-    without = "from keito_core.runtime import make_runtime\n" + (
+    without = "from keito_core.platform.runtime import make_runtime\n" + (
         f"make_runtime({{'KEITO_HOME': {str(tmp_path)!r}}}).credentials()\n"
     )
     with pytest.raises(subprocess.CalledProcessError):  # a fresh process has no keyring here

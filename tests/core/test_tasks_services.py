@@ -9,9 +9,9 @@ from sqlmodel import select
 
 from keito_core.enums import ManagerPermission, Role
 from keito_core.errors import KeitoError
-from keito_core.ids import new_id
 from keito_core.models import AuditEvent, Task, User
-from keito_core.services import tasks as svc
+from keito_core.platform.ids import new_id
+from keito_core.services.directory import tasks as svc
 
 
 def _user(workspace, role: Role, permissions: tuple[ManagerPermission, ...] = ()) -> str:

@@ -10,10 +10,9 @@ from types import SimpleNamespace
 import pytest
 from sqlmodel import func, select
 
-from keito_core import public
+from keito_core import presenters as public
 from keito_core.enums import ApprovalStatus, BillBy, ManagerPermission, ProjectType, Role, UserType
 from keito_core.errors import KeitoError
-from keito_core.ids import new_id
 from keito_core.models import (
     AuditEvent,
     Client,
@@ -26,7 +25,8 @@ from keito_core.models import (
     Workspace,
 )
 from keito_core.models.users import ManagerTeammate
-from keito_core.services import time_entries as svc
+from keito_core.platform.ids import new_id
+from keito_core.services.tracking import time_entries as svc
 
 #: A Friday; Europe/London is on GMT (UTC+0) until 29 March 2026.
 NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)

@@ -11,10 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import func, select
 
-from keito_core import public
+from keito_core import presenters as public
 from keito_core.enums import ManagerPermission, Role
 from keito_core.errors import KeitoError
-from keito_core.ids import new_id
 from keito_core.models import (
     AuditEvent,
     Client,
@@ -27,8 +26,9 @@ from keito_core.models import (
     Workspace,
 )
 from keito_core.models.users import ManagerTeammate
-from keito_core.services import time_entries as svc
-from keito_core.services import timers
+from keito_core.platform.ids import new_id
+from keito_core.services.tracking import time_entries as svc
+from keito_core.services.tracking import timers
 
 NOW = datetime(2026, 3, 6, 9, 15, tzinfo=UTC)  # Europe/London is on UTC in early March
 TODAY = date(2026, 3, 6)

@@ -10,7 +10,7 @@ from sqlmodel import select
 from keito_core.enums import EmploymentType, Role, UserStatus, UserType
 from keito_core.errors import KeitoError
 from keito_core.models import AuditEvent, BusinessRole, ManagerTeammate, User
-from keito_core.services import users as svc
+from keito_core.services.directory import users as svc
 
 
 def add(workspace, **kwargs) -> str:

@@ -10,7 +10,6 @@ from sqlmodel import select
 
 from keito_core.enums import ApprovalStatus, Source
 from keito_core.errors import KeitoError
-from keito_core.ids import new_id
 from keito_core.models import (
     AuditEvent,
     Client,
@@ -20,7 +19,8 @@ from keito_core.models import (
     TimeEntry,
     Workspace,
 )
-from keito_core.services.week_cells import CellChange, cell_seconds, set_cell
+from keito_core.platform.ids import new_id
+from keito_core.services.tracking.week_cells import CellChange, cell_seconds, set_cell
 
 NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
 MONDAY = date(2026, 3, 2)

@@ -9,7 +9,6 @@ import pytest
 
 from keito_core.enums import ApprovalStatus, Role, WeekDay
 from keito_core.errors import KeitoError
-from keito_core.ids import new_id
 from keito_core.models import (
     Client,
     Invoice,
@@ -21,6 +20,7 @@ from keito_core.models import (
     User,
     Workspace,
 )
+from keito_core.platform.ids import new_id
 from keito_core.reports.week import WeekReport, row_key, week_report
 
 #: A Friday; the week (from Monday) runs 2-8 March 2026, the week before 23 Feb - 1 Mar.

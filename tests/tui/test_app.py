@@ -15,11 +15,11 @@ from textual.widgets._footer import FooterKey
 
 from keito_core.enums import BillBy, ProjectType, Role, UserType
 from keito_core.errors import KeitoError
-from keito_core.ids import new_id
 from keito_core.models import Client, Project, ProjectMember, Task, User
 from keito_core.models import Workspace as WorkspaceRow
-from keito_core.runtime import Runtime, make_runtime
-from keito_core.services.identity import get_workspace
+from keito_core.platform.identity import get_workspace
+from keito_core.platform.ids import new_id
+from keito_core.platform.runtime import Runtime, make_runtime
 from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.day import DayScreen
 from keito_tui.app.screens.help import HelpScreen
@@ -182,7 +182,7 @@ async def test_onboarding_shows_an_error_without_a_field_under_the_form(runtime:
         await fill(pilot, "company", "Globex Ltd")
         await fill(pilot, "email", "hank@globex.test")
         with runtime.session() as session:  # someone else creates the workspace meanwhile
-            from keito_core.services.workspace import init_workspace
+            from keito_core.services.workspace.setup import init_workspace
 
             init_workspace(session, company="Other", currency="USD", timezone="UTC",
                            admin_name="Someone", admin_email="someone@other.test")
@@ -354,7 +354,7 @@ async def test_s_shows_every_setting_and_m_comes_back(runtime: Runtime, workspac
         assert row_text(app, "settings", "features.approvals")[:2] == [
             "features.approvals", "no"
         ]
-        from keito_core.services.settings_registry import SETTINGS
+        from keito_core.services.workspace.settings_registry import SETTINGS
 
         assert table(app, "settings").row_count == len(SETTINGS)
         await pilot.press("m")

@@ -18,11 +18,11 @@ from textual.widgets._footer import FooterKey
 
 from keito_core.enums import ManagerPermission, Role
 from keito_core.models import Submission, TimeEntry, User
-from keito_core.runtime import Runtime, make_runtime
-from keito_core.services import clients, keys, project_team, projects, users
-from keito_core.services.approvals import approve_submissions, submit_timesheet
-from keito_core.services.time_entries import log_time
-from keito_core.services.workspace import set_setting
+from keito_core.platform.runtime import Runtime, make_runtime
+from keito_core.services.approvals.workflow import approve_submissions, submit_timesheet
+from keito_core.services.directory import clients, keys, project_team, projects, users
+from keito_core.services.tracking.time_entries import log_time
+from keito_core.services.workspace.setup import set_setting
 from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.approval_detail import (
     ApprovalDetailScreen,

@@ -16,12 +16,12 @@ from textual.widgets import Input, Static
 from textual.widgets._footer import FooterKey, FooterLabel
 
 from keito_core.enums import ApprovalStatus, Role
-from keito_core.ids import new_id
 from keito_core.models import Client, Project, ProjectMember, ProjectTask, Task, TimeEntry, User
 from keito_core.models import Workspace as WorkspaceRow
+from keito_core.platform.ids import new_id
+from keito_core.platform.runtime import Runtime, make_runtime
 from keito_core.reports.day import day_report, project_choices
-from keito_core.runtime import Runtime, make_runtime
-from keito_core.services import time_entries, timers
+from keito_core.services.tracking import time_entries, timers
 from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.day import DayScreen, DayTable, column_widths, totals_text
 from keito_tui.app.screens.dialogs import ConfirmDialog, DateDialog
@@ -609,7 +609,7 @@ def test_day_report_counts_a_running_timer_live_and_respects_the_week(workspace,
                     reason="the lean first read opens SQLite files only")
 async def test_the_day_shows_before_the_projects_and_n_waits_for_them(
         runtime: Runtime, workspace, ids, monkeypatch) -> None:  # noqa: ANN001
-    """The first read is keito_core.lean_day's; `n` pressed before the full read has brought
+    """The first read is keito_core.fastpath.day's; `n` pressed before the full read has brought
     the projects opens the form once they are there, with the projects in it."""
     log(workspace, hours="1.5", source="cli", notes="first read")
     gate = threading.Event()

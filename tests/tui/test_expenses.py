@@ -16,7 +16,6 @@ from textual.widgets import Checkbox, Input, Select, Static
 from textual.widgets._footer import FooterKey
 
 from keito_core.enums import ApprovalStatus, Role
-from keito_core.ids import new_id
 from keito_core.models import (
     LLM_USAGE,
     Client,
@@ -27,9 +26,10 @@ from keito_core.models import (
     User,
     Workspace,
 )
-from keito_core.runtime import Runtime, make_runtime
-from keito_core.services.expenses import log_expense
-from keito_core.services.receipts import receipt_file
+from keito_core.platform.ids import new_id
+from keito_core.platform.runtime import Runtime, make_runtime
+from keito_core.services.tracking.expenses import log_expense
+from keito_core.services.tracking.receipts import receipt_file
 from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.dialogs import ConfirmDialog, DateDialog
 from keito_tui.app.screens.expense_dialog import ExpenseDialog, money_text

@@ -17,12 +17,12 @@ from textual.widgets._footer import FooterKey
 
 from keito_core.enums import Role
 from keito_core.models import Notification
-from keito_core.runtime import Runtime, make_runtime
-from keito_core.services import clients, keys, project_team, projects, users
-from keito_core.services.approvals import submit_timesheet
-from keito_core.services.notifications import notify
-from keito_core.services.time_entries import log_time
-from keito_core.services.workspace import set_setting
+from keito_core.platform.runtime import Runtime, make_runtime
+from keito_core.services.approvals.workflow import submit_timesheet
+from keito_core.services.directory import clients, keys, project_team, projects, users
+from keito_core.services.inbox.notifications import notify
+from keito_core.services.tracking.time_entries import log_time
+from keito_core.services.workspace.setup import set_setting
 from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.approval_detail import ApprovalDetailScreen, NoteDialog
 from keito_tui.app.screens.inbox import InboxScreen, InboxTable

@@ -11,7 +11,7 @@ from settling import finish_workers
 from textual.pilot import Pilot
 from textual.widgets._footer import FooterKey
 
-from keito_core.runtime import Runtime, make_runtime
+from keito_core.platform.runtime import Runtime, make_runtime
 from keito_tui.app import keito_app
 from keito_tui.app.bindings import KeitoAction
 from keito_tui.app.keito_app import KeitoApp

@@ -14,7 +14,6 @@ from textual.widgets import Checkbox, Input, Select
 from textual.widgets._footer import FooterKey
 
 from keito_core.enums import ManagerPermission, Role, UserStatus, UserType
-from keito_core.ids import new_id
 from keito_core.models import (
     Client,
     Contact,
@@ -26,7 +25,8 @@ from keito_core.models import (
     User,
 )
 from keito_core.models import Workspace as WorkspaceRow
-from keito_core.runtime import Runtime, make_runtime
+from keito_core.platform.ids import new_id
+from keito_core.platform.runtime import Runtime, make_runtime
 from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.dialogs import ConfirmDialog
 from keito_tui.app.screens.manage import ManageScreen

@@ -12,11 +12,11 @@ from textual.widgets import Input, Select, Static, Switch
 from textual.widgets._footer import FooterKey
 
 from keito_core.enums import Role
-from keito_core.ids import new_id
 from keito_core.models import User
 from keito_core.models import Workspace as WorkspaceRow
-from keito_core.runtime import Runtime, make_runtime
-from keito_core.services.settings_registry import SETTINGS
+from keito_core.platform.ids import new_id
+from keito_core.platform.runtime import Runtime, make_runtime
+from keito_core.services.workspace.settings_registry import SETTINGS
 from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.settings import SETTING_CHOICES, SettingDialog, SettingsScreen
 from keito_tui.app.widgets.record_view import RecordView
@@ -174,7 +174,7 @@ async def test_a_member_is_told_they_may_not_change_settings(
 
 async def test_coming_back_to_the_view_reads_changes_made_elsewhere(
         runtime: Runtime, workspace) -> None:  # noqa: ANN001
-    from keito_core.services.workspace import set_setting
+    from keito_core.services.workspace.setup import set_setting
 
     app = keito_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:

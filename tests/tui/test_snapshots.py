@@ -15,11 +15,12 @@ from settling import finish_workers
 from textual.pilot import Pilot
 
 from keito_core.enums import Role, UserType
-from keito_core.ids import new_id
 from keito_core.models import Client, Project, ProjectMember, ProjectTask, Task, User
 from keito_core.models import Workspace as WorkspaceRow
-from keito_core.runtime import Runtime, make_runtime
-from keito_core.services import approvals, expenses, time_entries, timers
+from keito_core.platform.ids import new_id
+from keito_core.platform.runtime import Runtime, make_runtime
+from keito_core.services.approvals import workflow as approvals
+from keito_core.services.tracking import expenses, time_entries, timers
 from keito_tui.app.keito_app import KeitoApp
 
 #: A Thursday afternoon; Europe/London is on GMT in March, so local time is UTC.

@@ -18,10 +18,10 @@ from textual.widgets import DataTable, Input, Select, Static
 from textual.widgets._footer import FooterKey
 
 from keito_core.enums import ApprovalStatus, Source
-from keito_core.ids import new_id
 from keito_core.models import Client, Project, ProjectTask, Task, TimeEntry, Workspace
-from keito_core.runtime import Runtime, make_runtime
-from keito_core.services import time_entries, timers
+from keito_core.platform.ids import new_id
+from keito_core.platform.runtime import Runtime, make_runtime
+from keito_core.services.tracking import time_entries, timers
 from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.dialogs import DateDialog
 from keito_tui.app.screens.entry_dialog import EntryDialog

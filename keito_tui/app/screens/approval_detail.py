@@ -24,8 +24,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Header, Input, Static
 
 from keito_core.errors import KeitoError
+from keito_core.reports.approval_queue import SubmissionDetail, SubmissionSummary
 from keito_core.rules.durations import format_duration
-from keito_core.services.approval_queue import SubmissionDetail, SubmissionSummary
 from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.dialogs import DIALOG_CSS
@@ -34,7 +34,7 @@ from keito_tui.app.widgets.badges import source_badge
 from keito_tui.app.widgets.footer import KeitoFooter
 
 if TYPE_CHECKING:
-    from keito_core.runtime import Runtime
+    from keito_core.platform.runtime import Runtime
 
 #: flag -> (marker letter, words). The letters show in lists; the words under them.
 FLAG_MARKS: dict[str, tuple[str, str]] = {
@@ -174,11 +174,11 @@ def decision_prompt(kind: str, targets: Sequence[SubmissionSummary]) -> tuple[st
 def check_decision(runtime: Runtime, kind: str, submission_ids: Sequence[str]) -> None:
     """Raise the core's refusal of a decision (off, wrong state, not allowed) without acting."""
     from keito_core.models import Submission
+    from keito_core.platform.identity import get_workspace
     from keito_core.rules import permissions as policy
     from keito_core.rules.approval_flow import decide
     from keito_core.rules.permissions import Action, Target
-    from keito_core.services.approvals import require_approvals, submission_items
-    from keito_core.services.identity import get_workspace
+    from keito_core.services.approvals.workflow import require_approvals, submission_items
 
     action = {"approve": Action.TIMESHEET_APPROVE, "reject": Action.TIMESHEET_REJECT,
               "withdraw": Action.APPROVAL_WITHDRAW}[kind]
@@ -201,7 +201,7 @@ def check_decision(runtime: Runtime, kind: str, submission_ids: Sequence[str]) -
 def run_decision(runtime: Runtime, kind: str, submission_ids: Sequence[str],
                  note: str | None) -> str:
     """Take the decision in one transaction; the text to tell the user."""
-    from keito_core.services.approvals import (
+    from keito_core.services.approvals.workflow import (
         approve_submissions,
         reject_submissions,
         withdraw_approvals,
@@ -443,8 +443,8 @@ class ApprovalDetailScreen(DecidingView):
 
     @work(thread=True, exclusive=True, group="approval-detail")
     def load(self, submission_id: str) -> None:
-        from keito_core.services.approval_queue import get_submission
-        from keito_core.services.identity import get_workspace
+        from keito_core.platform.identity import get_workspace
+        from keito_core.reports.approval_queue import get_submission
 
         try:
             with self.runtime.session(readonly=True) as session:

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Header, Select, Static
 
 from keito_core.errors import KeitoError
-from keito_core.services.approval_queue import SubmissionSummary
+from keito_core.reports.approval_queue import SubmissionSummary
 from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.screens.approval_detail import (
     DECISION_ACTIONS,
@@ -193,8 +193,8 @@ class ApprovalsScreen(DecidingView):
 
     @work(thread=True, exclusive=True, group="approvals-read")
     def load(self, chosen: QueueFilter) -> None:
-        from keito_core.services.approval_queue import list_submissions
-        from keito_core.services.identity import get_workspace
+        from keito_core.platform.identity import get_workspace
+        from keito_core.reports.approval_queue import list_submissions
 
         try:
             with self.runtime.session(readonly=True) as session:
@@ -383,13 +383,13 @@ class ApprovalsScreen(DecidingView):
 
     @work(thread=True, exclusive=True, group="approvals-submit")
     def submit(self, day: date) -> None:
+        from keito_core.platform.identity import get_workspace
         from keito_core.rules.periods import week_bounds
-        from keito_core.services.approvals import (
+        from keito_core.services.approvals.workflow import (
             period_text,
             submission_items,
             submit_timesheet,
         )
-        from keito_core.services.identity import get_workspace
 
         try:
             with self.runtime.session() as session:

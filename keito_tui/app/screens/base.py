@@ -11,7 +11,7 @@ from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.values import ErrorInfo
 
 if TYPE_CHECKING:
-    from keito_core.runtime import Runtime
+    from keito_core.platform.runtime import Runtime
 
 
 class MainView(Screen[None]):

@@ -289,12 +289,12 @@ class DayScreen(MainView):
              lean: bool = False) -> None:
         """Read the day (and the projects for the entry forms) in one read-only session.
 
-        `lean`: the app's first read, by plain sqlite3 without the ORM (keito_core.lean_day);
+        `lean`: the app's first read, by plain sqlite3 without the ORM (keito_core.fastpath.day);
         it brings no projects, so a full read follows once the day is on screen.
         """
         if lean:
-            from keito_core.lean_day import NotHandled
-            from keito_core.lean_day import day_report as lean_day_report
+            from keito_core.fastpath.day import NotHandled
+            from keito_core.fastpath.day import day_report as lean_day_report
 
             try:
                 report = lean_day_report(self.runtime, day=day, now=self.runtime.clock(),
@@ -528,7 +528,7 @@ class DayScreen(MainView):
     @work(thread=True, group="day-write")
     def change(self, what: str, entry_id: str | None, day: date | None) -> None:
         """One change in one transaction: stop, delete, copy or restart."""
-        from keito_core.services import time_entries, timers
+        from keito_core.services.tracking import time_entries, timers
 
         titles = {"stop": "Could not stop the timer", "delete": "Could not delete",
                   "copy": "Could not copy", "restart": "Could not restart"}

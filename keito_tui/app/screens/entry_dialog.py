@@ -21,9 +21,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from keito_core.errors import KeitoError
+from keito_core.platform.runtime import Runtime
 from keito_core.reports.day_values import DayEntry, ProjectChoice
 from keito_core.rules.durations import format_duration
-from keito_core.runtime import Runtime
 from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.form_field import FormField
@@ -269,7 +269,7 @@ class EntryDialog(ModalScreen[EntrySaved | None]):
 
     def apply(self, session: Any, answers: dict[str, Any]) -> EntrySaved:
         """Call the service for the dialog's mode (in the worker's transaction)."""
-        from keito_core.services import time_entries, timers
+        from keito_core.services.tracking import time_entries, timers
 
         actor = self.runtime.actor(session)
         now = self.runtime.clock()

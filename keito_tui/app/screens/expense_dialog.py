@@ -20,11 +20,11 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from keito_core.enums import Source
 from keito_core.errors import KeitoError
 from keito_core.models import ExpenseCategory
+from keito_core.platform.runtime import Runtime
 from keito_core.reports.expenses import CategoryChoice, ExpenseLine, ExpenseProjectChoice
 from keito_core.rules.money import CURRENCY_SYMBOLS, format_number, minor_units
-from keito_core.runtime import Runtime
-from keito_core.services.expenses import amounts
-from keito_core.services.receipts import check_receipt
+from keito_core.services.tracking.expenses import amounts
+from keito_core.services.tracking.receipts import check_receipt
 from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.form_field import FormField
 
@@ -309,7 +309,7 @@ class ExpenseDialog(ModalScreen[SavedExpense | None]):
 
     @work(thread=True, exclusive=True, group="expense-dialog")
     def save(self, answers: ExpenseInput) -> None:
-        from keito_core.services.expenses import edit_expense, log_expense
+        from keito_core.services.tracking.expenses import edit_expense, log_expense
 
         runtime = self.runtime
         try:

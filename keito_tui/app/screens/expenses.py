@@ -518,7 +518,7 @@ class ExpensesScreen(MainView):
 
     @work(thread=True, exclusive=True, group="expenses-write")
     def delete(self, expense_id: str) -> None:
-        from keito_core.services.expenses import delete_expense
+        from keito_core.services.tracking.expenses import delete_expense
 
         try:
             with self.runtime.session() as session:

@@ -169,8 +169,8 @@ class InboxScreen(MainView):
 
     @work(thread=True, exclusive=True, group="inbox-read")
     def load(self, unread_only: bool) -> None:
-        from keito_core.services.identity import get_workspace
-        from keito_core.services.notifications import (
+        from keito_core.platform.identity import get_workspace
+        from keito_core.services.inbox.notifications import (
             list_notifications,
             notification_view,
             unread_count,
@@ -293,7 +293,7 @@ class InboxScreen(MainView):
 
     @work(thread=True, group="inbox-write")
     def mark(self, ids: tuple[str, ...] | None) -> None:
-        from keito_core.services.notifications import mark_read, unread_count
+        from keito_core.services.inbox.notifications import mark_read, unread_count
 
         try:
             with self.runtime.session() as session:

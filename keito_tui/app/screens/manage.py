@@ -12,9 +12,9 @@ from textual.message import Message
 from textual.widgets import Header, TabbedContent, TabPane
 
 from keito_core.errors import KeitoError
+from keito_core.platform.runtime import Runtime
 from keito_core.rules import permissions as policy
-from keito_core.runtime import Runtime
-from keito_core.services import categories, clients, projects, tasks, users
+from keito_core.services.directory import categories, clients, projects, tasks, users
 from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.loaders import ManageData, Row, manage_data
 from keito_tui.app.screens.base import MainView

@@ -20,8 +20,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 from keito_core.errors import KeitoError
+from keito_core.platform.runtime import Runtime
 from keito_core.rules import permissions as policy
-from keito_core.runtime import Runtime
 from keito_tui.app.loaders import Listing
 from keito_tui.app.screens.dialogs import ConfirmDialog
 from keito_tui.app.screens.manage_forms import FormSpec, RecordForm

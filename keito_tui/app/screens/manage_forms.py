@@ -23,8 +23,8 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from keito_core.errors import KeitoError
+from keito_core.platform.runtime import Runtime
 from keito_core.rules import permissions as policy
-from keito_core.runtime import Runtime
 from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.form_field import FormField
 

@@ -7,12 +7,12 @@ from sqlmodel import Session, col, select
 
 from keito_core.errors import validation
 from keito_core.models import ProjectMember, ProjectTask, Task, User
+from keito_core.platform.identity import get_workspace
+from keito_core.platform.lookup import find_project
 from keito_core.rules import permissions as policy
 from keito_core.rules.money import format_money
 from keito_core.rules.permissions import Action, Target
-from keito_core.services import clients, project_team, users
-from keito_core.services.identity import get_workspace
-from keito_core.services.lookup import find_project
+from keito_core.services.directory import clients, project_team, users
 from keito_tui.app.loaders import Listing
 from keito_tui.app.screens.manage_actions import RecordList, Write, user_type_cell
 from keito_tui.app.screens.manage_forms import FormSpec, hours_text

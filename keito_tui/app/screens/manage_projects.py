@@ -7,11 +7,11 @@ from sqlmodel import Session, col, select
 
 from keito_core.enums import BillBy, BudgetBy, ProjectType, UserStatus, UserType
 from keito_core.models import Client, ProjectMember, ProjectTask, Task, User
+from keito_core.platform.lookup import find_project
 from keito_core.rules import permissions as policy
 from keito_core.rules.permissions import Action, Target
-from keito_core.services import project_team, projects
-from keito_core.services.lookup import find_project
-from keito_core.services.projects import DEFAULT_RATE
+from keito_core.services.directory import project_team, projects
+from keito_core.services.directory.projects import DEFAULT_RATE
 from keito_tui.app.loaders import PROJECT_TYPES
 from keito_tui.app.screens.manage_forms import Field, FormSpec, Values, flag, optional, text
 

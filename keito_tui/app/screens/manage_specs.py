@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from keito_core.platform.identity import get_workspace
 from keito_core.rules import permissions as policy
 from keito_core.rules.permissions import Action, Target
-from keito_core.services import categories, clients, tasks
-from keito_core.services.identity import get_workspace
+from keito_core.services.directory import categories, clients, tasks
 from keito_tui.app.screens.manage_forms import Field, FormSpec, Values, flag, optional, text
 
 CLIENT_FIELDS = (

@@ -12,7 +12,7 @@ from keito_core.errors import validation
 from keito_core.models import User
 from keito_core.rules import permissions as policy
 from keito_core.rules.permissions import Action, Target
-from keito_core.services import users
+from keito_core.services.directory import users
 from keito_tui.app.screens.manage_forms import (
     Field,
     FormSpec,

@@ -17,8 +17,8 @@ from textual.widgets import Button, Header, Input, Select, Static
 
 from keito_core.enums import WeekDay
 from keito_core.errors import KeitoError
+from keito_core.platform.runtime import Runtime
 from keito_core.rules.money import is_currency
-from keito_core.runtime import Runtime
 from keito_tui.app.values import ErrorInfo, WorkspaceSummary
 from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.form_field import FormField
@@ -135,7 +135,7 @@ class OnboardingScreen(Screen[WorkspaceSummary]):
 
     @work(thread=True, exclusive=True, group="onboarding")
     def create_workspace(self, runtime: Runtime, answers: dict[str, str]) -> None:
-        from keito_core.services.workspace import init_workspace
+        from keito_core.services.workspace.setup import init_workspace
         from keito_tui.app.loaders import summary_of
 
         try:

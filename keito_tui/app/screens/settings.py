@@ -15,9 +15,9 @@ from textual.widgets import Button, Header, Input, Select, Static, Switch
 
 from keito_core.enums import DurationFormat, EntryMode, PaymentTerms, TimeFormat, WeekDay
 from keito_core.errors import KeitoError
+from keito_core.platform.runtime import Runtime
 from keito_core.rules import permissions as policy
-from keito_core.runtime import Runtime
-from keito_core.services.settings_registry import DATE_FORMATS
+from keito_core.services.workspace.settings_registry import DATE_FORMATS
 from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.loaders import Listing, Row, settings_rows
 from keito_tui.app.screens.base import MainView
@@ -153,7 +153,7 @@ class SettingDialog(ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="setting")
     def store(self, runtime: Runtime, answer: str) -> None:
-        from keito_core.services.workspace import set_setting
+        from keito_core.services.workspace.setup import set_setting
 
         try:
             with runtime.session() as session:

@@ -5,7 +5,7 @@ up/down, Tab and Shift+Tab move between cells. Typing a digit (or `.` `:`) on a 
 it in the edit line; Enter or Tab saves and moves to the next day, Shift+Tab to the day
 before, Escape cancels. A cell holding several entries opens them instead (o opens any
 cell's entries). n adds a row. Reads and writes run in workers (keito_core.reports.week,
-keito_core.services.week_cells).
+keito_core.services.tracking.week_cells).
 
 The week is read again every few seconds while the view is on screen, no cell is being edited
 and no write is under way, so time logged elsewhere (the command line, a timer) shows up. A
@@ -37,7 +37,7 @@ from keito_core.reports.week import (
     row_key,
 )
 from keito_core.rules.durations import format_duration
-from keito_core.services.week_cells import CellChange
+from keito_core.services.tracking.week_cells import CellChange
 from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.day import POLL_SECONDS
@@ -233,7 +233,7 @@ class WeekScreen(MainView):
                 now = self.runtime.clock()
                 day = anchor
                 if day is None:
-                    from keito_core.services.entry_context import owner_by_id
+                    from keito_core.platform.access import owner_by_id
 
                     day = owner_by_id(session, actor, actor.user_id, now=now).today
                 report = week_report(session, actor=actor, day=day, now=now)
@@ -435,7 +435,7 @@ class WeekScreen(MainView):
     @work(thread=True, group="week-write")
     def save_cell(self, project_id: str, task_id: str | None, day: date, text: str, key: str,
                   index: int) -> None:
-        from keito_core.services.week_cells import set_cell
+        from keito_core.services.tracking.week_cells import set_cell
 
         try:
             with self.runtime.session() as session:

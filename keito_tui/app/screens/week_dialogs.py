@@ -17,9 +17,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Select, Static
 
 from keito_core.errors import KeitoError
+from keito_core.platform.runtime import Runtime
 from keito_core.reports.day import DayEntry, ProjectChoice, day_entries, project_choices
 from keito_core.rules.durations import format_duration
-from keito_core.runtime import Runtime
 from keito_tui.app.screens.dialogs import DIALOG_CSS, ConfirmDialog
 from keito_tui.app.screens.entry_dialog import EntryDialog, EntrySaved
 from keito_tui.app.values import ErrorInfo
@@ -126,7 +126,7 @@ class EntryForm:
 def read_entry_form(session: Session, actor: policy.Actor) -> EntryForm:
     """The entry dialog's projects, time zone and duration format, for the actor."""
     from keito_core.models import User
-    from keito_core.services.identity import get_workspace
+    from keito_core.platform.identity import get_workspace
 
     workspace = get_workspace(session)
     user = session.get(User, actor.user_id)
@@ -210,7 +210,7 @@ class CellEntriesDialog(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="cell-entries")
     def load(self) -> None:
-        from keito_core.services.identity import get_workspace
+        from keito_core.platform.identity import get_workspace
 
         try:
             with self.runtime.session(readonly=True) as session:
@@ -308,7 +308,7 @@ class CellEntriesDialog(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="cell-entries-write")
     def delete(self, entry_id: str) -> None:
-        from keito_core.services.time_entries import delete_entry
+        from keito_core.services.tracking.time_entries import delete_entry
 
         try:
             with self.runtime.session() as session:

@@ -39,7 +39,7 @@ class Clock:
 @pytest.fixture
 def world(workspace):
     """Project ACME (tasks development, research), agent research-bot-03 on it, with a key."""
-    from keito_core.services import clients, keys, project_team, projects, tasks, users
+    from keito_core.services.directory import clients, keys, project_team, projects, tasks, users
 
     with workspace.session() as s:
         admin = workspace.actor(s)
@@ -199,7 +199,7 @@ def test_overlapping_sessions_each_keep_their_own_length(world, client, clock,
 def test_the_stop_and_the_expense_are_one_transaction(world, client, clock,
                                                       workspace) -> None:
     """If the expense is refused, the stop is rolled back too: nothing half-saved."""
-    from keito_core.services.workspace import set_setting
+    from keito_core.services.workspace.setup import set_setting
 
     with pytest.raises(ValidationError), client.track_agent_work(project_id="ACME") as session:
         clock.advance(minutes=30)

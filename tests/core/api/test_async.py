@@ -20,7 +20,7 @@ NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
 @pytest.fixture
 def world(workspace):
     """Project ACME with agent batch-processor (and a key) on its team; project SECRET."""
-    from keito_core.services import clients, keys, project_team, projects, tasks, users
+    from keito_core.services.directory import clients, keys, project_team, projects, tasks, users
 
     with workspace.session() as s:
         admin = workspace.actor(s)

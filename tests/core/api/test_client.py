@@ -51,7 +51,7 @@ class Clock:
 def world(workspace):
     """Project ACME (tasks development, research) with agent review-bot-01 on its team and
     a key; project SECRET without the agent; the admin Ada is the default user."""
-    from keito_core.services import clients, keys, project_team, projects, tasks, users
+    from keito_core.services.directory import clients, keys, project_team, projects, tasks, users
 
     with workspace.session() as s:
         admin = workspace.actor(s)
@@ -463,7 +463,7 @@ def test_records_convert_to_plain_dicts(world, bot) -> None:
 
 
 def test_a_service_conflict_is_a_conflict_error_and_the_client_goes_on(world, bot) -> None:
-    from keito_core.services import time_entries as svc
+    from keito_core.services.tracking import time_entries as svc
 
     with pytest.raises(ConflictError) as info:  # stopping when no timer runs
         bot.run(lambda s, actor, now: svc.stop_timer(s, actor=actor, now=now))

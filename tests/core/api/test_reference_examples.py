@@ -434,7 +434,7 @@ def traveller():  # noqa: ANN201
 def world(workspace, monkeypatch, traveller):  # noqa: ANN201
     """The workspace the examples name, acting as agent review-bot-01."""
     from keito_core.api import Keito
-    from keito_core.services import clients, keys, project_team, projects, tasks, users
+    from keito_core.services.directory import clients, keys, project_team, projects, tasks, users
 
     with workspace.session() as s:
         admin = workspace.actor(s)

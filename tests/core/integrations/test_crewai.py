@@ -34,7 +34,7 @@ class Clock:
 
 @pytest.fixture
 def world(workspace):
-    from keito_core.services import clients, keys, project_team, projects, tasks, users
+    from keito_core.services.directory import clients, keys, project_team, projects, tasks, users
 
     with workspace.session() as s:
         admin = workspace.actor(s)

@@ -74,7 +74,7 @@ def reply(text: str, inp: int, out: int, model: str = "claude-sonnet-4-6") -> AI
 
 @pytest.fixture
 def world(workspace):
-    from keito_core.services import clients, keys, project_team, projects, tasks, users
+    from keito_core.services.directory import clients, keys, project_team, projects, tasks, users
 
     with workspace.session() as s:
         admin = workspace.actor(s)

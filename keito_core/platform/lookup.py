@@ -1,0 +1,107 @@
+"""Find records by what people type: an ID, a code, a handle, an email or a name."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from keito_core.errors import KeitoError, not_found
+from keito_core.models import Client, ExpenseCategory, Project, Task, User
+from keito_core.platform.ids import kind_of
+
+T = TypeVar("T")
+
+
+def _one(
+    session: Session, model: type[T], kind: str, ref: str, field: str, columns: list[Any]
+) -> T:
+    ref = (ref or "").strip()
+    if not ref:
+        raise KeitoError("validation_error", f"{field} is required", field=field)
+    if kind_of(ref) is not None:
+        found = session.get(model, ref)
+        if found is not None:
+            return found
+    lowered = ref.lower()
+    for column in columns:
+        rows = session.exec(select(model).where(sa.func.lower(column) == lowered)).all()
+        if len(rows) == 1:
+            return rows[0]
+        if len(rows) > 1:
+            raise _ambiguous(kind, ref, field, rows)
+    # Last, a unique prefix of the name (the last column): "bob" finds "Bob Smith".
+    escaped = lowered.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    rows = session.exec(
+        select(model).where(sa.func.lower(columns[-1]).like(escaped + "%", escape="\\")).limit(6)
+    ).all()
+    if len(rows) == 1:
+        return rows[0]
+    if len(rows) > 1:
+        raise _ambiguous(kind, ref, field, rows)
+    raise not_found(kind, ref, field=field)
+
+
+def _ambiguous(kind: str, ref: str, field: str, rows: Sequence[Any]) -> KeitoError:
+    names = ", ".join(getattr(row, "name", row.id) for row in rows[:5])
+    more = ", ..." if len(rows) > 5 else ""
+    return KeitoError(
+        "validation_error",
+        f"{kind} {ref!r} is ambiguous: it matches {names}{more}",
+        field=field,
+        hint="use the full name or the ID",
+    )
+
+
+def find_user(session: Session, ref: str, *, field: str = "user") -> User:
+    """A user by ID, email or case-insensitive name."""
+    return _one(session, User, "user", ref, field, [User.email, User.name])
+
+
+def find_client(session: Session, ref: str, *, field: str = "client") -> Client:
+    """A client by ID or case-insensitive name."""
+    return _one(session, Client, "client", ref, field, [Client.name])
+
+
+def find_project(session: Session, ref: str, *, field: str = "project") -> Project:
+    """A project by ID, code, handle or case-insensitive name."""
+    return _one(
+        session, Project, "project", ref, field, [Project.code, Project.handle, Project.name]
+    )
+
+
+def find_task(session: Session, ref: str, *, field: str = "task") -> Task:
+    """A task by ID, handle or case-insensitive name."""
+    return _one(session, Task, "task", ref, field, [Task.handle, Task.name])
+
+
+def find_category(session: Session, ref: str, *, field: str = "category") -> ExpenseCategory:
+    """An expense category by ID, handle or case-insensitive name."""
+    return _one(
+        session,
+        ExpenseCategory,
+        "expense category",
+        ref,
+        field,
+        [ExpenseCategory.handle, ExpenseCategory.name],
+    )
+
+
+def unique_handle(session: Session, model: Any, base: str, *, exclude_id: str | None = None) -> str:
+    """`base`, or `base-2`, `base-3` ... whichever no other row of `model` uses yet."""
+    taken = set(
+        session.exec(
+            select(model.handle).where(
+                sa.or_(model.handle == base, model.handle.like(f"{base}-%")),
+                model.id != (exclude_id or ""),
+            )
+        ).all()
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"

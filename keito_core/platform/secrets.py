@@ -1,0 +1,176 @@
+"""The API key stored by `keito auth login`: in the OS keyring, else in a file only you can read.
+
+The keyring entry is service "keito", username "api_key" (for another KEITO_HOME the username
+names that directory, so two workspaces keep two keys). Where there is no usable keyring
+backend (a headless server, CI), the key goes to `<config_dir>/credentials`, mode 0600.
+
+`<config_dir>/credentials` always records where the key is (`store = "keyring"` or
+`store = "file"`). Reading it first lets every command skip the keyring library entirely
+(about 100 ms to import and probe) when nobody has logged in, which is the common case.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tomllib
+from pathlib import Path
+
+from keito_core.errors import KeitoError
+from keito_core.platform.cli_config import toml_value
+
+SERVICE = "keito"
+USERNAME = "api_key"
+CREDENTIALS_FILE = "credentials"
+STORED_IN_KEYRING = "keyring"
+
+
+def _default_config_dir() -> Path:
+    return Path("~/.keito").expanduser()
+
+
+def keyring_username(config_dir: Path) -> str:
+    """'api_key' for ~/.keito; 'api_key:<dir>' for any other KEITO_HOME."""
+    try:
+        if config_dir.expanduser().resolve() == _default_config_dir().resolve():
+            return USERNAME
+    except OSError:
+        pass
+    return f"{USERNAME}:{config_dir.expanduser().resolve()}"
+
+
+def credentials_path(config_dir: Path) -> Path:
+    return config_dir / CREDENTIALS_FILE
+
+
+def _usable_keyring():  # noqa: ANN202 - keyring is imported lazily; its types with it
+    """The keyring backend, or None when it is the fail, null or an empty chainer backend."""
+    try:
+        import keyring
+        from keyring.backends import chainer, fail, null
+
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring | null.Keyring):
+            return None
+        if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
+            return None
+        return backend
+    except Exception:  # a broken backend configuration is "no keyring" too
+        return None
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically, readable and writable by the owner only (0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+def _read_credentials(config_dir: Path) -> dict:
+    path = credentials_path(config_dir)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (tomllib.TOMLDecodeError, OSError) as exc:
+        raise KeitoError(
+            "config_error",
+            f"cannot read {path}: {exc}",
+            hint="run `keito auth logout` and `keito auth login` again",
+        ) from exc
+
+
+_HEADER = "# Written by `keito auth login`; removed by `keito auth logout`. Keep it private.\n"
+
+
+def store_api_key(secret: str, *, config_dir: Path) -> str:
+    """Store the key; returns "keyring", or the path of the 0600 file used instead."""
+    backend = _usable_keyring()
+    if backend is not None:
+        username = keyring_username(config_dir)
+        try:
+            backend.set_password(SERVICE, username, secret)
+            stored = backend.get_password(SERVICE, username) == secret
+        except Exception:
+            stored = False
+        if stored:
+            _write_private(
+                credentials_path(config_dir),
+                _HEADER + f"store = {toml_value(STORED_IN_KEYRING)}\n"
+                f"service = {toml_value(SERVICE)}\n"
+                f"username = {toml_value(username)}\n",
+            )
+            return STORED_IN_KEYRING
+    path = credentials_path(config_dir)
+    _write_private(
+        path, _HEADER + 'store = "file"\n' + f"api_key = {toml_value(secret)}\n"
+    )
+    return str(path)
+
+
+def load_api_key(*, config_dir: Path) -> str | None:
+    """The stored key, or None; imports the keyring library only if the key was put there."""
+    record = _read_credentials(config_dir)
+    if not record:
+        return None
+    if record.get("store") != STORED_IN_KEYRING:
+        key = record.get("api_key")
+        return key if isinstance(key, str) and key else None
+    backend = _usable_keyring()
+    if backend is None:
+        raise KeitoError(
+            "config_error",
+            "the key stored by `keito auth login` is in the OS keyring, which is unavailable",
+            hint="set KEITO_API_KEY, or run `keito auth login` again",
+        )
+    try:
+        key = backend.get_password(SERVICE, record.get("username") or USERNAME)
+    except Exception as exc:
+        raise KeitoError(
+            "config_error",
+            f"cannot read the OS keyring: {exc}",
+            hint="set KEITO_API_KEY, or run `keito auth login` again",
+        ) from exc
+    return key or None
+
+
+def stored_where(*, config_dir: Path) -> str | None:
+    """Where the stored key lives ("keyring" or the file's path) without reading the secret."""
+    record = _read_credentials(config_dir)
+    if not record:
+        return None
+    if record.get("store") == STORED_IN_KEYRING:
+        return STORED_IN_KEYRING
+    return str(credentials_path(config_dir))
+
+
+def delete_api_key(*, config_dir: Path) -> bool:
+    """Forget the stored key (keyring entry and file); True if there was one."""
+    path = credentials_path(config_dir)
+    try:
+        record = _read_credentials(config_dir)
+    except KeitoError:
+        record = {"store": "file"}  # unreadable: removing the file is all we can do
+    removed = False
+    if record.get("store") == STORED_IN_KEYRING:
+        backend = _usable_keyring()
+        if backend is not None:
+            with contextlib.suppress(Exception):
+                backend.delete_password(SERVICE, record.get("username") or USERNAME)
+                removed = True
+    try:
+        path.unlink()
+        removed = True
+    except FileNotFoundError:
+        pass
+    return removed

@@ -1,0 +1,210 @@
+"""Running timers: start (stopping the one already running), stop, discard, status, restart.
+
+Rules:
+
+- One running timer per user. Starting one while another runs stops and saves the running
+  one first, in the same transaction, and reports it (`StartResult.stopped`). The database's
+  partial unique index backs this: when two processes race, the loser's insert fails and
+  becomes a `conflict` ("a timer is already running").
+- A running entry has duration 0, `timer_started_at` and `started_at` = the start instant,
+  and is dated on the owner's local day at the start (the user's timezone, else the
+  workspace's); it keeps that date when stopped after midnight.
+- Stopping saves `now - timer_started_at` in whole seconds (a clock that went backwards
+  gives 0), capped at 24 hours, the longest entry there is: a timer forgotten over a weekend
+  saves 24 h, to be corrected by an edit, rather than being refused and left running.
+  `ended_at` is the real stop instant.
+- Rounding applies once, when the timer is stopped: to the nearest multiple of the
+  workspace's increment, or of `round_to` minutes (5, 6, 10, 15, 30) which overrides the
+  workspace for that stop. See keito_core.rules.rounding for the exact rule.
+- Require-notes: a timer may start without notes; stopping (also when a new start stops it)
+  needs notes when the workspace requires them. Discarding never does.
+- A running timer is never auto-locked by its age; approval and invoice locks still apply.
+- Restart starts a new timer with an entry's project, task, notes and billable choice (a
+  restarted entry never resumes the old one's duration).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from keito_core.enums import Source
+from keito_core.errors import conflict
+from keito_core.models import TimeEntry
+from keito_core.platform import audit
+from keito_core.platform.access import Owner, owner_of, resolve_user
+from keito_core.rules import permissions as policy
+from keito_core.rules.durations import MAX_DURATION_SECONDS
+from keito_core.rules.inputs import check_source
+from keito_core.rules.metadata import validate_metadata
+from keito_core.rules.permissions import Action, Target
+from keito_core.services.tracking.entry_context import (
+    apply_rounding,
+    capture_billing,
+    check_editable,
+    check_notes,
+    clean_notes,
+    entry_snapshot,
+    load_item,
+    loggable_project,
+    new_entry,
+    project_task,
+    require_logging,
+    round_increment,
+)
+
+_NOUN = "time entry"
+_RUNNING_INDEX = "uq_time_entries_running_user"
+
+
+@dataclass
+class StartResult:
+    """The new running entry, and the timer that was running and got stopped, if any."""
+
+    entry: TimeEntry
+    stopped: TimeEntry | None
+
+
+def find_running(session: Session, user_id: str) -> TimeEntry | None:
+    """The user's running timer, if any."""
+    return session.exec(
+        select(TimeEntry).where(TimeEntry.user_id == user_id, TimeEntry.is_running)
+    ).first()
+
+
+def elapsed_seconds(entry: TimeEntry, now: datetime) -> int:
+    """Whole seconds a running timer has run by `now`, from 0 up to 24 hours."""
+    started = entry.timer_started_at or entry.started_at
+    if started is None:  # pragma: no cover - running entries always have a start
+        return 0
+    seconds = int((now - started).total_seconds())
+    return max(0, min(seconds, MAX_DURATION_SECONDS))
+
+
+def finish_timer(session: Session, *, actor: policy.Actor, entry: TimeEntry, owner: Owner,
+                 notes: str | None, now: datetime, round_to: int | str | None = None,
+                 seconds: int | None = None, extra: dict[str, Any] | None = None,
+                 notes_hint: str | None = None) -> TimeEntry:
+    """Stop a running entry and save it: its duration (elapsed, or `seconds`), rounded once.
+
+    `extra` holds other changes saved with the stop (an edit that also stops the timer).
+    """
+    policy.require(actor, Action.TIME_ENTRY_EDIT,
+                   Target(owner_id=entry.user_id, project_id=entry.project_id))
+    workspace = owner.workspace
+    check_editable(workspace, entry, owner.today, noun=_NOUN)
+    values: dict[str, Any] = dict(extra or {})
+    final_notes = clean_notes(notes) if notes is not None else values.get("notes", entry.notes)
+    check_notes(workspace, final_notes, doing="stop", hint=notes_hint)
+    increment = round_increment(workspace, round_to)
+    duration, rounded = apply_rounding(
+        elapsed_seconds(entry, now) if seconds is None else seconds, increment)
+    values.update(is_running=False, duration_seconds=duration, is_rounded=rounded,
+                  ended_at=now, notes=final_notes)
+    audit.save_changes(session, entry, values, actor_id=actor.user_id, action="time_entry.stop",
+                       always=True)
+    return entry
+
+
+def start_timer(session: Session, *, actor: policy.Actor, project_ref: str,
+                task_ref: str | None = None, notes: str | None = None,
+                billable: bool | None = None, source: Source | str,
+                meta: dict[str, Any] | None = None, now: datetime,
+                user_ref: str | None = None) -> StartResult:
+    """Start a timer for the actor (or `user_ref`), stopping and saving the running one."""
+    owner = owner_of(session, actor, user_ref, now=now)
+    project = loggable_project(session, project_ref)
+    require_logging(actor, Action.TIME_ENTRY_CREATE, owner, project)
+    task, assignment = project_task(session, project, task_ref)
+    origin, metadata = check_source(source), validate_metadata(meta)
+    billing = capture_billing(session, project=project, task=task, assignment=assignment,
+                              owner=owner.user, billable=billable)
+    running = find_running(session, owner.user.id)
+    stopped = None
+    if running is not None:
+        stopped = finish_timer(
+            session, actor=actor, entry=running, owner=owner, notes=None, now=now,
+            notes_hint="the running timer has no notes: stop it first with "
+                       "`keito time stop --notes \"what you did\"`")
+    try:
+        with session.begin_nested():
+            entry = new_entry(session, actor=actor, owner=owner, project=project, task=task,
+                              billing=billing, spent_date=owner.today, seconds=0,
+                              notes=clean_notes(notes), source=origin, meta=metadata, now=now,
+                              running=True, started_at=now, action="time_entry.start")
+    except sa.exc.IntegrityError as exc:
+        if not _is_running_clash(exc):
+            raise
+        raise conflict("a timer is already running", field="timer",
+                       hint="another process started one just now; see `keito time status`"
+                       ) from None
+    return StartResult(entry=entry, stopped=stopped)
+
+
+def _is_running_clash(exc: sa.exc.IntegrityError) -> bool:
+    """Whether the error is the one-running-timer index refusing a second running entry."""
+    text = str(exc.orig)
+    return _RUNNING_INDEX in text or "time_entries.user_id" in text
+
+
+def stop_timer(session: Session, *, actor: policy.Actor, notes: str | None = None,
+               round_to: int | str | None = None, discard: bool = False, now: datetime,
+               user_ref: str | None = None) -> TimeEntry:
+    """Stop and save the running timer (or delete it with `discard`); conflict when none runs."""
+    owner = owner_of(session, actor, user_ref, now=now)
+    entry = find_running(session, owner.user.id)
+    if entry is None:
+        policy.require(actor, Action.TIME_ENTRY_VIEW, Target(owner_id=owner.user.id))
+        who = "" if owner.user.id == actor.user_id else f" for {owner.user.name}"
+        raise conflict(f"no timer is running{who}", field="timer",
+                       hint="start one with `keito time start --project PROJECT`")
+    if discard:
+        return discard_entry(session, actor=actor, entry=entry, owner=owner)
+    return finish_timer(session, actor=actor, entry=entry, owner=owner, notes=notes, now=now,
+                        round_to=round_to)
+
+
+def discard_entry(session: Session, *, actor: policy.Actor, entry: TimeEntry,
+                  owner: Owner, action: str = "time_entry.discard") -> TimeEntry:
+    """Delete an entry (a discarded timer, or a deleted entry) once the rules allow it."""
+    policy.require(actor, Action.TIME_ENTRY_DELETE,
+                   Target(owner_id=entry.user_id, project_id=entry.project_id))
+    check_editable(owner.workspace, entry, owner.today, noun=_NOUN)
+    audit.record(session, actor_id=actor.user_id, action=action, entity=entry,
+                 changes=entry_snapshot(entry))
+    session.delete(entry)
+    session.flush()
+    return entry
+
+
+def running_timer(session: Session, *, actor: policy.Actor,
+                  user_ref: str | None = None) -> TimeEntry | None:
+    """The running timer of the actor (or of `user_ref`), or None."""
+    user = resolve_user(session, actor, user_ref)
+    entry = find_running(session, user.id)
+    policy.require(actor, Action.TIME_ENTRY_VIEW,
+                   Target(owner_id=user.id, project_id=entry.project_id if entry else None))
+    return entry
+
+
+def restart_entry(session: Session, *, actor: policy.Actor, entry_id: str, source: Source | str,
+                  meta: dict[str, Any] | None = None, now: datetime) -> StartResult:
+    """Start a new timer like an existing entry (project, task, notes, billable choice).
+
+    The new entry carries `meta` when given, else a copy of the entry's metadata.
+    """
+    original = load_item(session, TimeEntry, entry_id, actor=actor,
+                         action=Action.TIME_ENTRY_VIEW, noun=_NOUN)
+    if original.is_running:
+        raise conflict("this timer is already running", field="id",
+                       hint="stop it with `keito time stop`")
+    return start_timer(session, actor=actor, project_ref=original.project_id,
+                       task_ref=original.task_id, notes=original.notes,
+                       billable=original.is_billable, source=source,
+                       meta=dict(original.meta) if meta is None else meta, now=now,
+                       user_ref=original.user_id)
+
