@@ -15,12 +15,11 @@ errors. tests/cli/test_time_status_lean.py checks that both print the same JSON.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
@@ -28,29 +27,21 @@ from typing import TYPE_CHECKING, Any, cast
 from keito_core import presenters as public
 from keito_core.enums import ApprovalStatus, ManagerPermission, Role, Source, UserStatus, UserType
 from keito_core.errors import KeitoError
+from keito_core.platform.api_keys import KEY_PREFIX, hash_secret, use_is_due
 from keito_core.platform.runtime import Runtime
 from keito_core.platform.schema_version import HEAD_REVISION
 from keito_core.rules import permissions as policy
+from keito_core.rules.money import stored_amount
 
 if TYPE_CHECKING:
     from keito_core.models import TimeEntry
 
-#: keito_core.platform.identity's KEY_PREFIX and KEY_TOUCH_EVERY (a test keeps them equal).
-KEY_PREFIX = "keito_sk_"
-KEY_TOUCH_EVERY = timedelta(hours=1)
-#: keito_core.models.types.MICROS: money columns hold integer millionths.
-MICROS = 1_000_000
 #: Seconds to wait on a locked database (a reader in WAL mode rarely waits at all).
 BUSY_TIMEOUT = 30.0
 
 
 class NotHandled(Exception):
     """This case needs the full path (a write, another database, an error to report...)."""
-
-
-def hash_secret(secret: str) -> str:
-    """keito_core.platform.identity.hash_secret (a test keeps them equal)."""
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def running_timer_view(runtime: Runtime, *, now: datetime) -> dict[str, Any] | None:
@@ -136,8 +127,7 @@ def acting_user(connection: sqlite3.Connection, *, api_key: str | None, now: dat
         )
         if key is None or key["revoked_at"] is not None:
             raise NotHandled("an unknown or revoked API key")
-        last_used = instant(key["last_used_at"])
-        if last_used is None or now - last_used >= KEY_TOUCH_EVERY:
+        if use_is_due(instant(key["last_used_at"]), now=now):
             raise NotHandled("the key's use is due to be recorded")
         user_id = key["user_id"]
     else:
@@ -185,7 +175,7 @@ def instant(value: str | None) -> datetime | None:
 
 
 def _money(value: int | None) -> Decimal | None:
-    return None if value is None else Decimal(int(value)) / MICROS
+    return None if value is None else stored_amount(value)
 
 
 #: How a stored time_entries value becomes the model's Python value; others are kept as read.

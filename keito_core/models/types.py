@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
 from keito_core.platform.clock import utcnow
-
-MICROS = 1_000_000
+from keito_core.rules.money import MICROS, stored_amount
 
 __all__ = ["MICROS", "EnumText", "Micros", "UTCDateTime", "utcnow"]
 
@@ -37,7 +36,7 @@ class Micros(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
         if value is None:
             return None
-        return Decimal(int(value)) / MICROS
+        return stored_amount(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import string
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from keito_core.enums import UserStatus
 from keito_core.errors import KeitoError
 from keito_core.models import ApiKey, ManagerTeammate, ProjectMember, User, Workspace
+from keito_core.platform.api_keys import (
+    KEY_PREFIX,
+    KEY_TOUCH_EVERY,
+    SHOWN_PREFIX_LENGTH,
+    generate_secret,
+    hash_secret,
+    use_is_due,
+)
 from keito_core.rules.permissions import Actor
 
-KEY_PREFIX = "keito_sk_"
-_ALPHABET = string.ascii_letters + string.digits
-#: Characters of the key kept in clear, so people can tell their keys apart.
-SHOWN_PREFIX_LENGTH = len(KEY_PREFIX) + 4
-#: How stale a key's last_used_at may get before a command records the use again.
-KEY_TOUCH_EVERY = timedelta(hours=1)
-
-
-def generate_secret() -> str:
-    """A new API key: keito_sk_ + 40 random letters and digits (about 238 bits)."""
-    return KEY_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(40))
-
-
-def hash_secret(secret: str) -> str:
-    """SHA-256 of the key: keys are long random strings, so a fast hash is enough."""
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+__all__ = ["KEY_PREFIX", "KEY_TOUCH_EVERY", "SHOWN_PREFIX_LENGTH", "actor_for", "authenticate",
+           "generate_secret", "get_workspace", "hash_secret", "resolve_actor", "touch_key"]
 
 
 def authenticate(session: Session, secret: str, *, now: datetime) -> User:
@@ -38,7 +29,7 @@ def authenticate(session: Session, secret: str, *, now: datetime) -> User:
         raise KeitoError(
             "authentication_error",
             "the API key is malformed",
-            hint="Keito keys start with keito_sk_",
+            hint=f"Keito keys start with {KEY_PREFIX}",
         )
     key = session.exec(select(ApiKey).where(ApiKey.secret_hash == hash_secret(secret))).first()
     if key is None or key.revoked_at is not None:
@@ -52,7 +43,7 @@ def authenticate(session: Session, secret: str, *, now: datetime) -> User:
 def touch_key(session: Session, secret: str, *, now: datetime) -> bool:
     """Record that a key was used, at most once an hour (so reads rarely write); True if written."""
     key = session.exec(select(ApiKey).where(ApiKey.secret_hash == hash_secret(secret))).first()
-    if key is None or (key.last_used_at is not None and now - key.last_used_at < KEY_TOUCH_EVERY):
+    if key is None or not use_is_due(key.last_used_at, now=now):
         return False
     key.last_used_at = now
     session.add(key)

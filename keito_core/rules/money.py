@@ -13,6 +13,7 @@ from typing import NoReturn
 
 from keito_core.errors import validation
 
+#: Money's stored sub-unit: columns hold integer millionths of the currency unit.
 MICROS = 1_000_000
 MAX_AMOUNT = Decimal(10) ** 12
 
@@ -79,6 +80,11 @@ def to_micros(amount: Decimal | int, *, field: str = "amount") -> int:
 def from_micros(micros: int) -> Decimal:
     """The Decimal amount for an integer count of millionths (always 6 places)."""
     return Decimal(micros).scaleb(-6)
+
+
+def stored_amount(micros: int) -> Decimal:
+    """The Decimal a money column reads back (`1500000` -> `1.5`), by the ORM or plain SQL."""
+    return Decimal(int(micros)) / MICROS
 
 
 def _check_amount(value: Decimal, text: object, field: str, allow_negative: bool) -> Decimal:
