@@ -117,7 +117,13 @@ def start(
 def stop(
     notes: Annotated[str | None, typer.Option(help="Add or replace the notes.")] = None,
     round_to: Annotated[
-        str | None, typer.Option("--round", help="Round to the nearest increment, e.g. 15m, 6m.")
+        str | None,
+        typer.Option(
+            "--round",
+            help="Round to the nearest 5m, 6m, 10m, 15m or 30m (as the workspace's rounding "
+            "does): halfway rounds up, and time under one increment becomes one. "
+            "With 15m: 1m -> 15m, 22m -> 15m, 23m -> 30m, 52m -> 45m.",
+        ),
     ] = None,
     discard: Annotated[
         bool, typer.Option("--discard", help="Delete the running entry instead of saving it.")

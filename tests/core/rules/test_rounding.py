@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from keito_core.errors import KeitoError
@@ -184,3 +187,26 @@ def test_parse_increment_rejects(text: str | int) -> None:
         parse_increment(text)
     assert info.value.code == "validation_error"
     assert info.value.field == "rounding"
+
+
+_DOCS = Path(__file__).resolve().parents[3] / "docs" / "tracking.md"
+_SPAN = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def _span_seconds(text: str) -> int:
+    """Seconds in `1h07m30s`, `22m`, `8m59s` as the docs write them."""
+    match = _SPAN.match(text.strip())
+    assert match and any(match.groups()), text
+    hours, minutes, seconds = (int(part or 0) for part in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def test_the_documented_examples_are_what_rounding_does() -> None:
+    section = _DOCS.read_text(encoding="utf-8").split("## Rounding", 1)[1].split("\n## ", 1)[0]
+    assert "nearest" in section and "halfway rounds **up**" in section
+    assert "never rounds to zero" in section
+    rows = re.findall(r"^\| (\d+m) \| (\S+) \| (\S+) \|$", section, flags=re.MULTILINE)
+    assert len(rows) >= 10
+    for increment, worked, saved in rows:
+        got = round_duration(_span_seconds(worked), parse_increment(increment))
+        assert got == _span_seconds(saved), (increment, worked, saved)
