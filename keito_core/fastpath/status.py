@@ -108,7 +108,7 @@ def _running_timer_view(
         else None
     )
     return public.time_entry(
-        cast("TimeEntry", _entry(entry)),  # the shape only reads the model's attributes
+        cast("TimeEntry", entry_values(entry)),  # the shape only reads the model's attributes
         project=dict(project) if project else None,
         task=dict(task) if task else None,
         user={"id": user["id"], "name": user["name"]},
@@ -197,8 +197,9 @@ _DECODE: dict[str, Any] = {
 }
 
 
-def _entry(row: sqlite3.Row) -> SimpleNamespace:
-    """A time_entries row with the attribute names and value types of the TimeEntry model."""
+def entry_values(row: sqlite3.Row) -> SimpleNamespace:
+    """A time_entries row with the attribute names and value types of the TimeEntry model
+    (other columns, such as joined names, are kept as read)."""
     values: dict[str, Any] = {}
     for column in row.keys():  # noqa: SIM118 - sqlite3.Row is not a mapping
         value = row[column]

@@ -19,25 +19,33 @@ from keito_core.errors import KeitoError
 from keito_core.models import Client, Project, ProjectTask, Task, TimeEntry, User, Workspace
 from keito_core.platform.identity import get_workspace
 from keito_core.reports.day_values import (
+    DAY_AND_WEEK_SQL,
+    ENTRY_COLUMNS,
     SOURCE_FILTERS,
     DayEntry,
     DayReport,
+    LockFacts,
     ProjectChoice,
     RunningTimer,
     TaskChoice,
-    entry_lock,
+    capacity_seconds,
+    day_entry,
+    day_frame,
+    running_timer_of,
 )
 from keito_core.rules import permissions as policy
-from keito_core.rules.periods import local_date, parse_timezone, week_bounds
 from keito_core.rules.permissions import Action, Target
 
 __all__ = ["SOURCE_FILTERS", "DayEntry", "DayReport", "ProjectChoice", "RunningTimer",
            "TaskChoice", "day_report", "project_choices", "running_timer"]
 
+
 def _names_query() -> Any:
-    """Entries joined with their client, project and task names."""
+    """ENTRY_COLUMNS of entries, with their client, project and task names."""
     return (
-        select(TimeEntry, Client.name, Project.name, Task.name)
+        sa.select(*(getattr(TimeEntry, column) for column in ENTRY_COLUMNS),
+                  col(Client.name).label("client_name"), col(Project.name).label("project_name"),
+                  col(Task.name).label("task_name"))
         .join(Project, col(Project.id) == col(TimeEntry.project_id))
         .join(Client, col(Client.id) == col(Project.client_id))
         .outerjoin(Task, col(Task.id) == col(TimeEntry.task_id))
@@ -52,61 +60,31 @@ def day_entries(session: Session, *, workspace: Workspace, user_id: str, day: da
     if sources is not None:
         query = query.where(col(TimeEntry.source).in_(sorted(sources)))
     query = query.order_by(col(TimeEntry.created_at), col(TimeEntry.id))
-    rows = []
-    for entry, client, project, task in session.exec(query).all():
-        lock, message = entry_lock(
-            approval_status=entry.approval_status, invoiced=entry.invoice_id is not None,
-            spent_date=entry.spent_date, is_running=entry.is_running,
-            unlocked=entry.unlocked_at is not None, today=today,
-            lock_after_days=workspace.lock_after_days,
-            approvals_enabled=workspace.feature_approvals)
-        rows.append(DayEntry(
-            id=entry.id, client=client, project=project, project_id=entry.project_id,
-            task=task, task_id=entry.task_id, notes=entry.notes,
-            duration_seconds=entry.duration_seconds, is_billable=entry.is_billable,
-            source=str(entry.source), is_running=entry.is_running,
-            timer_started_at=entry.timer_started_at if entry.is_running else None,
-            started_at=entry.started_at, ended_at=entry.ended_at,
-            lock_reason=lock, lock_message=message,
-        ))
-    return tuple(rows)
+    lock = LockFacts(today=today, lock_after_days=workspace.lock_after_days,
+                     approvals_enabled=workspace.feature_approvals)
+    return tuple(day_entry(row, lock) for row in session.execute(query).all())
 
 
 def day_and_week_seconds(session: Session, *, user_id: str, day: date, week_first: date,
                          week_last: date) -> tuple[int, int]:
     """Finished seconds the user logged on `day` and in the week [week_first, week_last]."""
-    on_day = sa.case((col(TimeEntry.spent_date) == day, col(TimeEntry.duration_seconds)),
-                     else_=0)
-    query = select(sa.func.coalesce(sa.func.sum(on_day), 0),
-                   sa.func.coalesce(sa.func.sum(col(TimeEntry.duration_seconds)), 0)).where(
-        col(TimeEntry.user_id) == user_id,
-        col(TimeEntry.spent_date) >= week_first,
-        col(TimeEntry.spent_date) <= week_last,
-    )
-    day_total, week_total = session.exec(query).one()
+    query = sa.text(DAY_AND_WEEK_SQL).bindparams(
+        sa.bindparam("day", day, type_=sa.Date), sa.bindparam("user_id", user_id),
+        sa.bindparam("week_first", week_first, type_=sa.Date),
+        sa.bindparam("week_last", week_last, type_=sa.Date))
+    day_total, week_total = session.execute(query).one()
     return int(day_total), int(week_total)
 
 
 def weekly_capacity(workspace: Workspace, user: User) -> int:
     """The user's weekly capacity in seconds (their own, else the workspace's)."""
-    if user.weekly_capacity_seconds is not None:
-        return user.weekly_capacity_seconds
-    return workspace.weekly_capacity_seconds
+    return capacity_seconds(user.weekly_capacity_seconds, workspace.weekly_capacity_seconds)
 
 
 def running_timer(session: Session, *, user_id: str) -> RunningTimer | None:
     """The user's running timer with its names, or None."""
     query = _names_query().where(col(TimeEntry.user_id) == user_id, col(TimeEntry.is_running))
-    row = session.exec(query).first()
-    if row is None:
-        return None
-    entry, client, project, task = row
-    started = entry.timer_started_at or entry.started_at
-    if started is None:  # pragma: no cover - running entries always have a start
-        return None
-    return RunningTimer(entry_id=entry.id, client=client, project=project, task=task,
-                        notes=entry.notes, spent_date=entry.spent_date,
-                        timer_started_at=started)
+    return running_timer_of(session.execute(query).first())
 
 
 def day_report(session: Session, *, actor: policy.Actor, day: date | None, now: datetime,
@@ -120,17 +98,17 @@ def day_report(session: Session, *, actor: policy.Actor, day: date | None, now: 
     user = session.get(User, actor.user_id)
     if user is None:  # pragma: no cover - the actor was just built from this row
         raise KeitoError("not_found", f"no user {actor.user_id}")
-    tz_name = user.timezone or workspace.timezone
-    today = local_date(now, parse_timezone(tz_name))
-    shown = today if day is None else day
-    first, last = week_bounds(shown, workspace.week_start)
+    frame = day_frame(user_timezone=user.timezone, workspace_timezone=workspace.timezone,
+                      week_start=workspace.week_start, now=now, day=day)
     day_seconds, week_seconds = day_and_week_seconds(
-        session, user_id=user.id, day=shown, week_first=first, week_last=last)
+        session, user_id=user.id, day=frame.day, week_first=frame.week_first,
+        week_last=frame.week_last)
     return DayReport(
-        user_id=user.id, user_name=user.name, day=shown, today=today, timezone=tz_name,
-        duration_format=str(workspace.duration_format), week_first=first, week_last=last,
-        entries=day_entries(session, workspace=workspace, user_id=user.id, day=shown,
-                            today=today, sources=SOURCE_FILTERS[source_filter]),
+        user_id=user.id, user_name=user.name, day=frame.day, today=frame.today,
+        timezone=frame.timezone, duration_format=str(workspace.duration_format),
+        week_first=frame.week_first, week_last=frame.week_last,
+        entries=day_entries(session, workspace=workspace, user_id=user.id, day=frame.day,
+                            today=frame.today, sources=SOURCE_FILTERS[source_filter]),
         day_seconds=day_seconds, week_seconds=week_seconds,
         capacity_seconds=weekly_capacity(workspace, user),
         running=running_timer(session, user_id=user.id), source_filter=source_filter,

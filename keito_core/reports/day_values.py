@@ -1,16 +1,19 @@
-"""What the day view shows, as plain frozen values, and the lock rule its entries follow.
+"""What the day view shows, as plain frozen values, and how both reads of a day build them.
 
-Kept apart from keito_core.reports.day (the SQL) so that the app's start-up path and
-keito_core.fastpath.day can build and show a day without importing SQLAlchemy.
+keito_core.reports.day reads through the ORM; keito_core.fastpath.day reads the same tables with
+plain sqlite3 for the app's first screen. Both select ENTRY_COLUMNS, sum with DAY_AND_WEEK_SQL
+and build their values here, so this module never imports SQLAlchemy.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from keito_core.enums import ApprovalStatus, Source
+from keito_core.enums import ApprovalStatus, Source, WeekDay
 from keito_core.rules.locking import lock_reason, locked_error
+from keito_core.rules.periods import local_date, parse_timezone, week_bounds
 
 #: Source filters: a name -> the sources it keeps (None keeps every source).
 SOURCE_FILTERS: dict[str, frozenset[Source] | None] = {
@@ -20,6 +23,22 @@ SOURCE_FILTERS: dict[str, frozenset[Source] | None] = {
     "api": frozenset({Source.API}),
     "agent": frozenset({Source.AGENT}),
 }
+
+#: The time_entries columns a day's entries and its running timer are built from; a row also
+#: carries the names `client_name`, `project_name` and `task_name`.
+ENTRY_COLUMNS = (
+    "id", "project_id", "task_id", "notes", "duration_seconds", "is_billable", "source",
+    "is_running", "timer_started_at", "started_at", "ended_at", "approval_status", "invoice_id",
+    "unlocked_at", "spent_date",
+)
+
+#: Finished seconds a user logged on :day and in the week [:week_first, :week_last].
+DAY_AND_WEEK_SQL = """
+    SELECT COALESCE(SUM(CASE WHEN spent_date = :day THEN duration_seconds ELSE 0 END), 0),
+           COALESCE(SUM(duration_seconds), 0)
+    FROM time_entries
+    WHERE user_id = :user_id AND spent_date >= :week_first AND spent_date <= :week_last
+"""
 
 
 @dataclass(frozen=True)
@@ -118,3 +137,69 @@ def entry_lock(*, approval_status: ApprovalStatus | str, invoiced: bool, spent_d
     error = locked_error(reason, noun="time entry", spent_date=spent_date,
                          lock_after_days=lock_after_days)
     return reason, f"{error.message} ({error.hint})" if error.hint else error.message
+
+
+@dataclass(frozen=True)
+class DayFrame:
+    """Which day a read shows, in whose timezone, and the week around it."""
+
+    timezone: str
+    today: date
+    day: date
+    week_first: date
+    week_last: date
+
+
+def day_frame(*, user_timezone: str | None, workspace_timezone: str, week_start: WeekDay | str,
+              now: datetime, day: date | None) -> DayFrame:
+    """The frame of `day` (None: the user's today at `now`), in the user's or else the
+    workspace's timezone."""
+    tz_name = user_timezone or workspace_timezone
+    today = local_date(now, parse_timezone(tz_name))
+    shown = today if day is None else day
+    first, last = week_bounds(shown, week_start)
+    return DayFrame(timezone=tz_name, today=today, day=shown, week_first=first, week_last=last)
+
+
+def capacity_seconds(user_seconds: int | None, workspace_seconds: int) -> int:
+    """A user's weekly capacity: their own, else the workspace's."""
+    return workspace_seconds if user_seconds is None else user_seconds
+
+
+@dataclass(frozen=True)
+class LockFacts:
+    """The workspace's facts an entry's lock depends on."""
+
+    today: date
+    lock_after_days: int | None
+    approvals_enabled: bool
+
+
+def day_entry(row: Any, lock: LockFacts) -> DayEntry:
+    """A DayEntry from a row holding ENTRY_COLUMNS as the model's values and the three names."""
+    reason, message = entry_lock(
+        approval_status=row.approval_status, invoiced=row.invoice_id is not None,
+        spent_date=row.spent_date, is_running=row.is_running,
+        unlocked=row.unlocked_at is not None, today=lock.today,
+        lock_after_days=lock.lock_after_days, approvals_enabled=lock.approvals_enabled)
+    return DayEntry(
+        id=row.id, client=row.client_name, project=row.project_name,
+        project_id=row.project_id, task=row.task_name, task_id=row.task_id, notes=row.notes,
+        duration_seconds=row.duration_seconds, is_billable=row.is_billable,
+        source=str(row.source), is_running=row.is_running,
+        timer_started_at=row.timer_started_at if row.is_running else None,
+        started_at=row.started_at, ended_at=row.ended_at,
+        lock_reason=reason, lock_message=message,
+    )
+
+
+def running_timer_of(row: Any) -> RunningTimer | None:
+    """The RunningTimer of a running entry's row (as day_entry reads it), or None for no row."""
+    if row is None:
+        return None
+    started = row.timer_started_at or row.started_at
+    if started is None:  # pragma: no cover - running entries always have a start
+        return None
+    return RunningTimer(entry_id=row.id, client=row.client_name, project=row.project_name,
+                        task=row.task_name, notes=row.notes, spent_date=row.spent_date,
+                        timer_started_at=started)
