@@ -134,6 +134,30 @@ def test_a_manager_not_assigned_sees_nothing_and_may_not_decide(as_, team) -> No
     assert (refused.exit_code, refused.error["code"]) == (1, "authorization_error")
 
 
+def test_a_project_manager_may_not_decide_their_own_timesheet(as_, team) -> None:
+    """Max manages the project and may withdraw approvals, so only the self-approval rule
+    refuses him his own timesheet; an administrator approves it, and may approve their own."""
+    assigned = as_("admin", "project", "assign", "acme", "max@acme.test", "--manager")
+    assert assigned.exit_code == 0, assigned
+    assert as_("max", "time", "log", "--project", "acme", "--hours", "1").exit_code == 0
+    sub = as_("max", "timesheet", "submit")
+    assert sub.exit_code == 0, sub
+    for verb, label, extra in (("approve", "approve timesheets", ()),
+                               ("reject", "reject timesheets", ("--reason", "mine"))):
+        refused = as_("max", "approvals", verb, sub.json["id"], *extra)
+        assert refused.exit_code == 1, refused
+        assert (refused.error["code"], refused.error["message"]) == (
+            "authorization_error", f"manager may not {label} for themselves")
+    assert as_("admin", "approvals", "approve", sub.json["id"]).exit_code == 0
+    refused = as_("max", "approvals", "withdraw", sub.json["id"])
+    assert refused.exit_code == 1, refused
+    assert refused.error["message"] == "manager may not withdraw approvals for themselves"
+    assert as_("admin", "time", "log", "--project", "acme", "--hours", "1").exit_code == 0
+    own = as_("admin", "timesheet", "submit")
+    approved = as_("admin", "approvals", "approve", own.json["id"])
+    assert approved.json["data"][0]["status"] == "approved", approved
+
+
 def test_errors_have_stable_codes(as_, team) -> None:
     nothing = as_("mia", "timesheet", "submit", "--from", "2026-03-02", "--to", "2026-03-03")
     assert (nothing.exit_code, nothing.error["code"]) == (2, "validation_error")

@@ -368,20 +368,36 @@ def test_submitted_items_are_read_only_for_owner_and_approvers_until_unlocked(wo
 
 
 def test_admins_may_approve_their_own_time_but_managers_may_not(world) -> None:
+    """Max manages the Acme project and may withdraw approvals, so every scope covers his own
+    Acme timesheet: only the self-approval rule stands between him and approving it."""
     with world.ws.session() as s:
         from keito_core.services.directory import project_team
 
         admin = act(world, s, "admin")
-        project_team.assign_member(s, actor=admin, project_ref=world.acme, user_ref=world.max)
+        project_team.assign_member(s, actor=admin, project_ref=world.acme, user_ref=world.max,
+                                   manager=True)
+        s.get(User, world.max).manager_permissions = [
+            ManagerPermission.WITHDRAW_APPROVALS.value]
     log(world, "admin", MON, "1")
     log(world, "max", MON, "1")
     own = submit(world, "admin").submission.id
     theirs = submit(world, "max").submission.id
     assert decide(world, "admin", "approve", [own]) == ["approved"]
-    assert error_of(decide, world, "max", "approve", [theirs]).code == "authorization_error"
+    hint = "Another approver or an administrator must do it."
+    for verb, label, kw in (("approve", "approve timesheets", {}),
+                            ("reject", "reject timesheets", {"reason": "mine"})):
+        refused = error_of(decide, world, "max", verb, [theirs], **kw)
+        assert (refused.code, refused.message, refused.hint) == (
+            "authorization_error", f"manager may not {label} for themselves", hint)
+    assert decide(world, "admin", "approve", [theirs]) == ["approved"]
+    refused = error_of(decide, world, "max", "withdraw", [theirs])
+    assert (refused.code, refused.message) == (
+        "authorization_error", "manager may not withdraw approvals for themselves")
     with world.ws.session(readonly=True) as s:
-        assert not s.exec(select(Notification).where(
-            Notification.kind == "timesheet_approved")).all()  # nobody told themselves
+        assert s.get(Submission, theirs).status == "approved"
+        told = s.exec(select(Notification.user_id).where(
+            Notification.kind == "timesheet_approved")).all()
+    assert told == [world.max]  # the administrator told nobody of approving their own
 
 
 def test_only_administrators_unlock_and_an_unlock_lets_the_owner_edit(world) -> None:
