@@ -1,5 +1,6 @@
 """The approval state machine: transitions, property-based sequences of submit / approve /
-reject / withdraw / edit checking its invariants, and who may take each step."""
+reject / withdraw / edit checked against a model with its own table of statuses, and who may
+take each step."""
 
 from __future__ import annotations
 
@@ -61,6 +62,17 @@ def test_item_status_follows_the_submission() -> None:
 # --- property-based: sequences of steps on a model of items and submissions ------------------
 
 
+#: The model's own table, written from the workflow's description rather than read from the
+#: module: the status a decision starts from, the submission's status after it, and its items'.
+EXPECTED = {
+    "approve": (S, A, ApprovalStatus.APPROVED),
+    "reject": (S, R, ApprovalStatus.REJECTED),
+    "withdraw": (A, S, ApprovalStatus.SUBMITTED),
+}
+#: Item statuses that the next submission picks up and that their owner may still edit.
+OPEN = {ApprovalStatus.UNSUBMITTED, ApprovalStatus.REJECTED}
+
+
 @dataclass
 class Item:
     status: ApprovalStatus = ApprovalStatus.UNSUBMITTED
@@ -70,7 +82,8 @@ class Item:
 
 @dataclass
 class Ledger:
-    """Items and submissions moved only by keito_core.rules.approval_flow."""
+    """Items and submissions moved by the model's table; each step checks approval_flow's
+    answer (and the lock rule's) against the model's."""
 
     items: list[Item] = field(default_factory=lambda: [Item(), Item()])
     submissions: list[SubmissionStatus] = field(default_factory=list)
@@ -85,28 +98,36 @@ class Ledger:
         if op == "log":
             self.items.append(Item())
         elif op == "submit":
-            picked = [i for i in self.items if flow.is_submittable(i.status)]
+            picked = [i for i in self.items if i.status in OPEN]
+            assert [flow.is_submittable(i.status) for i in self.items] == [
+                i.status in OPEN for i in self.items]
             if picked:
                 self.submissions.append(S)
                 self.sizes.append(len(picked))
+                assert flow.item_status(S) is ApprovalStatus.SUBMITTED
                 for item in picked:
                     item.status, item.submission = ApprovalStatus.SUBMITTED, len(self.sizes) - 1
         elif op == "edit":
             item = self.items[n % len(self.items)]
-            if self.editable(item):
+            assert self.editable(item) is (item.status in OPEN)
+            if item.status in OPEN:
                 item.edits += 1
         elif self.submissions:
             index = n % len(self.submissions)
             current = self.submissions[index]
-            if not flow.can_decide(current, op):
-                with pytest.raises(KeitoError):
+            start, after, items_after = EXPECTED[op]
+            assert flow.can_decide(current, op) is (current is start)
+            if current is not start:
+                with pytest.raises(KeitoError) as caught:
                     flow.decide(current, op)
+                assert caught.value.code == "conflict"
                 return
-            new = flow.decide(current, op)
-            self.submissions[index] = new
+            assert flow.decide(current, op) is after
+            assert flow.item_status(after) is items_after
+            self.submissions[index] = after
             for item in self.items:
                 if item.submission == index:
-                    item.status = flow.item_status(new)
+                    item.status = items_after
 
 
 steps = st.lists(st.tuples(st.sampled_from(["log", "submit", "approve", "reject", "withdraw",
@@ -127,6 +148,9 @@ def test_sequences_keep_the_invariants(sequence) -> None:
         for item in ledger.items:
             owner = ledger.submissions[item.submission] if item.submission is not None else None
             assert flow.is_consistent(item.status, owner)
+            if owner is not None:  # a wrong status never passes for the right one
+                others = set(ApprovalStatus) - {item.status}
+                assert not any(flow.is_consistent(other, owner) for other in others)
             if item.status is ApprovalStatus.APPROVED:
                 assert not ledger.editable(item)
             # Only approved time is invoiced while approvals are on.
