@@ -318,6 +318,41 @@ async def test_withdraw_needs_the_permission_and_returns_to_submitted(
     assert submission(team, week.mia).status == "submitted"
 
 
+def titles(app: KeitoApp) -> list[str]:
+    return [str(n.title) for n in app._notifications]
+
+
+async def test_decisions_check_who_may_act_before_the_submissions_state(
+        team, week) -> None:  # noqa: ANN001
+    """As the service does: someone who may not take a decision is told so, and learns
+    nothing of the submission's state (not approved yet, or approved already)."""
+
+    async def refused(who: str, key: str, *, approved: bool) -> str:
+        with runtime_as(team, who) as rt:
+            app = KeitoApp(rt)
+            async with app.run_test(size=SIZE) as pilot:
+                screen = await open_queue(pilot)
+                if approved:
+                    await pilot.press("f")
+                    await settle(pilot)
+                await select_row(pilot, screen, "Mia Member")
+                await pilot.press(key)
+                await settle(pilot)
+                assert not isinstance(app.screen, NoteDialog)
+                assert titles(app) == ["Not allowed"], notices(app)
+                return " ".join(notices(app))
+
+    # Pam manages Mia but may not withdraw: the submission is not approved yet.
+    said = await refused("pam", "u", approved=False)
+    assert "may not withdraw" in said and "submitted" not in said
+    with team.ws.session() as s:
+        approve_submissions(s, actor=team.ws.actor(s), submission_ids=[week.mia], now=NOW)
+    # Mia may not approve her own timesheet: it is approved already.
+    said = await refused("mia", "y", approved=True)
+    assert "may not approve" in said and "already" not in said
+    assert submission(team, week.mia).status == "approved"
+
+
 async def test_the_source_filter_keeps_submissions_with_that_source(
         team, week) -> None:  # noqa: ANN001
     with runtime_as(team, "admin") as rt:

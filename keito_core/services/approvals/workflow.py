@@ -11,7 +11,9 @@ keito_core.reports.approval_queue. Decisions where the reference leaves room:
   still being recorded, and its owner must be able to stop it); it stays unsubmitted for the
   next batch, and `SubmitResult.left_running` names it.
 - Decisions take several submissions at once, all or nothing: every submission is checked
-  (state, then the policy for each (owner, project) pair of its items) before any changes.
+  (the policy for each (owner, project) pair of its items, then its state, so that someone
+  who may not decide learns nothing of the state) before any changes. `check_decision` runs
+  the same checks without writing, for an interface to ask before it asks for a note.
 - Every transition clears an administrator's unlock of the items it moves: an unlock is an
   exception to the state it was given in, not to the next one.
 - Submitted items are read-only for everyone, approvers included: an approver rejects with a
@@ -222,9 +224,20 @@ def _load_submissions(session: Session, submission_ids: Sequence[str]) -> list[S
     return found
 
 
-def _decide(session: Session, *, actor: policy.Actor, submission_ids: Sequence[str],
-            decision: Decision, note: str | None, now: datetime) -> list[Submission]:
-    """Take `decision` on every submission, or on none: all are checked before any changes."""
+@dataclass(frozen=True)
+class _Planned:
+    """One submission a decision may take, with its new status and its items."""
+
+    submission: Submission
+    new_status: SubmissionStatus
+    entries: list[TimeEntry]
+    expenses: list[Expense]
+
+
+def _plan(session: Session, *, actor: policy.Actor, submission_ids: Sequence[str],
+          decision: Decision) -> list[_Planned]:
+    """Every check of a decision, in order, writing nothing: approvals on, the submissions
+    exist, then for each one who may act before its state."""
     require_approvals(get_workspace(session))
     submissions = _load_submissions(session, submission_ids)
     action = _DECISION_ACTIONS[decision]
@@ -234,14 +247,33 @@ def _decide(session: Session, *, actor: policy.Actor, submission_ids: Sequence[s
         entries, expenses = submission_items(session, submission.id)
         _require_pairs(actor, action, submission.user_id, _pairs([*entries, *expenses]))
         new_status = decide(submission.status, decision, label=f"submission {submission.id}")
-        planned.append((submission, new_status, entries, expenses))
-    for submission, new_status, entries, expenses in planned:
-        _apply(session, actor=actor, submission=submission, new_status=new_status,
-               items=[*entries, *expenses], decision=decision, note=note, now=now)
-        _notify_owner(session, actor=actor, submission=submission, decision=decision, note=note,
-                      now=now)
+        planned.append(_Planned(submission, new_status, entries, expenses))
+    return planned
+
+
+def check_decision(session: Session, *, actor: policy.Actor, kind: Decision | str,
+                   submission_ids: Sequence[str]) -> None:
+    """Raise what approving, rejecting or withdrawing (`kind`) these submissions would raise
+    (except a rejection's missing reason), without writing: the interfaces' pre-check."""
+    try:
+        decision = Decision(kind)
+    except ValueError:
+        raise validation(f"unknown decision {kind!r}: approve, reject or withdraw",
+                         field="kind") from None
+    _plan(session, actor=actor, submission_ids=submission_ids, decision=decision)
+
+
+def _decide(session: Session, *, actor: policy.Actor, submission_ids: Sequence[str],
+            decision: Decision, note: str | None, now: datetime) -> list[Submission]:
+    """Take `decision` on every submission, or on none: all are checked before any changes."""
+    planned = _plan(session, actor=actor, submission_ids=submission_ids, decision=decision)
+    for p in planned:
+        _apply(session, actor=actor, submission=p.submission, new_status=p.new_status,
+               items=[*p.entries, *p.expenses], decision=decision, note=note, now=now)
+        _notify_owner(session, actor=actor, submission=p.submission, decision=decision,
+                      note=note, now=now)
     session.flush()
-    return submissions
+    return [p.submission for p in planned]
 
 
 def _apply(session: Session, *, actor: policy.Actor, submission: Submission,
@@ -348,6 +380,6 @@ def unlock_expense(session: Session, *, actor: policy.Actor, expense_id: str,
     return expense
 
 
-__all__ = ["SubmitResult", "approve_submissions", "approvers_for",
+__all__ = ["SubmitResult", "approve_submissions", "approvers_for", "check_decision",
            "reject_submissions", "submission_items",
            "submit_timesheet", "unlock_entry", "unlock_expense", "withdraw_approvals"]

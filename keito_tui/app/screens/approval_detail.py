@@ -1,10 +1,10 @@
 """One submission in full (entries, expenses, daily totals, flags), and what the Approvals view
 and this drill-in share: the text of a submission, and deciding (approve, reject, withdraw).
 
-A decision goes in two steps, each in a worker: a read-only check (approvals on, the step valid
-for each submission's state, the policy for each of its (owner, project) pairs) whose refusal
-is the core's own message; then a dialog asking for the note or reason, which saves the
-decision itself (one transaction) and shows a refusal in place.
+A decision goes in two steps, each in a worker: the service's own read-only check
+(keito_core.services.approvals.workflow.check_decision), whose refusal is the core's message;
+then a dialog asking for the note or reason, which saves the decision itself (one transaction)
+and shows a refusal in place.
 """
 
 from __future__ import annotations
@@ -172,30 +172,12 @@ def decision_prompt(kind: str, targets: Sequence[SubmissionSummary]) -> tuple[st
 
 
 def check_decision(runtime: Runtime, kind: str, submission_ids: Sequence[str]) -> None:
-    """Raise the core's refusal of a decision (off, wrong state, not allowed) without acting."""
-    from keito_core.models import Submission
-    from keito_core.platform.identity import get_workspace
-    from keito_core.rules import permissions as policy
-    from keito_core.rules.approval_flow import decide
-    from keito_core.rules.permissions import Action, Target
-    from keito_core.services.approvals.workflow import require_approvals, submission_items
+    """Raise the core's refusal of a decision (off, not allowed, wrong state) without acting."""
+    from keito_core.services.approvals import workflow
 
-    action = {"approve": Action.TIMESHEET_APPROVE, "reject": Action.TIMESHEET_REJECT,
-              "withdraw": Action.APPROVAL_WITHDRAW}[kind]
     with runtime.session(readonly=True) as session:
-        actor = runtime.actor(session)
-        require_approvals(get_workspace(session))
-        for submission_id in submission_ids:
-            submission = session.get(Submission, submission_id)
-            if submission is None:
-                raise KeitoError("not_found", f"submission {submission_id!r} not found")
-            decide(submission.status, kind, label=f"submission {submission.id}")
-            entries, expenses = submission_items(session, submission.id)
-            pairs = sorted({(e.user_id, e.project_id) for e in entries}
-                           | {(x.user_id, x.project_id) for x in expenses})
-            targets = [Target(owner_id=owner, project_id=project) for owner, project in pairs]
-            for target in targets or [Target(owner_id=submission.user_id)]:
-                policy.require(actor, action, target)
+        workflow.check_decision(session, actor=runtime.actor(session), kind=kind,
+                                submission_ids=submission_ids)
 
 
 def run_decision(runtime: Runtime, kind: str, submission_ids: Sequence[str],
