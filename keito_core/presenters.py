@@ -1,11 +1,27 @@
-"""Public shapes of records: the reference API's field names, used for JSON and the Python API."""
+"""Public shapes of records, one function per record kind, told who is looking.
+
+Every outward shape (the command line's JSON, the Python API, the app's tables, later the HTTP
+server) is built here, with the reference API's field names. Each function takes the acting
+user as the required keyword `viewer` and asks the policy
+(keito_core.rules.permissions.field_visibility) which money fields that viewer may see: billable
+rates and fees, cost rates, budgets and amounts (see `Money`). No caller passes visibility
+flags, and none removes fields afterwards.
+
+A hidden field is absent from the dict: not None (which means "not set"), not a placeholder.
+The same holds for every kind, nested rows included (a project's tasks and team).
+`MONEY_FIELDS` names, per record kind, every field that may be hidden and the kind of money it
+is; tests/core/test_presenters.py walks it for every role.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+from keito_core.rules.permissions import Actor, Money, field_visibility
 
 if TYPE_CHECKING:  # the shapes read attributes only: a lean reader may pass plain rows
     from keito_core.models import (
@@ -24,7 +40,40 @@ if TYPE_CHECKING:  # the shapes read attributes only: a lean reader may pass pla
     )
 
 
-def workspace(ws: Workspace) -> dict[str, Any]:
+_R, _C, _B, _A = Money.RATE, Money.COST, Money.BUDGET, Money.AMOUNT
+_BUDGET_SETTINGS = ("budget_by", "budget_hours", "budget_amount", "budget_monthly_reset",
+                    "budget_alert_percent", "budget_includes_expenses", "budget_visible_to_team")
+
+#: Per record kind, every field a viewer may be refused and the kind of money it is.
+MONEY_FIELDS: dict[str, Mapping[str, Money]] = {
+    "user": {"billable_rate": _R, "cost_rate": _C},
+    "task": {"default_hourly_rate": _R},
+    "category": {"unit_price": _A},
+    "project": {"hourly_rate": _R, "fixed_fee": _R, **dict.fromkeys(_BUDGET_SETTINGS, _B)},
+    "project_task": {"hourly_rate": _R, "budget_hours": _B, "budget_amount": _B},
+    "project_member": {"hourly_rate": _R, "uses_default_rate": _R, "budget_hours": _B,
+                       "budget_amount": _B},
+    "time_entry": {"billable_rate": _R, "cost_rate": _C},
+    "expense": {"units": _A, "unit_price": _A, "total_cost": _A},
+    "expense_total": {"total_cost": _A},
+    "submission_expense": {"units": _A, "unit_price": _A, "total_cost": _A},
+}
+
+
+def _shown(kind: str, data: dict[str, Any], visible: frozenset[Money]) -> dict[str, Any]:
+    """`data` without the money fields of `kind` that the viewer may not see."""
+    fields = MONEY_FIELDS[kind]
+    return {key: value for key, value in data.items()
+            if key not in fields or fields[key] in visible}
+
+
+def _project_visibility(viewer: Actor, project: Any) -> frozenset[Money]:
+    return field_visibility(viewer, project_id=project.id,
+                            budget_visible_to_team=bool(project.budget_visible_to_team))
+
+
+def workspace(ws: Workspace, *, viewer: Actor) -> dict[str, Any]:
+    """The workspace's settings everyone may read."""
     return {
         "id": ws.id,
         "name": ws.name,
@@ -35,7 +84,8 @@ def workspace(ws: Workspace) -> dict[str, Any]:
     }
 
 
-def user(u: User, *, show_rates: bool = True, show_cost: bool = True) -> dict[str, Any]:
+def user(u: User, *, viewer: Actor) -> dict[str, Any]:
+    """A user; the billable rate and the cost rate as the viewer may see them."""
     data: dict[str, Any] = {
         "id": u.id,
         "name": u.name,
@@ -52,15 +102,14 @@ def user(u: User, *, show_rates: bool = True, show_cost: bool = True) -> dict[st
         "manager_permissions": list(u.manager_permissions),
         "created_at": u.created_at,
         "updated_at": u.updated_at,
+        "billable_rate": u.default_rate,
+        "cost_rate": u.cost_rate,
     }
-    if show_rates:
-        data["billable_rate"] = u.default_rate
-    if show_cost:
-        data["cost_rate"] = u.cost_rate
-    return data
+    return _shown("user", data, field_visibility(viewer))
 
 
-def api_key(k: ApiKey, *, secret: str | None = None) -> dict[str, Any]:
+def api_key(k: ApiKey, *, viewer: Actor, secret: str | None = None) -> dict[str, Any]:
+    """An API key by its prefix; the secret only when just created."""
     data: dict[str, Any] = {
         "id": k.id,
         "user_id": k.user_id,
@@ -76,7 +125,8 @@ def api_key(k: ApiKey, *, secret: str | None = None) -> dict[str, Any]:
     return data
 
 
-def contact(c: Contact) -> dict[str, Any]:
+def contact(c: Contact, *, viewer: Actor) -> dict[str, Any]:
+    """A client's contact."""
     return {
         "id": c.id,
         "client_id": c.client_id,
@@ -90,7 +140,10 @@ def contact(c: Contact) -> dict[str, Any]:
     }
 
 
-def client(c: Client, *, contacts: list[Contact] | None = None) -> dict[str, Any]:
+def client(
+    c: Client, *, viewer: Actor, contacts: Sequence[Contact] | None = None
+) -> dict[str, Any]:
+    """A client, with its contacts when given."""
     data: dict[str, Any] = {
         "id": c.id,
         "name": c.name,
@@ -108,12 +161,13 @@ def client(c: Client, *, contacts: list[Contact] | None = None) -> dict[str, Any
         "updated_at": c.updated_at,
     }
     if contacts is not None:
-        data["contacts"] = [contact(x) for x in contacts]
+        data["contacts"] = [contact(x, viewer=viewer) for x in contacts]
     return data
 
 
-def task(t: Task) -> dict[str, Any]:
-    return {
+def task(t: Task, *, viewer: Actor) -> dict[str, Any]:
+    """A company-level task; its default rate as the viewer may see it."""
+    data = {
         "id": t.id,
         "name": t.name,
         "handle": t.handle,
@@ -124,10 +178,12 @@ def task(t: Task) -> dict[str, Any]:
         "created_at": t.created_at,
         "updated_at": t.updated_at,
     }
+    return _shown("task", data, field_visibility(viewer))
 
 
-def category(c: ExpenseCategory) -> dict[str, Any]:
-    return {
+def category(c: ExpenseCategory, *, viewer: Actor) -> dict[str, Any]:
+    """An expense category with its unit price (the price everyone logs at)."""
+    data = {
         "id": c.id,
         "name": c.name,
         "handle": c.handle,
@@ -140,10 +196,12 @@ def category(c: ExpenseCategory) -> dict[str, Any]:
         "created_at": c.created_at,
         "updated_at": c.updated_at,
     }
+    return _shown("category", data, field_visibility(viewer))
 
 
-def project_task(pt: ProjectTask, t: Task) -> dict[str, Any]:
-    return {
+def project_task(pt: ProjectTask, t: Task, *, viewer: Actor, project: Project) -> dict[str, Any]:
+    """A task enabled on `project`, with its overrides as the viewer may see them."""
+    data = {
         "id": pt.id,
         "task_id": t.id,
         "name": t.name,
@@ -154,9 +212,13 @@ def project_task(pt: ProjectTask, t: Task) -> dict[str, Any]:
         "budget_amount": pt.budget_amount,
         "is_active": pt.is_active,
     }
+    return _shown("project_task", data, _project_visibility(viewer, project))
 
 
-def project_member(pm: ProjectMember, u: User, *, show_rates: bool = True) -> dict[str, Any]:
+def project_member(
+    pm: ProjectMember, u: User, *, viewer: Actor, project: Project
+) -> dict[str, Any]:
+    """A member of `project`'s team, with their rate and budget as the viewer may see them."""
     data: dict[str, Any] = {
         "id": pm.id,
         "user_id": u.id,
@@ -165,22 +227,22 @@ def project_member(pm: ProjectMember, u: User, *, show_rates: bool = True) -> di
         "is_project_manager": pm.is_project_manager,
         "budget_hours": pm.budget_hours,
         "budget_amount": pm.budget_amount,
+        "hourly_rate": u.default_rate if pm.hourly_rate is None else pm.hourly_rate,
+        "uses_default_rate": pm.hourly_rate is None,
     }
-    if show_rates:
-        data["hourly_rate"] = u.default_rate if pm.hourly_rate is None else pm.hourly_rate
-        data["uses_default_rate"] = pm.hourly_rate is None
-    return data
+    return _shown("project_member", data, _project_visibility(viewer, project))
 
 
 def project(
     p: Project,
     *,
+    viewer: Actor,
     client_name: str | None = None,
-    tasks: list[dict[str, Any]] | None = None,
-    members: list[dict[str, Any]] | None = None,
-    show_rates: bool = True,
-    show_budget: bool = True,
+    tasks: Sequence[tuple[ProjectTask, Task]] | None = None,
+    members: Sequence[tuple[ProjectMember, User]] | None = None,
 ) -> dict[str, Any]:
+    """A project, with its tasks and team when given; rates, fees and budgets as the viewer
+    may see them."""
     data: dict[str, Any] = {
         "id": p.id,
         "name": p.name,
@@ -199,23 +261,13 @@ def project(
     }
     if client_name is not None:
         data["client_name"] = client_name
-    if show_rates:
-        data["hourly_rate"] = p.hourly_rate
-        data["fixed_fee"] = p.fixed_fee
-    if show_budget:
-        data.update(
-            budget_by=p.budget_by,
-            budget_hours=p.budget_hours,
-            budget_amount=p.budget_amount,
-            budget_monthly_reset=p.budget_monthly_reset,
-            budget_alert_percent=p.budget_alert_percent,
-            budget_includes_expenses=p.budget_includes_expenses,
-            budget_visible_to_team=p.budget_visible_to_team,
-        )
+    data.update(hourly_rate=p.hourly_rate, fixed_fee=p.fixed_fee)
+    data.update({name: getattr(p, name) for name in _BUDGET_SETTINGS})
+    data = _shown("project", data, _project_visibility(viewer, p))
     if tasks is not None:
-        data["tasks"] = tasks
+        data["tasks"] = [project_task(pt, t, viewer=viewer, project=p) for pt, t in tasks]
     if members is not None:
-        data["members"] = members
+        data["members"] = [project_member(pm, u, viewer=viewer, project=p) for pm, u in members]
     return data
 
 
@@ -239,16 +291,16 @@ def entry_hours(seconds: int) -> Decimal:
 def time_entry(
     e: TimeEntry,
     *,
+    viewer: Actor,
     project: Any = None,
     task: Any = None,
     user: Any = None,
     now: datetime | None = None,
     timezone: str | None = None,
     locked: bool | None = None,
-    show_rates: bool = True,
-    show_cost: bool = True,
 ) -> dict[str, Any]:
-    """A time entry in the reference API's shape, with extras.
+    """A time entry in the reference API's shape, with extras; its billable and cost rates
+    as the viewer may see them.
 
     `now` makes a running timer's hours its elapsed time (else 0, as the API reports);
     `timezone` gives started_time/ended_time in that zone (else UTC); `locked` is the full
@@ -287,17 +339,16 @@ def time_entry(
         "project": _named(project),
         "task": _named(task),
         "user": _named(user),
+        "billable_rate": e.billable_rate,
+        "cost_rate": e.cost_rate,
     }
-    if show_rates:
-        data["billable_rate"] = e.billable_rate
-    if show_cost:
-        data["cost_rate"] = e.cost_rate
-    return data
+    return _shown("time_entry", data, field_visibility(viewer))
 
 
 def expense(
     x: Expense,
     *,
+    viewer: Actor,
     project: Any = None,
     category: Any = None,
     user: Any = None,
@@ -316,7 +367,7 @@ def expense(
             "content_type": x.receipt_content_type,
             "path": x.receipt_path,
         }
-    return {
+    data = {
         "id": x.id,
         "project_id": x.project_id,
         "expense_category_id": x.category_id,
@@ -339,6 +390,7 @@ def expense(
         "expense_category": _named(category),
         "user": _named(user),
     }
+    return _shown("expense", data, field_visibility(viewer))
 
 
 # --- approvals ------------------------------------------------------------------------------
@@ -348,8 +400,9 @@ def _hours_by(seconds: dict[str, int]) -> dict[str, Decimal]:
     return {key: entry_hours(value) for key, value in seconds.items()}
 
 
-def submission_public(s: Any) -> dict[str, Any]:
+def submission_public(s: Any, *, viewer: Actor) -> dict[str, Any]:
     """A submission summary (keito_core.reports.approval_queue.SubmissionSummary)."""
+    visible = field_visibility(viewer)
     return {
         "id": s.id,
         "user_id": s.user_id,
@@ -369,7 +422,9 @@ def submission_public(s: Any) -> dict[str, Any]:
         "hours_by_source": _hours_by(s.seconds_by_source),
         "expense_count": s.expense_count,
         "expense_totals": [
-            {"currency": t.currency, "count": t.count, "total_cost": t.total_cost}
+            _shown("expense_total",
+                   {"currency": t.currency, "count": t.count, "total_cost": t.total_cost},
+                   visible)
             for t in s.expense_totals
         ],
         "period_hours": entry_hours(s.period_seconds),
@@ -384,10 +439,11 @@ def submission_public(s: Any) -> dict[str, Any]:
     }
 
 
-def submission_detail_public(d: Any) -> dict[str, Any]:
+def submission_detail_public(d: Any, *, viewer: Actor) -> dict[str, Any]:
     """A submission with its time entries, expenses and daily totals (SubmissionDetail)."""
+    visible = field_visibility(viewer)
     return {
-        **submission_public(d.summary),
+        **submission_public(d.summary, viewer=viewer),
         "time_entries": [
             {
                 "id": e.id,
@@ -408,7 +464,7 @@ def submission_detail_public(d: Any) -> dict[str, Any]:
             for e in d.entries
         ],
         "expenses": [
-            {
+            _shown("submission_expense", {
                 "id": x.id,
                 "spent_date": x.spent_date,
                 "client": x.client_name,
@@ -426,7 +482,7 @@ def submission_detail_public(d: Any) -> dict[str, Any]:
                 "approval_status": x.approval_status,
                 "has_receipt": x.has_receipt,
                 "flags": list(x.flags),
-            }
+            }, visible)
             for x in d.expenses
         ],
         "daily_totals": [
@@ -441,7 +497,7 @@ def submission_detail_public(d: Any) -> dict[str, Any]:
     }
 
 
-def timesheet_status_public(t: Any) -> dict[str, Any]:
+def timesheet_status_public(t: Any, *, viewer: Actor) -> dict[str, Any]:
     """Where a user's period stands (keito_core.reports.approval_queue.TimesheetStatus)."""
     return {
         "user": {"id": t.user_id, "name": t.user_name},
@@ -458,5 +514,5 @@ def timesheet_status_public(t: Any) -> dict[str, Any]:
         },
         "to_submit": t.to_submit,
         "running_timer": t.running_timer,
-        "submissions": [submission_public(s) for s in t.submissions],
+        "submissions": [submission_public(s, viewer=viewer) for s in t.submissions],
     }

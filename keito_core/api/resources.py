@@ -133,29 +133,33 @@ def run_start(client: Keito, work: Any) -> Any:
 # --- namespaces ---------------------------------------------------------------------------
 
 
-def entries_out(session: Session, entries: list[Any], now: datetime) -> list[TimeEntry]:
-    """Entries as the API returns them, `is_locked` by the rule edits apply."""
+def entries_out(session: Session, actor: Actor, entries: list[Any],
+                now: datetime) -> list[TimeEntry]:
+    """Entries as the API returns them to `actor`, `is_locked` by the rule edits apply."""
     from keito_core import presenters as public
 
     return [TimeEntry.from_dict(view) for view in _locked_views(
-        session, entries, now, public.time_entry)]
+        session, actor, entries, now, public.time_entry)]
 
 
-def expenses_out(session: Session, expenses: list[Any], now: datetime) -> list[Expense]:
-    """Expenses as the API returns them, `is_locked` by the rule edits apply."""
+def expenses_out(session: Session, actor: Actor, expenses: list[Any],
+                 now: datetime) -> list[Expense]:
+    """Expenses as the API returns them to `actor`, `is_locked` by the rule edits apply."""
     from keito_core import presenters as public
 
     return [Expense.from_dict(view) for view in _locked_views(
-        session, expenses, now, public.expense)]
+        session, actor, expenses, now, public.expense)]
 
 
-def _locked_views(session: Session, items: list[Any], now: datetime,
+def _locked_views(session: Session, actor: Actor, items: list[Any], now: datetime,
                   shape: Any) -> list[dict[str, Any]]:
-    """The public `shape` of each item, with the locking decision edits would meet."""
+    """The public `shape` of each item as `actor` sees it, with the locking decision edits
+    would meet."""
     from keito_core.platform.access import lock_flags
 
     locks = lock_flags(session, items, now=now)
-    return [shape(item, locked=locked) for item, locked in zip(items, locks, strict=True)]
+    return [shape(item, viewer=actor, locked=locked)
+            for item, locked in zip(items, locks, strict=True)]
 
 
 class TimeEntries:
@@ -189,7 +193,7 @@ class TimeEntries:
                 session, actor=actor, project_ref=project_id, task_ref=task_id,
                 duration=duration, spent_date=day_text(spent_date), notes=notes,
                 billable=is_billable, source=source, meta=metadata, now=now, user_ref=user_id)
-            return TimeEntry.from_dict(public.time_entry(entry))
+            return TimeEntry.from_dict(public.time_entry(entry, viewer=actor))
 
         return self._client.run(work)
 
@@ -203,7 +207,7 @@ class TimeEntries:
             started = svc.start_timer(
                 session, actor=actor, project_ref=project_id, task_ref=task_id, notes=notes,
                 billable=is_billable, source=source, meta=metadata, now=now, user_ref=user_id)
-            return TimeEntry.from_dict(public.time_entry(started.entry))
+            return TimeEntry.from_dict(public.time_entry(started.entry, viewer=actor))
 
         return run_start(self._client, work)
 
@@ -225,7 +229,7 @@ class TimeEntries:
                 project_ref=project_id, task_ref=task_id, user_ref=user_id, source=source,
                 is_running=is_running, billable=is_billable, limit=limit, cursor=cursor,
                 now=now)
-            return Page(data=entries_out(session, list(page.items), now),
+            return Page(data=entries_out(session, actor, list(page.items), now),
                         next_cursor=page.next_cursor, has_more=page.has_more)
 
         return self._client.run(work, readonly=True)
@@ -234,8 +238,8 @@ class TimeEntries:
         def work(session: Session, actor: Actor, now: datetime) -> TimeEntry:
             from keito_core.services.tracking import time_entries as svc
 
-            return entries_out(session, [svc.get_entry(session, actor=actor, entry_id=id)],
-                               now)[0]
+            return entries_out(
+                session, actor, [svc.get_entry(session, actor=actor, entry_id=id)], now)[0]
 
         return self._client.run(work, readonly=True)
 
@@ -262,7 +266,7 @@ class TimeEntries:
             from keito_core.services.tracking import time_entries as svc
 
             entry = svc.edit_entry(session, actor=actor, entry_id=id, now=now, **changes)
-            return entries_out(session, [entry], now)[0]
+            return entries_out(session, actor, [entry], now)[0]
 
         return self._client.run(work)
 
@@ -314,7 +318,7 @@ class Expenses:
                 unit_price=price, spent_date=day_text(spent_date), notes=notes,
                 billable=is_billable, source=source, meta=metadata, receipt=receipt_path,
                 receipts_dir=self._client.receipts_dir, now=now, user_ref=user_id)
-            return Expense.from_dict(public.expense(expense))
+            return Expense.from_dict(public.expense(expense, viewer=actor))
 
         return self._client.run(work)
 
@@ -336,7 +340,7 @@ class Expenses:
                 project_ref=project_id, category_ref=category_ref(expense_category_id),
                 user_ref=user_id, source=source, billable=is_billable, limit=limit,
                 cursor=cursor, now=now)
-            return Page(data=expenses_out(session, list(page.items), now),
+            return Page(data=expenses_out(session, actor, list(page.items), now),
                         next_cursor=page.next_cursor, has_more=page.has_more)
 
         return self._client.run(work, readonly=True)
@@ -346,7 +350,7 @@ class Expenses:
             from keito_core.services.tracking import expenses as svc
 
             return expenses_out(
-                session, [svc.get_expense(session, actor=actor, expense_id=id)], now)[0]
+                session, actor, [svc.get_expense(session, actor=actor, expense_id=id)], now)[0]
 
         return self._client.run(work, readonly=True)
 
@@ -367,7 +371,7 @@ class Expenses:
         def work(session: Session, actor: Actor, now: datetime) -> Expense:
             from keito_core.services.tracking import expenses as svc
 
-            return expenses_out(session, [
+            return expenses_out(session, actor, [
                 svc.edit_expense(session, actor=actor, expense_id=id, now=now, **changes)], now)[0]
 
         return self._client.run(work)
@@ -420,15 +424,13 @@ class Users:
         """Users; `is_active=None` means everyone not archived."""
         def work(session: Session, actor: Actor, now: datetime) -> Page[User]:
             from keito_core import presenters as public
-            from keito_core.services.directory.users import list_users, rate_visibility
+            from keito_core.services.directory.users import list_users
 
             status = None if is_active is None else "all"
             found = list_users(session, actor=actor, user_type=user_type, status=status)
             if is_active is not None:
                 found = [u for u in found if (u.status == "active") == is_active]
-            rates, cost = rate_visibility(actor)
-            rows = [User.from_dict(public.user(u, show_rates=rates, show_cost=cost))
-                    for u in found]
+            rows = [User.from_dict(public.user(u, viewer=actor)) for u in found]
             return _page("users", rows, cursor, limit)
 
         return self._client.run(work, readonly=True)
@@ -437,11 +439,10 @@ class Users:
         """One user by ID, email or name (`me` is the acting user)."""
         def work(session: Session, actor: Actor, now: datetime) -> User:
             from keito_core import presenters as public
-            from keito_core.services.directory.users import get_user, rate_visibility
+            from keito_core.services.directory.users import get_user
 
-            rates, cost = rate_visibility(actor)
             return User.from_dict(public.user(get_user(session, actor=actor, ref=id),
-                                              show_rates=rates, show_cost=cost))
+                                              viewer=actor))
 
         return self._client.run(work, readonly=True)
 

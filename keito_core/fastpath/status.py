@@ -88,12 +88,13 @@ def _running_timer_view(
     connection: sqlite3.Connection, *, api_key: str | None, now: datetime
 ) -> dict[str, Any] | None:
     user = acting_user(connection, api_key=api_key, now=now)
+    actor = actor_of(user)
     entry = one(
         connection, "SELECT * FROM time_entries WHERE user_id = ? AND is_running = 1", user["id"]
     )
     try:
         policy.require(
-            actor_of(user),
+            actor,
             policy.Action.TIME_ENTRY_VIEW,
             policy.Target(owner_id=user["id"], project_id=entry["project_id"] if entry else None),
         )
@@ -109,6 +110,7 @@ def _running_timer_view(
     )
     return public.time_entry(
         cast("TimeEntry", entry_values(entry)),  # the shape only reads the model's attributes
+        viewer=actor,
         project=dict(project) if project else None,
         task=dict(task) if task else None,
         user={"id": user["id"], "name": user["name"]},

@@ -441,3 +441,45 @@ def visible_project_ids(actor: Actor) -> frozenset[str] | None:
     if Scope.ASSIGNED in scopes:
         return actor.assigned_project_ids | actor.managed_project_ids
     return frozenset()
+
+
+class Money(StrEnum):
+    """The kinds of money field an outward shape holds, each shown by its own rule.
+
+    - ``rate``: billable rates and fees (hourly rates, default rates, fixed fees): those who
+      may view billable rates (managers with "View/edit billable rates", administrators);
+    - ``cost``: internal cost rates: administrators only;
+    - ``budget``: a project's budgets and their per-task and per-person parts: everyone who
+      sees the project when it shows its budget to the team, else its managers and
+      administrators;
+    - ``amount``: what a record cost (an expense's units, unit price and total, a category's
+      unit price): whoever may see the record, since its owner typed it.
+    """
+
+    RATE = "rate"
+    COST = "cost"
+    BUDGET = "budget"
+    AMOUNT = "amount"
+
+
+def field_visibility(
+    actor: Actor, *, project_id: str | None = None, budget_visible_to_team: bool = False
+) -> frozenset[Money]:
+    """The kinds of money field `actor` may see; budgets only of the project named.
+
+    Presenters ask this for every record they shape and leave out the fields of the kinds
+    not returned, so no caller decides visibility for itself.
+    """
+    if not actor.is_active:
+        return frozenset()
+    shown = {Money.AMOUNT}
+    if can(actor, Action.RATES_VIEW):
+        shown.add(Money.RATE)
+    if can(actor, Action.COST_RATES_VIEW):
+        shown.add(Money.COST)
+    if project_id is not None and (
+        budget_visible_to_team
+        or can(actor, Action.PROJECT_BUDGET_VIEW, Target(project_id=project_id))
+    ):
+        shown.add(Money.BUDGET)
+    return frozenset(shown)

@@ -93,7 +93,8 @@ def submit(
                                      today=_today(state, session, actor, user))
         result = submit_timesheet(session, actor=actor, date_from=first, date_to=last,
                                   now=state.runtime.clock(), user_ref=user)
-        view = public.submission_public(summarize(session, actor, [result.submission])[0])
+        summary = summarize(session, actor, [result.submission])[0]
+        view = public.submission_public(summary, viewer=actor)
     out = state.output
     if result.left_running and not out.json:
         out.warn("a running timer was left out; stop it and submit again to include it")
@@ -121,7 +122,7 @@ def status(
                                      today=_today(state, session, actor, user))
         found = timesheet_status(session, actor=actor, date_from=first, date_to=last,
                                  user_ref=user, now=state.runtime.clock())
-        view = public.timesheet_status_public(found)
+        view = public.timesheet_status_public(found, viewer=actor)
     out = state.output
     if out.json or out.quiet:
         if out.quiet:
@@ -171,7 +172,7 @@ def list_(
                                 status=None if every_status else status or "submitted",
                                 user_ref=user, source=source, date_from=date_from,
                                 date_to=date_to, now=state.runtime.clock())
-    views = [public.submission_public(r) for r in rows]
+    views = [public.submission_public(r, viewer=actor) for r in rows]
     out = state.output
     out.listing(views if out.json else [_queue_row(v) for v in views], columns=_QUEUE_COLUMNS,
                 title="Submissions")
@@ -186,7 +187,7 @@ def show(submission: Annotated[str, typer.Argument(help="Submission ID.")]) -> N
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
         view = public.submission_detail_public(
-            get_submission(session, actor=actor, submission_id=submission))
+            get_submission(session, actor=actor, submission_id=submission), viewer=actor)
     out = state.output
     if out.json or out.quiet:
         out.record(view)
@@ -215,7 +216,8 @@ def _decided(state: CliState, verb: str, fn: Any, ids: list[str], **kwargs: Any)
 
     with state.acting() as (session, actor):
         done = fn(session, actor=actor, submission_ids=ids, now=state.runtime.clock(), **kwargs)
-        views = [public.submission_public(s) for s in summarize(session, actor, done)]
+        views = [public.submission_public(s, viewer=actor)
+                 for s in summarize(session, actor, done)]
     out = state.output
     if out.quiet or out.json:
         out.listing(views, columns=["id"])

@@ -36,13 +36,15 @@ def _read_key(key: str | None) -> str:
 
 
 def _identity(session: Any, user: Any) -> dict[str, Any]:
+    """Who `user` is and in which workspace, as they see it themselves."""
     from keito_core import presenters as public
     from keito_core.platform.identity import actor_for, get_workspace
     from keito_tui.cli.users import user_data
 
+    viewer = actor_for(session, user)
     return {
-        "user": user_data(session, actor_for(session, user), user),
-        "workspace": public.workspace(get_workspace(session)),
+        "user": user_data(session, viewer, user),
+        "workspace": public.workspace(get_workspace(session), viewer=viewer),
     }
 
 
@@ -101,12 +103,11 @@ def logout() -> None:
 
 def whoami() -> None:
     """Show who commands act as, and in which workspace."""
-    from keito_core.models import User
+    from keito_core.services.directory.users import get_user
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
-        user = session.get(User, actor.user_id)
-        data = _identity(session, user)
+        data = _identity(session, get_user(session, actor=actor, ref="me"))
     data["auth"] = state.runtime.credentials()[1]
     _check_account(state, data["workspace"]["id"])
     out = state.output

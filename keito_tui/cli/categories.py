@@ -35,7 +35,7 @@ def add(
     with state.acting() as (session, actor):
         category = create_category(session, actor=actor, name=name, unit_name=unit,
                                    unit_price=unit_price, billable=billable)
-        data = public.category(category)
+        data = public.category(category, viewer=actor)
     state.output.record(data, message=f"Added category {data['name']} ({data['handle']})")
 
 
@@ -48,7 +48,7 @@ def list_(archived: ArchivedOpt = False, all_: AllOpt = False) -> None:
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
         categories = list_categories(session, actor=actor, status=list_status(archived, all_))
-        rows = [public.category(c) for c in categories]
+        rows = [public.category(c, viewer=actor) for c in categories]
     state.output.listing(rows, columns=_COLUMNS, title="Expense categories")
 
 
@@ -60,7 +60,7 @@ def show(category: CategoryArg) -> None:
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
-        data = public.category(get_category(session, actor=actor, ref=category))
+        data = public.category(get_category(session, actor=actor, ref=category), viewer=actor)
     state.output.record(data, title=data["name"])
 
 
@@ -89,7 +89,8 @@ def edit(
         changes.update(unit_name=None, unit_price=None)
     state = cli_state()
     with state.acting() as (session, actor):
-        data = public.category(edit_category(session, actor=actor, ref=category, **changes))
+        edited = edit_category(session, actor=actor, ref=category, **changes)
+        data = public.category(edited, viewer=actor)
     state.output.record(data, message=f"Updated category {data['name']}")
 
 
@@ -112,6 +113,6 @@ def _set_active(ref: str, *, active: bool) -> None:
     state = cli_state()
     action = restore_category if active else archive_category
     with state.acting() as (session, actor):
-        data = public.category(action(session, actor=actor, ref=ref))
+        data = public.category(action(session, actor=actor, ref=ref), viewer=actor)
     verb = "Restored" if active else "Archived"
     state.output.message(f"{verb} category {data['name']}", data=data)

@@ -73,7 +73,7 @@ def add(
     state = cli_state()
     with state.acting() as (session, actor):
         client = create_client(session, actor=actor, name=name, currency=currency, **values)
-        data = public.client(client, contacts=[])
+        data = public.client(client, contacts=[], viewer=actor)
     state.output.record(data, message=f"Added client {data['name']} ({data['id']})")
 
 
@@ -86,7 +86,7 @@ def list_(archived: ArchivedOpt = False, all_: AllOpt = False) -> None:
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
         clients = list_clients(session, actor=actor, status=list_status(archived, all_))
-        rows = [public.client(c) for c in clients]
+        rows = [public.client(c, viewer=actor) for c in clients]
     if not state.output.json:
         rows = [{**r, "city": r["address"]["city"], "country": r["address"]["country"]}
                 for r in rows]
@@ -102,7 +102,7 @@ def show(client: ClientArg) -> None:
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
         found, contacts = get_client(session, actor=actor, ref=client)
-        data = public.client(found, contacts=contacts)
+        data = public.client(found, contacts=contacts, viewer=actor)
     state.output.record(data, title=data["name"])
 
 
@@ -129,7 +129,7 @@ def edit(
     with state.acting() as (session, actor):
         updated = edit_client(session, actor=actor, ref=client, **changes)
         _, contacts = get_client(session, actor=actor, ref=updated.id)
-        data = public.client(updated, contacts=contacts)
+        data = public.client(updated, contacts=contacts, viewer=actor)
     state.output.record(data, message=f"Updated client {data['name']}")
 
 
@@ -152,7 +152,7 @@ def _set_active(ref: str, *, active: bool) -> None:
     state = cli_state()
     action = restore_client if active else archive_client
     with state.acting() as (session, actor):
-        data = public.client(action(session, actor=actor, ref=ref))
+        data = public.client(action(session, actor=actor, ref=ref), viewer=actor)
     verb = "Restored" if active else "Archived"
     state.output.message(f"{verb} client {data['name']}", data=data)
 
@@ -170,7 +170,7 @@ def delete(
     if not yes and sys.stdin.isatty() and not state.output.json:
         typer.confirm(f"Delete client {client!r} and its contacts?", abort=True)
     with state.acting() as (session, actor):
-        data = public.client(delete_client(session, actor=actor, ref=client))
+        data = public.client(delete_client(session, actor=actor, ref=client), viewer=actor)
     state.output.message(f"Deleted client {data['name']}",
                          data={"id": data["id"], "name": data["name"], "deleted": True})
 
@@ -210,7 +210,7 @@ def contact_add(
         contact = add_contact(session, actor=actor, client_ref=client, first_name=first_name,
                               last_name=last_name, title=title, email=email,
                               phone_office=phone, phone_mobile=mobile, fax=fax)
-        data = public.contact(contact)
+        data = public.contact(contact, viewer=actor)
     state.output.record(data, message=f"Added contact {data['first_name']} ({data['id']})")
 
 
@@ -222,7 +222,8 @@ def contact_list(client: ClientArg) -> None:
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
-        rows = [public.contact(c) for c in list_contacts(session, actor=actor, client_ref=client)]
+        contacts = list_contacts(session, actor=actor, client_ref=client)
+        rows = [public.contact(c, viewer=actor) for c in contacts]
     state.output.listing(rows, columns=_CONTACT_COLUMNS, title="Contacts")
 
 
@@ -245,7 +246,8 @@ def contact_edit(
                               email=email, phone_office=phone, phone_mobile=mobile, fax=fax)
     state = cli_state()
     with state.acting() as (session, actor):
-        data = public.contact(edit_contact(session, actor=actor, contact_id=contact, **changes))
+        edited = edit_contact(session, actor=actor, contact_id=contact, **changes)
+        data = public.contact(edited, viewer=actor)
     state.output.record(data, message=f"Updated contact {data['first_name']}")
 
 
@@ -257,6 +259,7 @@ def contact_remove(contact: ContactArg) -> None:
 
     state = cli_state()
     with state.acting() as (session, actor):
-        data = public.contact(remove_contact(session, actor=actor, contact_id=contact))
+        removed = remove_contact(session, actor=actor, contact_id=contact)
+        data = public.contact(removed, viewer=actor)
     state.output.message(f"Removed contact {data['first_name']}",
                          data={"id": data["id"], "client_id": data["client_id"], "deleted": True})

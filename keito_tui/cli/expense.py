@@ -43,7 +43,7 @@ def _row(view: dict[str, Any]) -> dict[str, Any]:
     return {
         **view,
         "project": (view.get("project") or {}).get("name"),
-        "category": (view.get("category") or {}).get("name"),
+        "category": (view.get("expense_category") or {}).get("name"),
     }
 
 
@@ -96,6 +96,7 @@ def log(
     # The reference's quick start logs `--quantity 45` with no category: like agent mode,
     # the command set defaults to the built-in LLM Usage category.
     category = category or LLM_USAGE
+    now = state.runtime.clock()
     with state.acting() as (session, actor):
         expense = log_expense(
             session,
@@ -116,11 +117,11 @@ def log(
             meta=origin.context.meta,
             receipt=receipt,
             receipts_dir=state.runtime.settings.receipts_dir,
-            now=state.runtime.clock(),
+            now=now,
             user_ref=user,
         )
-        view = expense_views(session, [expense])[0]
-    name = (view.get("category") or {}).get("name", "")
+        view = expense_views(session, actor, [expense], now=now)[0]
+    name = (view.get("expense_category") or {}).get("name", "")
     state.output.message(f"Logged {name} expense of {view['total_cost']}", data=view)
 
 
@@ -142,6 +143,7 @@ def list_(
 
     state = cli_state()
     date_from, date_to, user = list_scope(date, date_from, date_to, user, everyone)
+    now = state.runtime.clock()
     with state.acting(readonly=True) as (session, actor):
         page = list_expenses(
             session,
@@ -154,9 +156,9 @@ def list_(
             source=source,
             limit=limit,
             cursor=cursor,
-            now=state.runtime.clock(),
+            now=now,
         )
-        views = expense_views(session, page.items)
+        views = expense_views(session, actor, page.items, now=now)
     state.output.listing(
         [_row(v) for v in views] if not state.output.json else views,
         columns=_COLUMNS,
@@ -176,7 +178,7 @@ def unlock(
     with state.acting() as (session, actor):
         now = state.runtime.clock()
         done = [unlock_expense(session, actor=actor, expense_id=x, now=now) for x in expenses]
-        views = expense_views(session, done)
+        views = expense_views(session, actor, done, now=now)
     out = state.output
     if out.json or out.quiet:
         out.listing(views, columns=["id"])

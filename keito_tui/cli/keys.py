@@ -30,7 +30,7 @@ def create(
     with state.acting() as (session, actor):
         key, secret = create_key(session, actor=actor, user_ref=user, name=name)
         owner = key_owners(session, [key])[key.user_id]
-        data = public.api_key(key, secret=secret)
+        data = public.api_key(key, secret=secret, viewer=actor)
     out = state.output
     if out.quiet:
         out.stdout.write(f"{secret}\n")  # -q prints the secret alone, for `KEY=$(...)`
@@ -60,7 +60,7 @@ def list_(
     with state.acting(readonly=True) as (session, actor):
         keys = list_keys(session, actor=actor, user_ref=user, all_users=all_users)
         owners = key_owners(session, keys)
-        rows = [{**public.api_key(k), "user": owners[k.user_id].name} for k in keys]
+        rows = [{**public.api_key(k, viewer=actor), "user": owners[k.user_id].name} for k in keys]
     state.output.listing(rows, columns=_COLUMNS, title="API keys")
 
 
@@ -75,5 +75,5 @@ def revoke(
     state = cli_state()
     with state.acting() as (session, actor):
         revoked = revoke_key(session, actor=actor, key_ref=key, now=state.runtime.clock())
-        data = public.api_key(revoked)
+        data = public.api_key(revoked, viewer=actor)
     state.output.message(f"Revoked API key {revoked.name!r} ({revoked.prefix}…)", data=data)

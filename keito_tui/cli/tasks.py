@@ -22,14 +22,10 @@ TaskArg = Annotated[str, typer.Argument(help="Task ID, handle or name.")]
 
 
 def _task_data(task: Task, actor: Actor) -> dict[str, Any]:
-    """A task's public shape; the default rate only for those who may view rates."""
+    """A task as `actor` sees it (the presenter decides the default rate)."""
     from keito_core import presenters as public
-    from keito_core.rules import permissions as policy
 
-    data = public.task(task)
-    if not policy.can(actor, policy.Action.RATES_VIEW):
-        data.pop("default_hourly_rate", None)
-    return data
+    return public.task(task, viewer=actor)
 
 
 @app.command("add")

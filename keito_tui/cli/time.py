@@ -89,6 +89,7 @@ def start(
     origin = origin_for(
         state, source=source, agent_id=agent_id, session_id=session_id, metadata=metadata
     )
+    now = state.runtime.clock()
     with state.acting() as (session, actor):
         result = start_timer(
             session,
@@ -99,10 +100,11 @@ def start(
             billable=billable,
             source=origin.context.source,
             meta=origin.context.meta,
-            now=state.runtime.clock(),
+            now=now,
             user_ref=user,
         )
-        views = entry_views(session, [result.entry] + ([result.stopped] if result.stopped else []))
+        done = [result.entry] + ([result.stopped] if result.stopped else [])
+        views = entry_views(session, actor, done, now=now)
     data = {**views[0], "stopped": views[1] if result.stopped else None}
     out = state.output
     if result.stopped and not out.json:
@@ -136,6 +138,7 @@ def stop(
 
     state = cli_state()
     increment = parse_increment(round_to) if round_to is not None else None
+    now = state.runtime.clock()
     with state.acting() as (session, actor):
         entry = stop_timer(
             session,
@@ -143,10 +146,10 @@ def stop(
             notes=notes,
             round_to=increment,
             discard=discard,
-            now=state.runtime.clock(),
+            now=now,
             user_ref=user,
         )
-        view = entry_views(session, [entry])[0]
+        view = entry_views(session, actor, [entry], now=now)[0]
     if discard:
         state.output.message(
             f"Discarded the timer on {_describe(view)}",
@@ -165,7 +168,7 @@ def status(user: UserOpt = None) -> None:
     now = state.runtime.clock()
     with state.acting(readonly=True) as (session, actor):
         entry = running_timer(session, actor=actor, user_ref=user)
-        view = entry_views(session, [entry])[0] if entry else None
+        view = entry_views(session, actor, [entry], now=now)[0] if entry else None
         started_at = entry.timer_started_at if entry else None
     out = state.output
     if view is None or started_at is None:
@@ -211,6 +214,7 @@ def log(
     origin = origin_for(
         state, source=source, agent_id=agent_id, session_id=session_id, metadata=metadata
     )
+    now = state.runtime.clock()
     with state.acting() as (session, actor):
         entry = log_time(
             session,
@@ -225,10 +229,10 @@ def log(
             billable=billable,
             source=origin.context.source,
             meta=origin.context.meta,
-            now=state.runtime.clock(),
+            now=now,
             user_ref=user,
         )
-        view = entry_views(session, [entry])[0]
+        view = entry_views(session, actor, [entry], now=now)[0]
     state.output.message(f"Logged {hours_text(view['hours'])} on {_describe(view)}", data=view)
 
 
@@ -253,6 +257,7 @@ def list_(
 
     state = cli_state()
     date_from, date_to, user = list_scope(date, date_from, date_to, user, everyone)
+    now = state.runtime.clock()
     with state.acting(readonly=True) as (session, actor):
         page = list_entries(
             session,
@@ -266,9 +271,9 @@ def list_(
             is_running=running,
             limit=limit,
             cursor=cursor,
-            now=state.runtime.clock(),
+            now=now,
         )
-        views = entry_views(session, page.items)
+        views = entry_views(session, actor, page.items, now=now)
     state.output.listing(
         [_row(v) for v in views] if not state.output.json else views,
         columns=_COLUMNS,
@@ -283,8 +288,10 @@ def show(entry: EntryArg) -> None:
     from keito_core.services.tracking.time_entries import get_entry
 
     state = cli_state()
+    now = state.runtime.clock()
     with state.acting(readonly=True) as (session, actor):
-        view = entry_views(session, [get_entry(session, actor=actor, entry_id=entry)])[0]
+        found = get_entry(session, actor=actor, entry_id=entry)
+        view = entry_views(session, actor, [found], now=now)[0]
     state.output.record(view, title=view["id"])
 
 
@@ -320,11 +327,10 @@ def edit(
     if metadata is not None:
         changes["meta"] = parse_metadata(metadata)
     state = cli_state()
+    now = state.runtime.clock()
     with state.acting() as (session, actor):
-        updated = edit_entry(
-            session, actor=actor, entry_id=entry, now=state.runtime.clock(), **changes
-        )
-        view = entry_views(session, [updated])[0]
+        updated = edit_entry(session, actor=actor, entry_id=entry, now=now, **changes)
+        view = entry_views(session, actor, [updated], now=now)[0]
     state.output.message(f"Updated {view['id']}", data=view)
 
 
@@ -341,9 +347,10 @@ def delete(
     state = cli_state()
     if not yes and sys.stdin.isatty() and not state.output.json:
         typer.confirm(f"Delete time entry {entry}?", abort=True)
+    now = state.runtime.clock()
     with state.acting() as (session, actor):
-        removed = delete_entry(session, actor=actor, entry_id=entry, now=state.runtime.clock())
-        view = entry_views(session, [removed])[0]
+        removed = delete_entry(session, actor=actor, entry_id=entry, now=now)
+        view = entry_views(session, actor, [removed], now=now)[0]
     state.output.message(f"Deleted {view['id']}", data={**view, "deleted": True})
 
 
@@ -362,6 +369,7 @@ def restart(
     origin = origin_for(
         state, source=source, agent_id=agent_id, session_id=session_id, metadata=metadata
     )
+    now = state.runtime.clock()
     with state.acting() as (session, actor):
         result = restart_entry(
             session,
@@ -369,9 +377,10 @@ def restart(
             entry_id=entry,
             source=origin.context.source,
             meta=origin.context.meta,
-            now=state.runtime.clock(),
+            now=now,
         )
-        views = entry_views(session, [result.entry] + ([result.stopped] if result.stopped else []))
+        done = [result.entry] + ([result.stopped] if result.stopped else [])
+        views = entry_views(session, actor, done, now=now)
     if result.stopped and not state.output.json:
         state.output.warn(f"stopped the running timer on {_describe(views[1])} and saved it")
     state.output.message(
@@ -392,6 +401,7 @@ def copy(
 
     state = cli_state()
     origin = origin_for(state, source=source, agent_id=None, session_id=None, metadata=metadata)
+    now = state.runtime.clock()
     with state.acting() as (session, actor):
         copied = copy_entry(
             session,
@@ -400,9 +410,9 @@ def copy(
             spent_date=date,
             source=origin.context.source,
             meta=origin.context.meta if metadata is not None else None,
-            now=state.runtime.clock(),
+            now=now,
         )
-        view = entry_views(session, [copied])[0]
+        view = entry_views(session, actor, [copied], now=now)[0]
     state.output.message(f"Copied to {view['id']} on {view['spent_date']}", data=view)
 
 
@@ -417,7 +427,7 @@ def unlock(
     with state.acting() as (session, actor):
         now = state.runtime.clock()
         done = [unlock_entry(session, actor=actor, entry_id=e, now=now) for e in entries]
-        views = entry_views(session, done)
+        views = entry_views(session, actor, done, now=now)
     out = state.output
     if out.json or out.quiet:
         out.listing(views, columns=["id"])

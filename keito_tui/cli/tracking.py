@@ -13,8 +13,13 @@ from keito_core.errors import KeitoError
 from keito_tui.cli.state import CliState
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel import Session
+
     from keito_core.platform.cli_config import Defaults
     from keito_core.rules.agent_mode import AgentContext
+    from keito_core.rules.permissions import Actor
 
 SourceOpt = Annotated[
     str | None, typer.Option(help="Source of the record: cli, agent, api, tui or web.")
@@ -127,62 +132,19 @@ def page_extra(page: Any) -> dict[str, Any]:
     return {"next_cursor": page.next_cursor, "has_more": page.has_more}
 
 
-def entry_views(session: Any, entries: list[Any]) -> list[dict[str, Any]]:
-    """Public dicts of time entries with their project, task and user, in a few queries."""
-    from keito_core import presenters as public
-    from keito_core.platform.access import lock_flags
-    from keito_core.platform.clock import utcnow
+def entry_views(
+    session: Session, actor: Actor, entries: list[Any], *, now: datetime
+) -> list[dict[str, Any]]:
+    """Public dicts of time entries as `actor` sees them, with their names, locked at `now`."""
+    from keito_core.reports.record_views import time_entry_views
 
-    names = _names(session, entries, task_attr="task_id")
-    locks = lock_flags(session, entries, now=utcnow())
-    return [
-        public.time_entry(
-            e,
-            project=names["project"].get(e.project_id),
-            task=names["task"].get(e.task_id),
-            user=names["user"].get(e.user_id),
-            locked=locked,
-        )
-        for e, locked in zip(entries, locks, strict=True)
-    ]
+    return time_entry_views(session, viewer=actor, entries=entries, now=now)
 
 
-def expense_views(session: Any, expenses: list[Any]) -> list[dict[str, Any]]:
-    """Public dicts of expenses with their project, category and user."""
-    from keito_core import presenters as public
-    from keito_core.platform.access import lock_flags
-    from keito_core.platform.clock import utcnow
+def expense_views(
+    session: Session, actor: Actor, expenses: list[Any], *, now: datetime
+) -> list[dict[str, Any]]:
+    """Public dicts of expenses as `actor` sees them, with their names, locked at `now`."""
+    from keito_core.reports.record_views import expense_views as views
 
-    names = _names(session, expenses, task_attr="category_id")
-    locks = lock_flags(session, expenses, now=utcnow())
-    return [
-        public.expense(
-            x,
-            project=names["project"].get(x.project_id),
-            category=names["task"].get(x.category_id),
-            user=names["user"].get(x.user_id),
-            locked=locked,
-        )
-        for x, locked in zip(expenses, locks, strict=True)
-    ]
-
-
-def _names(session: Any, rows: list[Any], *, task_attr: str) -> dict[str, dict[str, Any]]:
-    from sqlmodel import col, select
-
-    from keito_core.models import ExpenseCategory, Project, Task, User
-
-    second = Task if task_attr == "task_id" else ExpenseCategory
-    found: dict[str, dict[str, Any]] = {}
-    for key, model, attr in (
-        ("project", Project, "project_id"),
-        ("task", second, task_attr),
-        ("user", User, "user_id"),
-    ):
-        ids = {getattr(r, attr) for r in rows if getattr(r, attr)}
-        found[key] = (
-            {row.id: row for row in session.exec(select(model).where(col(model.id).in_(ids))).all()}
-            if ids
-            else {}
-        )
-    return found
+    return views(session, viewer=actor, expenses=expenses, now=now)

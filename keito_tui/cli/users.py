@@ -22,12 +22,11 @@ _COLUMNS = ["id", "name", "email", "user_type", "role", "status"]
 
 
 def user_data(session: Session, actor: Actor, user: User) -> dict[str, Any]:
-    """The public shape of a user, with rates only when the actor may see them."""
+    """A user as `actor` sees them (the presenter decides the rates), with their profile."""
     from keito_core import presenters as public
-    from keito_core.services.directory.users import business_role_names, rate_visibility
+    from keito_core.services.directory.users import business_role_names
 
-    show_rates, show_cost = rate_visibility(actor)
-    data = public.user(user, show_rates=show_rates, show_cost=show_cost)
+    data = public.user(user, viewer=actor)
     data["business_roles"] = business_role_names(session, user.id)
     data["phone"] = user.phone
     data["employee_id"] = user.employee_id

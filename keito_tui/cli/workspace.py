@@ -45,6 +45,7 @@ def init(
 ) -> None:
     """Create the workspace and its first administrator (asks on a terminal)."""
     from keito_core import presenters as public
+    from keito_core.platform.identity import actor_for
     from keito_core.services.workspace.setup import init_workspace
 
     state = cli_state()
@@ -83,9 +84,10 @@ def init(
             admin_name=name or login,
             admin_email=email or f"{login}@example.com",
         )
+        viewer = actor_for(session, admin)
         data = {
-            "workspace": public.workspace(ws),
-            "user": public.user(admin),
+            "workspace": public.workspace(ws, viewer=viewer),
+            "user": public.user(admin, viewer=viewer),
             "database": state.runtime.settings.display_url,
         }
     out = state.output

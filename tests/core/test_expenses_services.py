@@ -222,7 +222,8 @@ def test_a_receipt_is_copied_under_year_and_month(env):
         "Dinner Receipt.PDF", "application/pdf", len(PDF))
     stored = receipt_file(env.receipts, expense.receipt_path)
     assert stored.read_bytes() == PDF and source.exists()
-    data = public.expense(expense)
+    with env.ws.session() as s:
+        data = public.expense(expense, viewer=env.ws.actor(s, env.mia))
     assert data["receipt"] == {"name": "Dinner Receipt.PDF", "size": len(PDF),
                                "content_type": "application/pdf",
                                "path": expense.receipt_path}
@@ -270,7 +271,9 @@ def test_edit_replaces_or_removes_the_receipt(env):
     with env.ws.session() as s:
         removed = svc.edit_expense(s, actor=env.ws.actor(s, env.mia), expense_id=expense.id,
                                    now=NOW, remove_receipt=True)
-    assert removed.receipt_path is None and public.expense(removed)["receipt"] is None
+        viewer = env.ws.actor(s, env.mia)
+    assert removed.receipt_path is None
+    assert public.expense(removed, viewer=viewer)["receipt"] is None
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -396,7 +399,8 @@ def test_public_expense_shape(env):
     expense = log(env, meta={"model": "opus"})
     with env.ws.session() as s:
         category = s.get(ExpenseCategory, expense.category_id)
-        data = public.expense(expense, project=s.get(Project, env.acme), category=category,
+        data = public.expense(expense, viewer=env.ws.actor(s, env.mia),
+                              project=s.get(Project, env.acme), category=category,
                               user=s.get(User, env.mia))
     assert {k: data[k] for k in ("units", "unit_price", "total_cost", "expense_category_id",
                                  "source", "metadata", "receipt", "is_locked")} == {

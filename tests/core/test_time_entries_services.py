@@ -647,7 +647,8 @@ def test_public_time_entry_shape(env):
         stored = s.get(TimeEntry, entry.id)
         project, task, user = (s.get(Project, env.acme), s.get(Task, env.dev),
                                s.get(User, env.mia))
-    data = public.time_entry(stored, project=project, task=task, user=user,
+        admin, member = env.ws.actor(s), env.ws.actor(s, env.mia)
+    data = public.time_entry(stored, viewer=admin, project=project, task=task, user=user,
                              timezone="Europe/Paris")
     for key in ("id", "project_id", "task_id", "user_id", "spent_date", "hours", "notes",
                 "is_running", "is_billable", "source", "metadata", "created_at", "updated_at",
@@ -661,7 +662,7 @@ def test_public_time_entry_shape(env):
     assert (data["source"], data["metadata"], data["is_locked"]) == ("agent",
                                                                      {"agent_type": "claude-code"},
                                                                      False)
-    hidden = public.time_entry(stored, show_rates=False, show_cost=False)
+    hidden = public.time_entry(stored, viewer=member)
     assert "billable_rate" not in hidden and "cost_rate" not in hidden
     assert hidden["project"] is None and hidden["started_time"].utcoffset() == timedelta(0)
 

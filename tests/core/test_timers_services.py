@@ -370,7 +370,9 @@ def test_start_follows_the_logging_rules(env):
 
 def test_public_shape_of_a_running_timer(env):
     entry = start(env).entry
-    data = public.time_entry(entry, now=at(90))
+    with env.ws.session() as s:
+        viewer = env.ws.actor(s)
+    data = public.time_entry(entry, viewer=viewer, now=at(90))
     assert (data["is_running"], data["hours"], data["timer_started_at"]) == (True,
                                                                              Decimal("1.50"), NOW)
-    assert public.time_entry(entry)["hours"] == Decimal("0.00")
+    assert public.time_entry(entry, viewer=viewer)["hours"] == Decimal("0.00")

@@ -53,34 +53,37 @@ _SETTINGS = ("name", "client_ref", "code", "handle", "project_type", "bill_by", 
 
 @dataclass
 class ProjectDetail:
-    """A project as one actor may see it: rates and budgets only where the policy allows."""
+    """A project as `viewer` sees it; the presenters decide what its rates and budgets show."""
 
     project: Project
     client: Client
-    show_rates: bool
-    show_budget: bool
+    viewer: policy.Actor
     tasks: list[tuple[ProjectTask, Task]] | None = None
     members: list[tuple[ProjectMember, User]] | None = None
 
+    @property
+    def show_rates(self) -> bool:
+        """Whether the viewer sees rates (for the app's tables until they use the presenter)."""
+        return policy.Money.RATE in policy.field_visibility(self.viewer)
+
+    @property
+    def show_budget(self) -> bool:
+        """Whether the viewer sees the budget (for the app's tables, as `show_rates`)."""
+        return policy.Money.BUDGET in policy.field_visibility(
+            self.viewer, project_id=self.project.id,
+            budget_visible_to_team=self.project.budget_visible_to_team)
+
     def task_rows(self) -> list[dict[str, Any]]:
-        return [self._hide(public.project_task(pt, t)) for pt, t in self.tasks or []]
+        return [public.project_task(pt, t, viewer=self.viewer, project=self.project)
+                for pt, t in self.tasks or []]
 
     def member_rows(self) -> list[dict[str, Any]]:
-        return [self._hide(public.project_member(pm, u, show_rates=self.show_rates))
+        return [public.project_member(pm, u, viewer=self.viewer, project=self.project)
                 for pm, u in self.members or []]
 
     def public(self) -> dict[str, Any]:
-        return public.project(
-            self.project, client_name=self.client.name, show_rates=self.show_rates,
-            show_budget=self.show_budget,
-            tasks=None if self.tasks is None else self.task_rows(),
-            members=None if self.members is None else self.member_rows(),
-        )
-
-    def _hide(self, row: dict[str, Any]) -> dict[str, Any]:
-        hidden = ([] if self.show_rates else ["hourly_rate"]) + (
-            [] if self.show_budget else ["budget_hours", "budget_amount"])
-        return {k: v for k, v in row.items() if k not in hidden}
+        return public.project(self.project, viewer=self.viewer, client_name=self.client.name,
+                              tasks=self.tasks, members=self.members)
 
 
 # --- parsing and validation --------------------------------------------------------------
@@ -347,12 +350,9 @@ def describe_project(session: Session, *, actor: policy.Actor, project: Project,
 
 def _describe(session: Session, actor: policy.Actor, project: Project,
               detail: bool) -> ProjectDetail:
-    show_budget = project.budget_visible_to_team or policy.can(
-        actor, Action.PROJECT_BUDGET_VIEW, Target(project_id=project.id))
     client = session.get(Client, project.client_id)
     assert client is not None
-    view = ProjectDetail(project=project, client=client, show_budget=show_budget,
-                         show_rates=policy.can(actor, Action.RATES_VIEW))
+    view = ProjectDetail(project=project, client=client, viewer=actor)
     if detail:
         view.tasks = list(session.exec(
             select(ProjectTask, Task).join(Task, col(Task.id) == ProjectTask.task_id)

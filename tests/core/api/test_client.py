@@ -180,7 +180,7 @@ def test_errors_are_the_sdk_classes_and_still_core_errors(world, bot) -> None:
 # --- time entries --------------------------------------------------------------------------
 
 
-def test_create_logs_hours_with_the_reference_fields(world, bot, workspace) -> None:
+def test_create_logs_hours_with_the_reference_fields(world, bot, clock, workspace) -> None:
     entry = bot.time_entries.create(
         project_id=world.acme, task_id="development", spent_date="2026-03-05", hours=1.5,
         notes="Refactored authentication module", source="agent",
@@ -195,7 +195,9 @@ def test_create_logs_hours_with_the_reference_fields(world, bot, workspace) -> N
     assert entry.source == "agent"
     assert entry.metadata == {"agent_id": "review-bot-01", "model": "claude-opus-4-6"}
     assert entry.created_at == "2026-03-06T14:30:00Z"
-    assert entry.billable_rate == Decimal("100")  # an extra field, through .extra
+    assert "billable_rate" not in entry.to_dict()  # an agent member may not see rates
+    admin_view = Keito(_clock=clock).time_entries.get(entry.id)
+    assert admin_view.billable_rate == Decimal("100")  # an extra field, through .extra
     with pytest.raises(FrozenInstanceError):
         entry.hours = Decimal(2)  # type: ignore[misc]
     with workspace.session(readonly=True) as s:
