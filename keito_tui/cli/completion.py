@@ -60,17 +60,10 @@ def _matches(incomplete: str, *values: str | None) -> bool:
 
 def project_completions(session: Session, actor: Actor, incomplete: str) -> Completions:
     """Handles and codes of the active projects the actor may see."""
-    from sqlmodel import col, select
+    from keito_core.reports.completions import project_handles
 
-    from keito_core.models import Project
-    from keito_core.rules.permissions import visible_project_ids
-
-    query = select(Project).where(col(Project.is_active).is_(True))
-    visible = visible_project_ids(actor)
-    if visible is not None:
-        query = query.where(col(Project.id).in_(sorted(visible)))
     found: Completions = []
-    for project in session.exec(query.order_by(col(Project.handle))).all():
+    for project in project_handles(session, viewer=actor):
         described = f"{project.name} ({project.code})" if project.code else project.name
         same = (project.code or "").lower() == project.handle.lower()
         for value in (project.handle, None if same else project.code):
@@ -82,33 +75,17 @@ def project_completions(session: Session, actor: Actor, incomplete: str) -> Comp
 def task_completions(session: Session, actor: Actor, incomplete: str,
                      project_ref: str | None) -> Completions:
     """Handles of the tasks enabled on `project_ref`, or of every active task without one."""
-    from sqlmodel import col, select
+    from keito_core.reports.completions import task_handles
 
-    from keito_core.errors import KeitoError
-    from keito_core.models import ProjectTask, Task
-    from keito_core.platform.lookup import find_project
-
-    query = select(Task).where(col(Task.is_active).is_(True))
-    if project_ref:
-        try:
-            project = find_project(session, project_ref)
-        except KeitoError:
-            project = None
-        if project is not None:
-            query = query.join(ProjectTask, col(ProjectTask.task_id) == Task.id).where(
-                ProjectTask.project_id == project.id, col(ProjectTask.is_active).is_(True))
-    tasks = session.exec(query.order_by(col(Task.handle))).all()
+    tasks = task_handles(session, project_ref=project_ref)
     return [(t.handle, t.name) for t in tasks if _matches(incomplete, t.handle, t.name)]
 
 
 def category_completions(session: Session, actor: Actor, incomplete: str) -> Completions:
     """Handles of the active expense categories."""
-    from sqlmodel import col, select
+    from keito_core.reports.completions import category_handles
 
-    from keito_core.models import ExpenseCategory
-
-    rows = session.exec(select(ExpenseCategory).where(col(ExpenseCategory.is_active).is_(True))
-                        .order_by(col(ExpenseCategory.handle))).all()
+    rows = category_handles(session)
     return [(c.handle, c.name) for c in rows if _matches(incomplete, c.handle, c.name)]
 
 

@@ -64,28 +64,6 @@ def cli_state() -> CliState:
     return _state
 
 
-def _error_from_exception(exc: BaseException) -> KeitoError | None:
-    """Database failures people can act on, as KeitoErrors; None for real bugs."""
-    import sqlalchemy.exc as sa_exc
-
-    if isinstance(exc, sa_exc.IntegrityError):
-        return KeitoError(
-            "conflict",
-            "the change conflicts with existing data",
-            hint=str(exc.orig).splitlines()[0] if exc.orig else None,
-        )
-    if isinstance(exc, sa_exc.OperationalError):
-        text = str(exc.orig) if exc.orig else str(exc)
-        if "locked" in text or "busy" in text:
-            return KeitoError(
-                "conflict",
-                "the database stayed busy; try again",
-                hint="another process held a write lock for too long",
-            )
-        return KeitoError("config_error", f"database error: {text.splitlines()[0]}")
-    return None
-
-
 class KeitoGroup(TyperGroup):
     """The root group: global flags anywhere, and domain errors mapped to exit codes."""
 
@@ -137,7 +115,9 @@ class KeitoGroup(TyperGroup):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise typer.Exit(0) from None
         except Exception as exc:
-            error = _error_from_exception(exc)
+            from keito_core.platform.db_errors import database_error
+
+            error = database_error(exc)
             if error is None:
                 if os.environ.get("KEITO_DEBUG"):
                     raise
