@@ -2,9 +2,9 @@
 
 Invoice rows are written first (entries and expenses point at them), with their states and
 dates; the generator then reports each invoiced entry and expense to `InvoiceBook`, which keeps
-one running total per invoice, project and rate. `finish` turns those into lines (hours rounded
-to 0.01, amounts rounded half-up to the currency's minor unit), totals (VAT on GBP invoices),
-numbers in issue order and payments, and drops the invoices that got no work.
+one running total per invoice, project and rate. `finish` turns those into lines and totals by
+the invoice rule (keito_core.rules.invoices; VAT on GBP invoices), numbers in issue order and
+payments, and drops the invoices that got no work.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from random import Random
 from typing import Any
 
@@ -23,13 +23,11 @@ from keito_core.demo.data import Cast, epoch_ms, insert_rows
 from keito_core.enums import BillBy, InvoiceState, LineKind, ProjectType
 from keito_core.models import LLM_USAGE, Invoice, InvoiceLine, Payment
 from keito_core.platform.ids import new_id
-from keito_core.rules.money import round_money
+from keito_core.rules.invoices import LineInput, expense_line, invoice_totals, time_line
 from keito_core.rules.numbering import format_invoice_number
 from keito_core.rules.periods import month_bounds
 
 VAT = Decimal(20)
-_HOUR = Decimal(3600)
-_CENT = Decimal("0.01")
 
 
 class InvoiceBook:
@@ -95,58 +93,59 @@ class InvoiceBook:
     def finish(self) -> tuple[int, int]:
         """Write lines, totals, numbers and payments; return (invoices, payments) kept."""
         cast, ws = self.cast, self.cast.workspace
-        lines: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        lines: dict[str, list[tuple[dict[str, Any], LineInput]]] = defaultdict(list)
         for (invoice_id, proj, label, rate), seconds in sorted(
                 self.time.items(), key=lambda item: item[0][:3]):
             project = cast.projects[proj]
             what = (cast.tasks[label].name if project.row.bill_by is BillBy.TASK
                     else cast.people[label].user.name if label >= 0 else "Professional services")
-            hours = (Decimal(seconds) / _HOUR).quantize(_CENT, ROUND_HALF_UP)
             lines[invoice_id].append(self._line(invoice_id, proj, LineKind.SERVICE, what,
-                                                hours, rate))
+                                                time_line(seconds, rate)))
         for (invoice_id, proj, name), (units, total) in sorted(self.expenses.items()):
-            price = cast.categories[name].unit_price
-            quantity, unit = (units, price) if name == LLM_USAGE and price else (Decimal(1), total)
+            price = cast.categories[name].unit_price if name == LLM_USAGE else None
             lines[invoice_id].append(self._line(invoice_id, proj, LineKind.EXPENSE, name,
-                                                quantity, unit))
+                                                expense_line(total, units=units,
+                                                             unit_price=price)))
         names = {client.id: client.name for client in cast.clients}
         kept = sorted((row for row in self.rows.values() if row["id"] in lines),
                       key=lambda row: (row["issue_date"], names[row["client_id"]]))
         updates, payments = [], []
         for number, row in enumerate(kept, start=ws.invoice_next_number):
-            for position, line in enumerate(lines[row["id"]]):
-                line["position"] = position
-            subtotal = sum((line["amount"] for line in lines[row["id"]]), Decimal(0))
-            tax = (round_money(subtotal * row["tax1_rate"] / 100, row["currency"])
-                   if row["tax1_rate"] else Decimal(0))
+            own = lines[row["id"]]
+            totals = invoice_totals([line for _, line in own], currency=row["currency"],
+                                    tax=row["tax1_rate"])
+            for position, ((line, _), amount) in enumerate(zip(own, totals.line_amounts,
+                                                                strict=True)):
+                line["position"], line["amount"] = position, amount
             paid = row["state"] is InvoiceState.PAID
-            updates.append({"b_id": row["id"], "b_subtotal": subtotal, "b_tax1": tax,
-                            "b_total": subtotal + tax,
-                            "b_paid": subtotal + tax if paid else Decimal(0),
+            updates.append({"b_id": row["id"], "b_subtotal": totals.subtotal,
+                            "b_tax1": totals.tax_amount, "b_total": totals.amount,
+                            "b_paid": totals.amount if paid else Decimal(0),
                             "b_number": format_invoice_number(ws.invoice_number_pattern,
                                                               number=number,
                                                               issue_date=row["issue_date"])})
             if paid:
                 payments.append({"id": new_id("payment", now_ms=epoch_ms(row["paid_at"])),
-                                 "invoice_id": row["id"], "amount": subtotal + tax,
+                                 "invoice_id": row["id"], "amount": totals.amount,
                                  "paid_on": row["paid_at"].date(),
                                  "transaction_id": f"BACS-{secrets.token_hex(4).upper()}",
                                  "recorded_by_id": ws.default_user_id,
                                  "created_at": row["paid_at"]})
-        insert_rows(self.session, InvoiceLine, [line for row in kept for line in lines[row["id"]]])
+        insert_rows(self.session, InvoiceLine,
+                    [line for row in kept for line, _ in lines[row["id"]]])
         insert_rows(self.session, Payment, payments)
         self._update(updates, [key for key in self.rows if key not in lines])
         ws.invoice_next_number += len(kept)
         return len(kept), len(payments)
 
-    def _line(self, invoice_id: str, proj: int, kind: LineKind, what: str, quantity: Decimal,
-              unit_price: Decimal) -> dict[str, Any]:
+    def _line(self, invoice_id: str, proj: int, kind: LineKind, what: str,
+              line: LineInput) -> tuple[dict[str, Any], LineInput]:
+        """The row of one line (its amount and position set by `finish`) and the rule's input."""
         project, created = self.cast.projects[proj], self.rows[invoice_id]["created_at"]
         return {"id": new_id("invoice_line", now_ms=epoch_ms(created)), "invoice_id": invoice_id,
                 "kind": kind, "description": f"{project.row.name}: {what}",
-                "quantity": quantity, "unit_price": unit_price,
-                "amount": round_money(quantity * unit_price, project.currency),
-                "project_id": project.row.id, "created_at": created}
+                "quantity": line.quantity, "unit_price": line.unit_price,
+                "project_id": project.row.id, "created_at": created}, line
 
     def _update(self, updates: list[dict[str, Any]], empty: list[str]) -> None:
         """Set-based: one executemany UPDATE for the totals, DELETEs for the empty invoices."""
