@@ -58,6 +58,12 @@ def _check_unique_name(session: Session, name: str, *, exclude_id: str | None = 
         raise conflict(f"an expense category named {name!r} already exists", field="name")
 
 
+def check_category_change(actor: Actor) -> None:
+    """Refuse, as every change to categories does, an actor who may not manage them: the
+    pre-check of a form."""
+    policy.require(actor, Action.EXPENSE_CATEGORY_MANAGE, _TARGET)
+
+
 def create_category(
     session: Session,
     *,
@@ -68,7 +74,7 @@ def create_category(
     billable: bool = True,
 ) -> ExpenseCategory:
     """A new category: unit-based when given a unit name and price, standard otherwise."""
-    policy.require(actor, Action.EXPENSE_CATEGORY_MANAGE, _TARGET)
+    check_category_change(actor)
     name = validate_name(name, "name")
     unit, price = _unit_name(unit_name), _unit_price(unit_price)
     _check_unit_pair(unit, price)
@@ -119,7 +125,7 @@ def edit_category(
     Passing None for both unit_name and unit_price turns a unit-based category into a
     standard one. The built-in LLM Usage keeps its name and unit; its price may change.
     """
-    policy.require(actor, Action.EXPENSE_CATEGORY_MANAGE, _TARGET)
+    check_category_change(actor)
     category = find_category(session, ref)
     values: dict[str, Any] = {}
     if name is not UNSET:
@@ -164,7 +170,7 @@ def restore_category(session: Session, *, actor: Actor, ref: str) -> ExpenseCate
 
 
 def _set_active(session: Session, actor: Actor, ref: str, *, active: bool) -> ExpenseCategory:
-    policy.require(actor, Action.EXPENSE_CATEGORY_MANAGE, _TARGET)
+    check_category_change(actor)
     category = find_category(session, ref)
     if not active and category.is_builtin:
         raise conflict(f"the built-in {category.name!r} category cannot be archived",

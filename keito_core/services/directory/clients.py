@@ -91,6 +91,18 @@ def _clean_client(values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def check_client_change(actor: Actor, *, creating: bool) -> None:
+    """Refuse, as create_client (or edit_client) does, an actor who may not add (or change)
+    clients: the pre-check of a form."""
+    policy.require(actor, Action.CLIENT_CREATE if creating else Action.CLIENT_EDIT, _TARGET)
+
+
+def check_contact_change(actor: Actor, *, creating: bool) -> None:
+    """Refuse, as add_contact (or edit_contact) does, an actor who may not add (or change)
+    contacts: the pre-check of a form."""
+    policy.require(actor, Action.CONTACT_CREATE if creating else Action.CONTACT_EDIT, _TARGET)
+
+
 def create_client(
     session: Session,
     *,
@@ -105,7 +117,7 @@ def create_client(
     phone: str | None = None,
 ) -> Client:
     """A new active client; the currency defaults to the workspace's."""
-    policy.require(actor, Action.CLIENT_CREATE, _TARGET)
+    check_client_change(actor, creating=True)
     values = _clean_client({
         "name": name,
         "currency": currency if currency is not None else get_workspace(session).currency,
@@ -144,7 +156,7 @@ def edit_client(session: Session, *, actor: Actor, ref: str, **changes: Any) -> 
     unknown = set(changes) - _CLIENT_FIELDS
     if unknown:
         raise TypeError(f"unknown client fields: {', '.join(sorted(unknown))}")
-    policy.require(actor, Action.CLIENT_EDIT, _TARGET)
+    check_client_change(actor, creating=False)
     client = find_client(session, ref)
     values = _clean_client(changes)
     if "name" in values and values["name"] != client.name:
@@ -253,7 +265,7 @@ def add_contact(
     fax: str | None = None,
 ) -> Contact:
     """A new contact at a client (the person who receives its invoices)."""
-    policy.require(actor, Action.CONTACT_CREATE, _TARGET)
+    check_contact_change(actor, creating=True)
     client = find_client(session, client_ref)
     values = _clean_contact({
         "first_name": first_name, "last_name": last_name, "title": title, "email": email,
@@ -278,7 +290,7 @@ def edit_contact(session: Session, *, actor: Actor, contact_id: str, **changes: 
     unknown = set(changes) - _CONTACT_FIELDS
     if unknown:
         raise TypeError(f"unknown contact fields: {', '.join(sorted(unknown))}")
-    policy.require(actor, Action.CONTACT_EDIT, _TARGET)
+    check_contact_change(actor, creating=False)
     contact = _find_contact(session, contact_id)
     audit.save_changes(session, contact, _clean_contact(changes), actor_id=actor.user_id,
                        action="contact.edit")

@@ -38,6 +38,18 @@ def _managed_project(session: Session, actor: policy.Actor, ref: str, action: po
     return project
 
 
+def check_team_change(session: Session, *, actor: policy.Actor, project_ref: str) -> Project:
+    """The project, once the actor may assign its members, as assign_member asks first: the
+    pre-check of a form."""
+    return _managed_project(session, actor, project_ref, Action.PROJECT_ASSIGN_MEMBERS)
+
+
+def check_tasks_change(session: Session, *, actor: policy.Actor, project_ref: str) -> Project:
+    """The project, once the actor may manage its tasks, as add_project_task asks first: the
+    pre-check of a form."""
+    return _managed_project(session, actor, project_ref, Action.PROJECT_MANAGE_TASKS)
+
+
 def _overrides(row: ProjectMember | ProjectTask, rate: Money, budget: Money,
                budget_fees: Money) -> dict[str, Any]:
     """A member's or project task's rate and budgets; None keeps, rate "default" clears."""

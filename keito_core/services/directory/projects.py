@@ -250,6 +250,20 @@ def _check_rate_permission(actor: policy.Actor, given: dict[str, Any],
 # --- projects ----------------------------------------------------------------------------
 
 
+def check_project_create(actor: policy.Actor) -> None:
+    """Refuse, as create_project does, an actor who may not add projects: the pre-check of a
+    form."""
+    policy.require(actor, Action.PROJECT_CREATE)
+
+
+def check_project_edit(session: Session, *, actor: policy.Actor, ref: str) -> Project:
+    """The project, once the actor may change it, as edit_project asks first: the pre-check of
+    a form."""
+    project = find_project(session, ref)
+    policy.require(actor, Action.PROJECT_EDIT, Target(project_id=project.id))
+    return project
+
+
 def create_project(
     session: Session, *, actor: policy.Actor, name: str, client_ref: str,
     code: str | None = None, handle: str | None = None,
@@ -261,7 +275,7 @@ def create_project(
     budget_includes_expenses: bool = False, budget_visible_to_team: bool = True,
 ) -> Project:
     """A new active project with the default tasks, its creator on the team."""
-    policy.require(actor, Action.PROJECT_CREATE)
+    check_project_create(actor)
     given = {k: v for k, v in locals().items() if k in _SETTINGS}
     if bill_by is None:
         given.pop("bill_by")
@@ -290,9 +304,8 @@ def edit_project(session: Session, *, actor: policy.Actor, ref: str, **changes: 
     unknown = set(changes) - set(_SETTINGS)
     if unknown:
         raise TypeError(f"edit_project got unknown settings: {sorted(unknown)}")
-    project = find_project(session, ref)
+    project = check_project_edit(session, actor=actor, ref=ref)
     target = Target(project_id=project.id)
-    policy.require(actor, Action.PROJECT_EDIT, target)
     _check_rate_permission(actor, {k: True for k in ("rate", "fixed_fee") if k in changes}, target)
     values = _apply(session, project, changes)
     if values.get("client_id", project.client_id) != project.client_id and _invoiced(session,

@@ -71,6 +71,12 @@ def _check_unique(session: Session, *, name: str | None = None, handle: str | No
             raise conflict(f"a task with {field} {value!r} already exists", field=field)
 
 
+def check_task_change(actor: Actor, *, creating: bool) -> None:
+    """Refuse, as create_task (or edit_task) does, an actor who may not add (or change) tasks:
+    the pre-check of a form."""
+    policy.require(actor, Action.TASK_CREATE if creating else Action.TASK_EDIT, _TARGET)
+
+
 def create_task(
     session: Session,
     *,
@@ -81,7 +87,7 @@ def create_task(
     is_default: bool = False,
 ) -> Task:
     """A new company-level task with a unique handle made from its name."""
-    policy.require(actor, Action.TASK_CREATE, _TARGET)
+    check_task_change(actor, creating=True)
     name = validate_name(name, "name")
     default_rate = parse_rate(rate)
     _check_unique(session, name=name)
@@ -127,7 +133,7 @@ def edit_task(
     is_default: bool = UNSET,
 ) -> Task:
     """Change a task. Renaming keeps the handle (scripts use it) unless a new one is given."""
-    policy.require(actor, Action.TASK_EDIT, _TARGET)
+    check_task_change(actor, creating=False)
     task = find_task(session, ref)
     values: dict[str, Any] = {}
     if name is not UNSET:

@@ -197,6 +197,24 @@ def _other_active_admins(session: Session, user: User) -> int:
     ).all())
 
 
+def check_user_create(actor: policy.Actor) -> None:
+    """Refuse, as create_user does, an actor who may not add users: the pre-check of a form."""
+    policy.require(actor, Action.USER_CREATE)
+
+
+def check_user_edit(actor: policy.Actor, user_id: str) -> None:
+    """Refuse an actor who may change nothing of the user, the least edit_user asks: their own
+    profile, or anyone's details for administrators. The pre-check of a form."""
+    own = user_id == actor.user_id
+    policy.require(actor, Action.PROFILE_EDIT if own else Action.USER_EDIT,
+                   Target(owner_id=user_id))
+
+
+def check_teammates_change(actor: policy.Actor) -> None:
+    """Refuse, as set_teammates does, an actor who may not change managers' teams."""
+    policy.require(actor, Action.TEAMMATES_MANAGE)
+
+
 def _protect_last_admin(session: Session, user: User, doing: str) -> None:
     if (user.role is Role.ADMIN and user.status is UserStatus.ACTIVE
             and _other_active_admins(session, user) == 0):
@@ -223,7 +241,7 @@ def create_user(
     business_roles: Iterable[str] = (),
 ) -> User:
     """Add a human or agent user (administrators only); agents may go without an email."""
-    policy.require(actor, Action.USER_CREATE)
+    check_user_create(actor)
     given = {"name": name, "agent": agent, "role": role, "employment": employment, "rate": rate,
              "cost_rate": cost_rate, "capacity": capacity, "timezone": timezone, "phone": phone,
              "employee_id": employee_id}
@@ -403,7 +421,7 @@ def set_teammates(
     remove: Iterable[str] = (),
 ) -> list[User]:
     """Assign and unassign a manager's teammates (idempotent); returns the current list."""
-    policy.require(actor, Action.TEAMMATES_MANAGE)
+    check_teammates_change(actor)
     manager = resolve_user(session, actor, manager_ref, field="manager")
     if manager.role not in (Role.MANAGER, Role.ADMIN):
         raise validation(f"{manager.name} is a {manager.role}, not a manager", field="manager",

@@ -118,9 +118,14 @@ def get_setting(session: Session, *, actor: policy.Actor, key: str) -> SettingVa
     return _value_of(get_workspace(session), find_setting(key))
 
 
+def check_setting_change(actor: policy.Actor) -> None:
+    """Refuse, as set_setting does, an actor who may not change settings."""
+    policy.require(actor, policy.Action.WORKSPACE_EDIT)
+
+
 def set_setting(session: Session, *, actor: policy.Actor, key: str, value: str) -> SettingValue:
     """Validate and store one setting (administrators only)."""
-    policy.require(actor, policy.Action.WORKSPACE_EDIT)
+    check_setting_change(actor)
     spec = find_setting(key)
     workspace = get_workspace(session)
     stored = spec.parse(value, session)
