@@ -220,6 +220,13 @@ EXAMPLES = {
          time_line(7200, D("80.00"))], "USD", None, None, None, [],
         ("160.14", "0.00", "0.00", "0.00", "160.14", "160.14"),
     ),
+    # docs/invoicing.md's mixed invoice: 1.51 h at 150.00 taxed 8%, LLM tokens untaxed.
+    "docs_mixed": (
+        [time_line(5418, D("150.00")),
+         expense_line(D("0.14"), units=D("45.5"), unit_price=D("0.003"), taxed=False)],
+        "USD", None, "8", None, [],
+        ("226.64", "0.00", "18.12", "0.00", "244.76", "244.76"),
+    ),
     "full_discount": (
         lines_of(("1", "99.99")), "USD", "100", "20", "5", [],
         ("99.99", "99.99", "0.00", "0.00", "0.00", "0.00"),
