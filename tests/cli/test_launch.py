@@ -137,6 +137,7 @@ def test_acting_with_an_api_key(cli, team, capsys, monkeypatch):
     assert lean == full
     assert json.loads(lean)["entry"]["id"] == bea_entry
     assert json.loads(lean)["entry"]["user"]["name"] == "Bea Member"
+    assert not {"billable_rate", "cost_rate"} & set(json.loads(lean)["entry"])  # Bea: a member
     # An hour on, the use is due to be recorded again.
     with time_machine.travel(LATER + timedelta(hours=1), tick=False):
         assert _lean(capsys) == (None, "")
