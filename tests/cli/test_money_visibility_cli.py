@@ -38,7 +38,7 @@ def team(cli, workspace):
     """Project `acme` (rate 150, a fee budget hidden from the team) with task development
     (rate 120); fixed-fee project `retainer` (9000, budget hidden too); member Mia (rate 80,
     cost 40); managers Max (every permission but rates) and Rae (rates), both with Mia as
-    teammate and managing both projects; a key for each."""
+    teammate, managing acme and on retainer; a key for each."""
     ok(cli, "client", "add", "Acme Corp")
     ok(cli, "task", "add", "Development", "--rate", "120")
     ok(cli, "project", "add", "Acme Website", "--client", "Acme Corp", "--code", "acme",
