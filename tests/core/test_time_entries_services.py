@@ -424,7 +424,9 @@ def test_rates_follow_bill_by(env):
     with env.ws.session() as s:
         s.get(Project, env.acme).bill_by = BillBy.TASK
     assert log(env, task_ref="development").billable_rate == Decimal("120")
-    assert log(env).billable_rate == Decimal("80")  # no task: the user's default rate
+    with pytest.raises(KeitoError) as refused:  # no task: no rate to bill at
+        log(env)
+    assert (refused.value.code, refused.value.field) == ("validation_error", "task")
     with env.ws.session() as s:
         pt = s.exec(select(ProjectTask).where(ProjectTask.project_id == env.acme,
                                               ProjectTask.task_id == env.dev)).one()

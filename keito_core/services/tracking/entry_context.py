@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from keito_core.enums import ApprovalStatus, ProjectType, Source
+from keito_core.enums import ApprovalStatus, BillBy, ProjectType, Source
 from keito_core.errors import KeitoError, validation
 from keito_core.models import (
     Project,
@@ -46,21 +46,41 @@ def loggable_project(session: Session, ref: str) -> Project:
     return project
 
 
+def _task_handles(session: Session, project: Project) -> list[str]:
+    """Handles of the tasks one may log to on `project`, in order."""
+    return list(session.exec(
+        select(Task.handle)
+        .join(ProjectTask, ProjectTask.task_id == Task.id)  # type: ignore[arg-type]
+        .where(ProjectTask.project_id == project.id, ProjectTask.is_active, Task.is_active)
+        .order_by(Task.handle)
+    ).all())
+
+
+def bills_by_task(project: Project) -> bool:
+    """Whether the project's entries bill at their task's rate, so each needs a task."""
+    return not is_non_billable(project) and BillBy(project.bill_by) is BillBy.TASK
+
+
 def project_task(session: Session, project: Project,
                  task_ref: str | None) -> tuple[Task | None, ProjectTask | None]:
-    """The task (and its project assignment) `task_ref` names; it must be active on the project."""
+    """The task (and its project assignment) `task_ref` names; it must be active on the project.
+
+    No task is allowed, except on a project that bills by task: its rate is the task's.
+    """
     if task_ref is None or not task_ref.strip():
+        if bills_by_task(project):
+            handles = _task_handles(session, project)
+            raise validation(
+                f"project {project.name!r} bills by task: give a task", field="task",
+                hint=("its tasks: " + ", ".join(handles) + "; set a default with KEITO_TASK "
+                      "or `keito config set defaults.task HANDLE`") if handles
+                else "it has no active tasks: add one with `keito project task add`")
         return None, None
     task = find_task(session, task_ref)
     assignment = session.exec(select(ProjectTask).where(
         ProjectTask.project_id == project.id, ProjectTask.task_id == task.id)).first()
     if not task.is_active or assignment is None or not assignment.is_active:
-        handles = session.exec(
-            select(Task.handle)
-            .join(ProjectTask, ProjectTask.task_id == Task.id)  # type: ignore[arg-type]
-            .where(ProjectTask.project_id == project.id, ProjectTask.is_active, Task.is_active)
-            .order_by(Task.handle)
-        ).all()
+        handles = _task_handles(session, project)
         hint = ("its tasks: " + ", ".join(handles)) if handles else "it has no active tasks"
         state = "archived" if not task.is_active else f"not enabled on project {project.name!r}"
         raise validation(f"task {task.name!r} is {state}", field="task", hint=hint)

@@ -5,7 +5,8 @@ Rules every save follows:
 - Who: the actor logs for themselves, or for `user_ref` when the policy lets them act for
   that user (time_entry.create/edit/delete on the owner's records). The owner must be on the
   project's team (`project_not_assigned`); archived projects and tasks take no new entries,
-  and a task must be enabled on the project.
+  and a task must be enabled on the project. A task is optional, except on a billable
+  project that bills by task (the task gives the rate).
 - When: `spent_date` is the owner's local date (the user's timezone, else the workspace's).
   A start/end entry spans wall-clock times on its start day; an end at or before the start is
   the next day (23:00-01:00 lasts 2 h, dated on the start day), and DST nights last their
