@@ -139,13 +139,14 @@ def lock_rank_expression(*, approvals_enabled: bool, lock_after_days: int | None
     return sa.case(*whens, else_=0)
 
 
-def week_report(session: Session, *, actor: policy.Actor, day: date, now: datetime,
+def week_report(session: Session, *, actor: policy.Actor, day: date | None, now: datetime,
                 user_ref: str | None = None) -> WeekReport:
-    """The week holding `day` (weeks begin on the workspace's week_start) for the actor, or
-    for `user_ref` when the actor may see that user's time."""
+    """The week holding `day` (None: the user's today; weeks begin on the workspace's
+    week_start) for the actor, or for `user_ref` when the actor may see that user's time."""
     user_id = actor.user_id if user_ref is None else filter_user(
         session, actor, Action.TIME_ENTRY_VIEW, user_ref)
     owner = owner_by_id(session, actor, user_id, now=now)
+    day = owner.today if day is None else day
     workspace = owner.workspace
     days = tuple(week_days(day, workspace.week_start))
     previous_first = days[0] - timedelta(days=7)

@@ -80,12 +80,14 @@ _EVENT_ACTIONS = {
 
 @dataclass(frozen=True)
 class SubmitResult:
-    """A new submission, how many items it took, and running timers left out of it."""
+    """A new submission, how many items (and seconds of time) it took, and running timers left
+    out of it."""
 
     submission: Submission
     entry_count: int
     expense_count: int
     left_running: tuple[str, ...]
+    entry_seconds: int
 
 
 def require_approvals(workspace: Workspace) -> None:
@@ -199,7 +201,8 @@ def submit_timesheet(session: Session, *, actor: policy.Actor, date_from: date |
                  changes={"status": [None, SubmissionStatus.SUBMITTED.value],
                           "period": [first.isoformat(), last.isoformat()],
                           "time_entries": entries, "expenses": expenses})
-    hours = sum(i.duration_seconds for i in items if isinstance(i, TimeEntry)) / 3600
+    seconds = sum(i.duration_seconds for i in items if isinstance(i, TimeEntry))
+    hours = seconds / 3600
     notify(session, user_ids=approvers_for(session, owner.user.id, _pairs(items)),
            kind="timesheet_submitted",
            title=f"{owner.user.name} submitted a timesheet for {period_text(first, last)}",
@@ -208,7 +211,7 @@ def submit_timesheet(session: Session, *, actor: policy.Actor, date_from: date |
            subject_type="submission", subject_id=submission.id, now=now)
     session.flush()
     return SubmitResult(submission=submission, entry_count=entries, expense_count=expenses,
-                        left_running=running)
+                        left_running=running, entry_seconds=seconds)
 
 
 def _load_submissions(session: Session, submission_ids: Sequence[str]) -> list[Submission]:

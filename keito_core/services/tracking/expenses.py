@@ -115,6 +115,13 @@ def amounts(category: ExpenseCategory, *, quantity: Amount, total: Amount,
     return units, rate, parse_money(product, field="total")
 
 
+def unit_total(*, quantity: Amount, unit_price: Decimal, unit_name: str | None = None) -> Decimal:
+    """What `quantity` units at `unit_price` come to, worked out as logging the expense would
+    (a form's live total)."""
+    category = ExpenseCategory(name="", handle="-", unit_name=unit_name, unit_price=unit_price)
+    return amounts(category, quantity=quantity, total=None, unit_price=unit_price)[2]
+
+
 def _billable(project: Project, category: ExpenseCategory, choice: bool | None) -> bool:
     if is_non_billable(project):
         return False
