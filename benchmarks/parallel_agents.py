@@ -44,17 +44,22 @@ def set_up(home: Path, agents: int) -> tuple[str, list[tuple[str, str]]]:
     engine = db.make_engine(f"sqlite:///{path}")
     db.upgrade(engine)
     made = []
+    now = datetime.now(UTC)
     with db.transaction(engine) as session:
         _, admin = init_workspace(session, company="Parallel Ltd", currency="GBP",
-                                  timezone="UTC", admin_name="Ada", admin_email="ada@p.test")
+                                  timezone="UTC", admin_name="Ada", admin_email="ada@p.test",
+                                  now=now)
         actor = actor_for(session, admin)
-        clients.create_client(session, actor=actor, name="Lab")
+        clients.create_client(session, actor=actor, name="Lab", now=now)
         projects.create_project(session, actor=actor, name="Agents lab", client_ref="Lab",
-                                code="agents-lab", rate="100")
+                                code="agents-lab", rate="100", now=now)
         for n in range(agents):
-            agent = users.create_user(session, actor=actor, name=f"agent-{n:02d}", agent=True)
-            assign_member(session, actor=actor, project_ref="agents-lab", user_ref=agent.id)
-            _, secret = keys.create_key(session, actor=actor, user_ref=agent.id, name="bench")
+            agent = users.create_user(session, actor=actor, name=f"agent-{n:02d}", agent=True,
+                                      now=now)
+            assign_member(session, actor=actor, project_ref="agents-lab", user_ref=agent.id,
+                          now=now)
+            _, secret = keys.create_key(session, actor=actor, user_ref=agent.id, name="bench",
+                                        now=now)
             made.append((agent.id, secret))
     engine.dispose()
     print(f"workspace {home} ready ({datetime.now(UTC):%H:%M:%S} UTC)", flush=True)

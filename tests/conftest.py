@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from sqlalchemy.engine import Engine
 from keito_core.platform import db
 
 BACKEND = os.environ.get("KEITO_TEST_DATABASE", "sqlite")
+#: When the `workspace` fixture's workspace is created: before every test's own instants.
+WORKSPACE_CREATED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 POSTGRES_URL = os.environ.get("KEITO_TEST_POSTGRES_URL", "")
 
 
@@ -174,6 +177,7 @@ def workspace(keito_home: Path, engine: Engine) -> Workspace:
             timezone="Europe/London",
             admin_name="Ada Admin",
             admin_email="ada@acme.test",
+            now=WORKSPACE_CREATED_AT,
         )
     return Workspace(engine, admin.id, ws.id)
 

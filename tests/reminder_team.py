@@ -25,21 +25,24 @@ def make_team(workspace, *, approvals: bool = True, reminders: bool = True) -> d
         ws = get_workspace(s)
         ws.feature_approvals, ws.reminders_enabled = approvals, reminders
         admin = workspace.actor(s)
-        clients.create_client(s, actor=admin, name="Acme Corp")
+        clients.create_client(s, actor=admin, name="Acme Corp", now=MONDAY)
         projects.create_project(s, actor=admin, name="Website", client_ref="Acme Corp",
-                                code="web")
+                                code="web", now=MONDAY)
         made = {
-            "bea": users.create_user(s, actor=admin, name="Bea Member", email="bea@acme.test"),
-            "cy": users.create_user(s, actor=admin, name="Cy Idle", email="cy@acme.test"),
-            "dan": users.create_user(s, actor=admin, name="Dan Done", email="dan@acme.test"),
+            "bea": users.create_user(s, actor=admin, name="Bea Member", email="bea@acme.test",
+                                     now=MONDAY),
+            "cy": users.create_user(s, actor=admin, name="Cy Idle", email="cy@acme.test",
+                                    now=MONDAY),
+            "dan": users.create_user(s, actor=admin, name="Dan Done", email="dan@acme.test",
+                                     now=MONDAY),
             "max": users.create_user(s, actor=admin, name="Max Manager", email="max@acme.test",
-                                     role="manager"),
-            "bot": users.create_user(s, actor=admin, name="build-bot", agent=True),
+                                     role="manager", now=MONDAY),
+            "bot": users.create_user(s, actor=admin, name="build-bot", agent=True, now=MONDAY),
         }
         ids = {name: user.id for name, user in made.items()}
         for name in ("bea", "dan", "bot"):
-            assign_member(s, actor=admin, project_ref="web", user_ref=ids[name])
-        users.set_teammates(s, actor=admin, manager_ref=ids["max"], add=[ids["bea"]])
+            assign_member(s, actor=admin, project_ref="web", user_ref=ids[name], now=MONDAY)
+        users.set_teammates(s, actor=admin, manager_ref=ids["max"], add=[ids["bea"]], now=MONDAY)
 
         def log(name: str, hours: str, day: str) -> TimeEntry:
             return log_time(s, actor=admin, project_ref="web", duration=hours, spent_date=day,

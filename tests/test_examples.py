@@ -9,6 +9,7 @@ import re
 import shlex
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ from typer.core import TyperGroup
 from keito_core.models import Expense, ExpenseCategory, TimeEntry
 from keito_core.services.directory import clients, projects, tasks
 from keito_core.services.directory.project_team import add_project_task, assign_member
+
+#: The instant this module's writes are stamped with.
+NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -52,12 +56,12 @@ def acme(workspace):
     """Project acme (task development) with the workspace's administrator on its team."""
     with workspace.session() as s:
         actor = workspace.actor(s)
-        clients.create_client(s, actor=actor, name="Acme Corp")
-        tasks.create_task(s, actor=actor, name="Development")
+        clients.create_client(s, actor=actor, name="Acme Corp", now=NOW)
+        tasks.create_task(s, actor=actor, name="Development", now=NOW)
         projects.create_project(s, actor=actor, name="Acme Website", client_ref="Acme Corp",
-                                code="acme")
-        add_project_task(s, actor=actor, project_ref="acme", task_ref="development")
-        assign_member(s, actor=actor, project_ref="acme", user_ref=workspace.admin_id)
+                                code="acme", now=NOW)
+        add_project_task(s, actor=actor, project_ref="acme", task_ref="development", now=NOW)
+        assign_member(s, actor=actor, project_ref="acme", user_ref=workspace.admin_id, now=NOW)
     return workspace
 
 

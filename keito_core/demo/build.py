@@ -140,6 +140,7 @@ class _CastBuilder:
         ws, admin = init_workspace(
             s, company=COMPANY, currency="GBP", timezone="Europe/London",
             admin_name=HUMANS[0][0], admin_email=f"{HUMANS[0][1]}@{DOMAIN}",
+            now=self.now,
         )
         ws.feature_approvals = True
         ws.tax1_label, ws.tax1_rate = "VAT", Decimal(20)

@@ -34,7 +34,8 @@ def add(
     state = cli_state()
     with state.acting() as (session, actor):
         category = create_category(session, actor=actor, name=name, unit_name=unit,
-                                   unit_price=unit_price, billable=billable)
+                                   unit_price=unit_price, billable=billable,
+                                   now=state.runtime.clock())
         data = public.category(category, viewer=actor)
     state.output.record(data, message=f"Added category {data['name']} ({data['handle']})")
 
@@ -89,7 +90,8 @@ def edit(
         changes.update(unit_name=None, unit_price=None)
     state = cli_state()
     with state.acting() as (session, actor):
-        edited = edit_category(session, actor=actor, ref=category, **changes)
+        edited = edit_category(session, actor=actor, ref=category, **changes,
+                               now=state.runtime.clock())
         data = public.category(edited, viewer=actor)
     state.output.record(data, message=f"Updated category {data['name']}")
 
@@ -113,6 +115,7 @@ def _set_active(ref: str, *, active: bool) -> None:
     state = cli_state()
     action = restore_category if active else archive_category
     with state.acting() as (session, actor):
-        data = public.category(action(session, actor=actor, ref=ref), viewer=actor)
+        data = public.category(action(session, actor=actor, ref=ref,
+                                      now=state.runtime.clock()), viewer=actor)
     verb = "Restored" if active else "Archived"
     state.output.message(f"{verb} category {data['name']}", data=data)

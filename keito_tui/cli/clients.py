@@ -72,7 +72,8 @@ def add(
                       country=country, phone=phone)
     state = cli_state()
     with state.acting() as (session, actor):
-        client = create_client(session, actor=actor, name=name, currency=currency, **values)
+        client = create_client(session, actor=actor, name=name, currency=currency, **values,
+                               now=state.runtime.clock())
         data = public.client(client, contacts=[], viewer=actor)
     state.output.record(data, message=f"Added client {data['name']} ({data['id']})")
 
@@ -127,7 +128,8 @@ def edit(
                        postal_code=postal_code, country=country, phone=phone)
     state = cli_state()
     with state.acting() as (session, actor):
-        updated = edit_client(session, actor=actor, ref=client, **changes)
+        updated = edit_client(session, actor=actor, ref=client, **changes,
+                              now=state.runtime.clock())
         _, contacts = get_client(session, actor=actor, ref=updated.id)
         data = public.client(updated, contacts=contacts, viewer=actor)
     state.output.record(data, message=f"Updated client {data['name']}")
@@ -152,7 +154,8 @@ def _set_active(ref: str, *, active: bool) -> None:
     state = cli_state()
     action = restore_client if active else archive_client
     with state.acting() as (session, actor):
-        data = public.client(action(session, actor=actor, ref=ref), viewer=actor)
+        data = public.client(action(session, actor=actor, ref=ref,
+                                    now=state.runtime.clock()), viewer=actor)
     verb = "Restored" if active else "Archived"
     state.output.message(f"{verb} client {data['name']}", data=data)
 
@@ -170,7 +173,8 @@ def delete(
     if not yes and sys.stdin.isatty() and not state.output.json:
         typer.confirm(f"Delete client {client!r} and its contacts?", abort=True)
     with state.acting() as (session, actor):
-        data = public.client(delete_client(session, actor=actor, ref=client), viewer=actor)
+        data = public.client(delete_client(session, actor=actor, ref=client,
+                                           now=state.runtime.clock()), viewer=actor)
     state.output.message(f"Deleted client {data['name']}",
                          data={"id": data["id"], "name": data["name"], "deleted": True})
 
@@ -209,7 +213,8 @@ def contact_add(
     with state.acting() as (session, actor):
         contact = add_contact(session, actor=actor, client_ref=client, first_name=first_name,
                               last_name=last_name, title=title, email=email,
-                              phone_office=phone, phone_mobile=mobile, fax=fax)
+                              phone_office=phone, phone_mobile=mobile, fax=fax,
+                              now=state.runtime.clock())
         data = public.contact(contact, viewer=actor)
     state.output.record(data, message=f"Added contact {data['first_name']} ({data['id']})")
 
@@ -246,7 +251,8 @@ def contact_edit(
                               email=email, phone_office=phone, phone_mobile=mobile, fax=fax)
     state = cli_state()
     with state.acting() as (session, actor):
-        edited = edit_contact(session, actor=actor, contact_id=contact, **changes)
+        edited = edit_contact(session, actor=actor, contact_id=contact, **changes,
+                              now=state.runtime.clock())
         data = public.contact(edited, viewer=actor)
     state.output.record(data, message=f"Updated contact {data['first_name']}")
 
@@ -259,7 +265,8 @@ def contact_remove(contact: ContactArg) -> None:
 
     state = cli_state()
     with state.acting() as (session, actor):
-        removed = remove_contact(session, actor=actor, contact_id=contact)
+        removed = remove_contact(session, actor=actor, contact_id=contact,
+                                 now=state.runtime.clock())
         data = public.contact(removed, viewer=actor)
     state.output.message(f"Removed contact {data['first_name']}",
                          data={"id": data["id"], "client_id": data["client_id"], "deleted": True})

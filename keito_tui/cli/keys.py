@@ -28,7 +28,8 @@ def create(
 
     state = cli_state()
     with state.acting() as (session, actor):
-        key, secret = create_key(session, actor=actor, user_ref=user, name=name)
+        key, secret = create_key(session, actor=actor, user_ref=user, name=name,
+                                 now=state.runtime.clock())
         owner = key_owners(session, [key])[key.user_id]
         data = public.api_key(key, secret=secret, viewer=actor)
     out = state.output

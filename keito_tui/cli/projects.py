@@ -97,7 +97,8 @@ def add(
                        starts=starts, ends=ends, notes=notes)
     state = cli_state()
     with state.acting() as (session, actor):
-        project = create_project(session, actor=actor, name=name, client_ref=client, **kwargs)
+        project = create_project(session, actor=actor, name=name, client_ref=client, **kwargs,
+                                 now=state.runtime.clock())
         _show(state, session, actor, project, f"Created project {project.name} ({project.handle})")
 
 
@@ -147,7 +148,8 @@ def edit(
                        expenses=expenses, hidden=hidden, starts=starts, ends=ends, notes=notes)
     state = cli_state()
     with state.acting() as (session, actor):
-        result = edit_project(session, actor=actor, ref=project, **kwargs)
+        result = edit_project(session, actor=actor, ref=project, **kwargs,
+                              now=state.runtime.clock())
         _show(state, session, actor, result, f"Updated project {result.name}")
 
 
@@ -158,7 +160,7 @@ def archive(project: ProjectArg) -> None:
 
     state = cli_state()
     with state.acting() as (session, actor):
-        result = archive_project(session, actor=actor, ref=project)
+        result = archive_project(session, actor=actor, ref=project, now=state.runtime.clock())
         _show(state, session, actor, result, f"Archived project {result.name}")
 
 
@@ -169,7 +171,7 @@ def restore(project: ProjectArg) -> None:
 
     state = cli_state()
     with state.acting() as (session, actor):
-        result = restore_project(session, actor=actor, ref=project)
+        result = restore_project(session, actor=actor, ref=project, now=state.runtime.clock())
         _show(state, session, actor, result, f"Restored project {result.name}")
 
 
@@ -191,7 +193,7 @@ def assign(
         for user in users:
             member, _ = assign_member(session, actor=actor, project_ref=project, user_ref=user,
                                       rate=rate, budget=budget, budget_fees=budget_fees,
-                                      manager=manager)
+                                      manager=manager, now=state.runtime.clock())
             ids.add(member.user_id)
         view = describe_project(session, actor=actor, project=_project(session, project))
         rows = [row for row in view.member_rows() if row["user_id"] in ids]
@@ -209,7 +211,8 @@ def unassign(
 
     state = cli_state()
     with state.acting() as (session, actor):
-        removed = [unassign_member(session, actor=actor, project_ref=project, user_ref=user)
+        removed = [unassign_member(session, actor=actor, project_ref=project, user_ref=user,
+                                   now=state.runtime.clock())
                    for user in users]
         data = {"project_id": _project(session, project).id,
                 "removed": [{"id": u.id, "name": u.name} for u in removed]}
@@ -239,7 +242,7 @@ def task_add(
     with state.acting() as (session, actor):
         pt, t = add_project_task(session, actor=actor, project_ref=project, task_ref=task,
                                  billable=billable, rate=rate, budget=budget,
-                                 budget_fees=budget_fees)
+                                 budget_fees=budget_fees, now=state.runtime.clock())
         view = describe_project(session, actor=actor, project=_project(session, project),
                                 detail=False)
         view.tasks = [(pt, t)]
@@ -257,7 +260,8 @@ def task_remove(
 
     state = cli_state()
     with state.acting() as (session, actor):
-        result = remove_project_task(session, actor=actor, project_ref=project, task_ref=task)
+        result = remove_project_task(session, actor=actor, project_ref=project, task_ref=task,
+                                     now=state.runtime.clock())
         data = {"id": result.project_task.id, "project_id": result.project_task.project_id,
                 "task_id": result.task.id, "deactivated": result.deactivated,
                 "removed": not result.deactivated}

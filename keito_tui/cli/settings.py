@@ -62,5 +62,5 @@ def set_(
 
     state = cli_state()
     with state.acting() as (session, actor):
-        result = set_setting(session, actor=actor, key=key, value=value)
+        result = set_setting(session, actor=actor, key=key, value=value, now=state.runtime.clock())
     state.output.message(f"{result.key} = {result.value}", data=_row(result))

@@ -43,7 +43,7 @@ def add(
     state = cli_state()
     with state.acting() as (session, actor):
         task = create_task(session, actor=actor, name=name, billable=billable, rate=rate,
-                           is_default=default)
+                           is_default=default, now=state.runtime.clock())
         data = _task_data(task, actor)
     state.output.record(data, message=f"Added task {data['name']} ({data['handle']})")
 
@@ -90,7 +90,8 @@ def edit(
     }.items() if v is not None}
     state = cli_state()
     with state.acting() as (session, actor):
-        data = _task_data(edit_task(session, actor=actor, ref=task, **changes), actor)
+        data = _task_data(edit_task(session, actor=actor, ref=task, **changes,
+                                    now=state.runtime.clock()), actor)
     state.output.record(data, message=f"Updated task {data['name']}")
 
 
@@ -112,5 +113,5 @@ def _set_active(ref: str, *, active: bool) -> None:
     state = cli_state()
     action = restore_task if active else archive_task
     with state.acting() as (session, actor):
-        data = _task_data(action(session, actor=actor, ref=ref), actor)
+        data = _task_data(action(session, actor=actor, ref=ref, now=state.runtime.clock()), actor)
     state.output.message(f"{'Restored' if active else 'Archived'} task {data['name']}", data=data)

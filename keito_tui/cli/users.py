@@ -75,6 +75,7 @@ def add(
             employment="contractor" if contractor else "employee", timezone=timezone,
             status="pending" if pending else "active", phone=phone, employee_id=employee_id,
             business_roles=business_role or (),
+            now=state.runtime.clock(),
         )
         data = user_data(session, actor, user)
     state.output.record(data, message=f"Added {user.user_type} {user.name} <{user.email}>")
@@ -184,7 +185,8 @@ def edit(
     state = cli_state()
     with state.acting() as (session, actor):
         updated = edit_user(session, actor=actor, ref=user, grant=grant or (),
-                            revoke=revoke or (), business_roles=roles, **changes)
+                            revoke=revoke or (), business_roles=roles, **changes,
+                            now=state.runtime.clock())
         data = user_data(session, actor, updated)
     state.output.record(data, message=f"Updated {updated.name}")
 
@@ -196,7 +198,7 @@ def archive(user: Annotated[str, typer.Argument(help=USER_HELP)]) -> None:
 
     state = cli_state()
     with state.acting() as (session, actor):
-        archived = archive_user(session, actor=actor, ref=user)
+        archived = archive_user(session, actor=actor, ref=user, now=state.runtime.clock())
         data = user_data(session, actor, archived)
     state.output.message(f"Archived {archived.name}", data=data)
 
@@ -208,7 +210,7 @@ def reactivate(user: Annotated[str, typer.Argument(help=USER_HELP)]) -> None:
 
     state = cli_state()
     with state.acting() as (session, actor):
-        active = reactivate_user(session, actor=actor, ref=user)
+        active = reactivate_user(session, actor=actor, ref=user, now=state.runtime.clock())
         data = user_data(session, actor, active)
     state.output.message(f"Reactivated {active.name}", data=data)
 
@@ -231,7 +233,7 @@ def teammates(
     with state.acting(readonly=not (add or remove)) as (session, actor):
         if add or remove:
             users = set_teammates(session, actor=actor, manager_ref=manager, add=add or (),
-                                  remove=remove or ())
+                                  remove=remove or (), now=state.runtime.clock())
         else:
             users = list_teammates(session, actor=actor, manager_ref=manager)
         boss = resolve_user(session, actor, manager, field="manager")

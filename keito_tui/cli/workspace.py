@@ -83,6 +83,7 @@ def init(
             week_start=week_start or "monday",
             admin_name=name or login,
             admin_email=email or f"{login}@example.com",
+            now=state.runtime.clock(),
         )
         viewer = actor_for(session, admin)
         data = {

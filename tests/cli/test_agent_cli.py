@@ -186,14 +186,14 @@ def bot(workspace, monkeypatch):
     """Project acme (task development) with agent claude-bot on it, acting by its key."""
     with workspace.session() as s:
         actor = workspace.actor(s)
-        clients.create_client(s, actor=actor, name="Acme Corp")
-        tasks.create_task(s, actor=actor, name="Development")
+        clients.create_client(s, actor=actor, name="Acme Corp", now=T0)
+        tasks.create_task(s, actor=actor, name="Development", now=T0)
         projects.create_project(s, actor=actor, name="Acme Website", client_ref="Acme Corp",
-                                code="acme")
-        add_project_task(s, actor=actor, project_ref="acme", task_ref="development")
-        agent = users.create_user(s, actor=actor, name="claude-bot", agent=True)
-        assign_member(s, actor=actor, project_ref="acme", user_ref=agent.id)
-        _, secret = keys.create_key(s, actor=actor, user_ref=agent.id, name="hooks")
+                                code="acme", now=T0)
+        add_project_task(s, actor=actor, project_ref="acme", task_ref="development", now=T0)
+        agent = users.create_user(s, actor=actor, name="claude-bot", agent=True, now=T0)
+        assign_member(s, actor=actor, project_ref="acme", user_ref=agent.id, now=T0)
+        _, secret = keys.create_key(s, actor=actor, user_ref=agent.id, name="hooks", now=T0)
     monkeypatch.setenv("KEITO_API_KEY", secret)
     workspace.bot_id = agent.id
     return workspace

@@ -23,26 +23,28 @@ def team(workspace):
     may withdraw approvals; Nora manages nobody. Each has an API key."""
     with workspace.session() as s:
         admin = workspace.actor(s)
-        set_setting(s, actor=admin, key="features.approvals", value="true")
-        clients.create_client(s, actor=admin, name="Acme Corp")
+        set_setting(s, actor=admin, key="features.approvals", value="true", now=NOW)
+        clients.create_client(s, actor=admin, name="Acme Corp", now=NOW)
         projects.create_project(s, actor=admin, name="Acme Website", client_ref="Acme Corp",
-                                code="acme")
+                                code="acme", now=NOW)
         made = {
-            "mia": users.create_user(s, actor=admin, name="Mia Member", email="mia@acme.test"),
-            "bot": users.create_user(s, actor=admin, name="review-bot", agent=True),
+            "mia": users.create_user(s, actor=admin, name="Mia Member", email="mia@acme.test",
+                                     now=NOW),
+            "bot": users.create_user(s, actor=admin, name="review-bot", agent=True, now=NOW),
             "max": users.create_user(s, actor=admin, name="Max Manager", email="max@acme.test",
-                                     role=Role.MANAGER),
+                                     role=Role.MANAGER, now=NOW),
             "nora": users.create_user(s, actor=admin, name="Nora Manager",
-                                      email="nora@acme.test", role=Role.MANAGER),
+                                      email="nora@acme.test", role=Role.MANAGER, now=NOW),
         }
         for who in ("mia", "bot"):
-            project_team.assign_member(s, actor=admin, project_ref="acme", user_ref=made[who].id)
+            project_team.assign_member(s, actor=admin, project_ref="acme", user_ref=made[who].id,
+                                       now=NOW)
         users.set_teammates(s, actor=admin, manager_ref=made["max"].id,
-                            add=[made["mia"].id, made["bot"].id])
+                            add=[made["mia"].id, made["bot"].id], now=NOW)
         s.get(User, made["max"].id).manager_permissions = [
             ManagerPermission.WITHDRAW_APPROVALS.value]
         env = {who: {"KEITO_API_KEY": keys.create_key(s, actor=admin, user_ref=u.id,
-                                                      name=who)[1]}
+                                                      name=who, now=NOW)[1]}
                for who, u in made.items()}
     return SimpleNamespace(env=env, **{who: u.id for who, u in made.items()})
 
@@ -180,7 +182,7 @@ def test_errors_have_stable_codes(as_, team) -> None:
 
 def test_approvals_off_is_a_validation_error(as_, team, workspace) -> None:
     with workspace.session() as s:
-        set_setting(s, actor=workspace.actor(s), key="features.approvals", value="false")
+        set_setting(s, actor=workspace.actor(s), key="features.approvals", value="false", now=NOW)
     as_("mia", "time", "log", "--project", "acme", "--hours", "1")
     off = as_("mia", "timesheet", "submit")
     assert (off.exit_code, off.error["field"]) == (2, "features.approvals")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ import pytest
 from keito_core.services.directory import clients, keys, projects, tasks, users
 from keito_core.services.directory.project_team import add_project_task, assign_member
 from keito_tui.cli import completion
+
+#: The instant this module's writes are stamped with.
+NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
 
 KEITO = Path(sys.executable).with_name("keito")
 
@@ -24,21 +28,21 @@ def acme(workspace):
     """
     with workspace.session() as s:
         actor = workspace.actor(s)
-        clients.create_client(s, actor=actor, name="Acme Corp")
+        clients.create_client(s, actor=actor, name="Acme Corp", now=NOW)
         for name in ("Development", "Design", "Code Review"):
-            tasks.create_task(s, actor=actor, name=name)
+            tasks.create_task(s, actor=actor, name=name, now=NOW)
         projects.create_project(s, actor=actor, name="Acme Website", client_ref="Acme Corp",
-                                code="ACME", handle="acme-website")
+                                code="ACME", handle="acme-website", now=NOW)
         projects.create_project(s, actor=actor, name="Globex", client_ref="Acme Corp",
-                                code="GLX")
-        projects.create_project(s, actor=actor, name="Internal", client_ref="Acme Corp")
-        projects.create_project(s, actor=actor, name="Old Site", client_ref="Acme Corp")
-        projects.archive_project(s, actor=actor, ref="Old Site")
-        add_project_task(s, actor=actor, project_ref="ACME", task_ref="development")
-        add_project_task(s, actor=actor, project_ref="ACME", task_ref="code-review")
-        bot = users.create_user(s, actor=actor, name="review-bot", agent=True)
-        assign_member(s, actor=actor, project_ref="internal", user_ref=bot.id)
-        _, secret = keys.create_key(s, actor=actor, user_ref=bot.id, name="bot")
+                                code="GLX", now=NOW)
+        projects.create_project(s, actor=actor, name="Internal", client_ref="Acme Corp", now=NOW)
+        projects.create_project(s, actor=actor, name="Old Site", client_ref="Acme Corp", now=NOW)
+        projects.archive_project(s, actor=actor, ref="Old Site", now=NOW)
+        add_project_task(s, actor=actor, project_ref="ACME", task_ref="development", now=NOW)
+        add_project_task(s, actor=actor, project_ref="ACME", task_ref="code-review", now=NOW)
+        bot = users.create_user(s, actor=actor, name="review-bot", agent=True, now=NOW)
+        assign_member(s, actor=actor, project_ref="internal", user_ref=bot.id, now=NOW)
+        _, secret = keys.create_key(s, actor=actor, user_ref=bot.id, name="bot", now=NOW)
     workspace.bot_key = secret
     return workspace
 

@@ -20,7 +20,8 @@ T0 = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
 
 def _key(workspace, user_id: str) -> dict[str, str]:
     with workspace.session() as s:
-        _, secret = keys.create_key(s, actor=workspace.actor(s), user_ref=user_id, name="test")
+        _, secret = keys.create_key(s, actor=workspace.actor(s), user_ref=user_id, name="test",
+                                    now=T0)
     return {"KEITO_API_KEY": secret}
 
 

@@ -36,15 +36,15 @@ def team(workspace):
     """Project `acme` with task `development`; member Bea with a key; the admin's key."""
     with workspace.session() as s:
         actor = workspace.actor(s)
-        clients.create_client(s, actor=actor, name="Acme Corp")
-        tasks.create_task(s, actor=actor, name="Development", rate="120")
+        clients.create_client(s, actor=actor, name="Acme Corp", now=T0)
+        tasks.create_task(s, actor=actor, name="Development", rate="120", now=T0)
         projects.create_project(s, actor=actor, name="Acme Website", client_ref="Acme Corp",
-                                code="acme", rate="150.25")
-        add_project_task(s, actor=actor, project_ref="acme", task_ref="development")
-        bea = users.create_user(s, actor=actor, name="Bea Member", email="bea@acme.test")
-        assign_member(s, actor=actor, project_ref="acme", user_ref=bea.id)
-        _, workspace.bea_key = keys.create_key(s, actor=actor, user_ref=bea.id, name="bea")
-        _, workspace.admin_key = keys.create_key(s, actor=actor, name="admin")
+                                code="acme", rate="150.25", now=T0)
+        add_project_task(s, actor=actor, project_ref="acme", task_ref="development", now=T0)
+        bea = users.create_user(s, actor=actor, name="Bea Member", email="bea@acme.test", now=T0)
+        assign_member(s, actor=actor, project_ref="acme", user_ref=bea.id, now=T0)
+        _, workspace.bea_key = keys.create_key(s, actor=actor, user_ref=bea.id, name="bea", now=T0)
+        _, workspace.admin_key = keys.create_key(s, actor=actor, name="admin", now=T0)
     workspace.bea_id = bea.id
     return workspace
 
@@ -160,7 +160,7 @@ def test_a_revoked_key_or_an_archived_user_is_left_to_the_full_path(cli, team, c
     assert cli("time", "status").exit_code == 0  # records the key's use
     assert _lean(capsys)[0] == 0
     with team.session() as s:
-        users.archive_user(s, actor=team.actor(s), ref=team.bea_id)
+        users.archive_user(s, actor=team.actor(s), ref=team.bea_id, now=T0)
     assert _lean(capsys) == (None, "")
     assert cli("time", "status").error["code"] == "authentication_error"
 

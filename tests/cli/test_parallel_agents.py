@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import select
@@ -16,6 +17,9 @@ from sqlmodel import select
 from keito_core.models import TimeEntry
 from keito_core.services.directory import clients, keys, projects, users
 from keito_core.services.directory.project_team import assign_member
+
+#: The instant this module's writes are stamped with.
+NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
 
 AGENTS, EACH = 4, 4
 PROGRAM = "from keito_tui.cli.launch import run; run()"
@@ -27,12 +31,13 @@ def agents(workspace):
     made = []
     with workspace.session() as s:
         actor = workspace.actor(s)
-        clients.create_client(s, actor=actor, name="Lab")
-        projects.create_project(s, actor=actor, name="Agents lab", client_ref="Lab", code="lab")
+        clients.create_client(s, actor=actor, name="Lab", now=NOW)
+        projects.create_project(s, actor=actor, name="Agents lab", client_ref="Lab", code="lab",
+                                now=NOW)
         for n in range(AGENTS):
-            agent = users.create_user(s, actor=actor, name=f"agent-{n}", agent=True)
-            assign_member(s, actor=actor, project_ref="lab", user_ref=agent.id)
-            _, secret = keys.create_key(s, actor=actor, user_ref=agent.id, name="test")
+            agent = users.create_user(s, actor=actor, name=f"agent-{n}", agent=True, now=NOW)
+            assign_member(s, actor=actor, project_ref="lab", user_ref=agent.id, now=NOW)
+            _, secret = keys.create_key(s, actor=actor, user_ref=agent.id, name="test", now=NOW)
             made.append((agent.id, secret))
     return made
 

@@ -11,6 +11,9 @@ import time_machine
 from keito_core.services.directory import clients, keys, projects, tasks, users
 from keito_core.services.directory.project_team import add_project_task, assign_member
 
+#: The instant this module's writes are stamped with.
+NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
+
 AGENT_ENV = ("CLAUDE_SESSION_ID", "CODEX_SESSION_ID", "OPENCLAW_AGENT_ID", "CURSOR_AGENT")
 
 
@@ -21,19 +24,20 @@ def acme(workspace, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     with workspace.session() as s:
         actor = workspace.actor(s)
-        clients.create_client(s, actor=actor, name="Acme Corp")
-        tasks.create_task(s, actor=actor, name="Development", rate="120")
-        tasks.create_task(s, actor=actor, name="Code Review")
+        clients.create_client(s, actor=actor, name="Acme Corp", now=NOW)
+        tasks.create_task(s, actor=actor, name="Development", rate="120", now=NOW)
+        tasks.create_task(s, actor=actor, name="Code Review", now=NOW)
         projects.create_project(s, actor=actor, name="Acme Website", client_ref="Acme Corp",
-                                code="acme", rate="150")
+                                code="acme", rate="150", now=NOW)
         projects.create_project(s, actor=actor, name="Internal", client_ref="Acme Corp",
-                                code="internal")
-        add_project_task(s, actor=actor, project_ref="acme", task_ref="development")
-        add_project_task(s, actor=actor, project_ref="acme", task_ref="code-review")
-        bot = users.create_user(s, actor=actor, name="review-bot-01", agent=True, rate="75")
-        users.create_user(s, actor=actor, name="Stranger", email="s@acme.test")
-        assign_member(s, actor=actor, project_ref="acme", user_ref=bot.id)
-        _, secret = keys.create_key(s, actor=actor, user_ref=bot.id, name="bot")
+                                code="internal", now=NOW)
+        add_project_task(s, actor=actor, project_ref="acme", task_ref="development", now=NOW)
+        add_project_task(s, actor=actor, project_ref="acme", task_ref="code-review", now=NOW)
+        bot = users.create_user(s, actor=actor, name="review-bot-01", agent=True, rate="75",
+                                now=NOW)
+        users.create_user(s, actor=actor, name="Stranger", email="s@acme.test", now=NOW)
+        assign_member(s, actor=actor, project_ref="acme", user_ref=bot.id, now=NOW)
+        _, secret = keys.create_key(s, actor=actor, user_ref=bot.id, name="bot", now=NOW)
     workspace.bot_key = secret
     return workspace
 

@@ -14,6 +14,9 @@ from keito_core.services.directory import clients, projects
 from keito_core.services.directory.project_team import assign_member
 from keito_tui.cli.main import app
 
+#: The instant this module's writes are stamped with.
+NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
+
 START = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
 
 
@@ -41,10 +44,10 @@ def test_round_help_states_the_rule_with_examples_that_hold() -> None:
 def acme(workspace):
     with workspace.session() as s:
         actor = workspace.actor(s)
-        clients.create_client(s, actor=actor, name="Acme Corp")
+        clients.create_client(s, actor=actor, name="Acme Corp", now=NOW)
         projects.create_project(s, actor=actor, name="Acme Website", client_ref="Acme Corp",
-                                code="acme")
-        assign_member(s, actor=actor, project_ref="acme", user_ref=workspace.admin_id)
+                                code="acme", now=NOW)
+        assign_member(s, actor=actor, project_ref="acme", user_ref=workspace.admin_id, now=NOW)
     return workspace
 
 

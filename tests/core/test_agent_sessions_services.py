@@ -26,13 +26,13 @@ def team(workspace):
     """Project `acme` with task `development`; agent `claude-bot` on its team."""
     with workspace.session() as s:
         actor = workspace.actor(s)
-        clients.create_client(s, actor=actor, name="Acme Corp")
-        tasks.create_task(s, actor=actor, name="Development", rate="120")
+        clients.create_client(s, actor=actor, name="Acme Corp", now=T0)
+        tasks.create_task(s, actor=actor, name="Development", rate="120", now=T0)
         projects.create_project(s, actor=actor, name="Acme Website", client_ref="Acme Corp",
-                                code="acme")
-        add_project_task(s, actor=actor, project_ref="acme", task_ref="development")
-        bot = users.create_user(s, actor=actor, name="claude-bot", agent=True, rate="75")
-        assign_member(s, actor=actor, project_ref="acme", user_ref=bot.id)
+                                code="acme", now=T0)
+        add_project_task(s, actor=actor, project_ref="acme", task_ref="development", now=T0)
+        bot = users.create_user(s, actor=actor, name="claude-bot", agent=True, rate="75", now=T0)
+        assign_member(s, actor=actor, project_ref="acme", user_ref=bot.id, now=T0)
     workspace.bot_id = bot.id
     return workspace
 
@@ -157,7 +157,7 @@ def test_a_late_turn_end_never_shortens_the_entry(team):
 
 def test_an_unassigned_agent_cannot_start_a_session(team):
     with team.session() as s:
-        stranger = users.create_user(s, actor=team.actor(s), name="stray-bot", agent=True)
+        stranger = users.create_user(s, actor=team.actor(s), name="stray-bot", agent=True, now=T0)
     with team.session() as s, pytest.raises(KeitoError) as refused:
         sessions.start_session(s, actor=team.actor(s, stranger.id), agent_type="claude-code",
                                session_id=SESSION, project_ref="acme", now=T0)

@@ -44,14 +44,14 @@ def world(workspace):
         admin = workspace.actor(s)
         from keito_core.services.workspace.setup import set_setting
 
-        set_setting(s, actor=admin, key="features.approvals", value="true")
-        tasks.create_task(s, actor=admin, name="Development", is_default=True)
-        acme_client = clients.create_client(s, actor=admin, name="Acme Corp")
-        euro = clients.create_client(s, actor=admin, name="Euro GmbH", currency="EUR")
+        set_setting(s, actor=admin, key="features.approvals", value="true", now=NOW)
+        tasks.create_task(s, actor=admin, name="Development", is_default=True, now=NOW)
+        acme_client = clients.create_client(s, actor=admin, name="Acme Corp", now=NOW)
+        euro = clients.create_client(s, actor=admin, name="Euro GmbH", currency="EUR", now=NOW)
         acme = projects.create_project(s, actor=admin, name="Acme Website", code="ACME",
-                                       client_ref=acme_client.id)
+                                       client_ref=acme_client.id, now=NOW)
         internal = projects.create_project(s, actor=admin, name="Internal", code="INT",
-                                           client_ref=euro.id)
+                                           client_ref=euro.id, now=NOW)
         made = {}
         for name, role, agent in (("Mia Member", Role.MEMBER, False),
                                   ("Bot Agent", Role.MEMBER, True),
@@ -61,20 +61,21 @@ def world(workspace):
                                   ("Pam Projects", Role.MANAGER, False)):
             short = name.split()[0].lower()
             made[short] = users.create_user(s, actor=admin, name=name, role=role, agent=agent,
-                                            email=None if agent else f"{short}@acme.test")
+                                            email=None if agent else f"{short}@acme.test", now=NOW)
         for who in ("mia", "bot"):
             project_team.assign_member(s, actor=admin, project_ref=acme.id,
-                                       user_ref=made[who].id)
+                                       user_ref=made[who].id, now=NOW)
         project_team.assign_member(s, actor=admin, project_ref=internal.id,
-                                   user_ref=made["mia"].id)
+                                   user_ref=made["mia"].id, now=NOW)
         project_team.assign_member(s, actor=admin, project_ref=internal.id,
-                                   user_ref=made["pam"].id, manager=True)
+                                   user_ref=made["pam"].id, manager=True, now=NOW)
         users.set_teammates(s, actor=admin, manager_ref=made["max"].id,
-                            add=[made["mia"].id, made["bot"].id])
-        users.set_teammates(s, actor=admin, manager_ref=made["wes"].id, add=[made["mia"].id])
+                            add=[made["mia"].id, made["bot"].id], now=NOW)
+        users.set_teammates(s, actor=admin, manager_ref=made["wes"].id, add=[made["mia"].id],
+                            now=NOW)
         made["wes"].manager_permissions = [ManagerPermission.WITHDRAW_APPROVALS.value]
         made["max"].manager_permissions = [ManagerPermission.EDIT_TEAM_ENTRIES.value]
-        _, key = keys.create_key(s, actor=admin, user_ref=made["mia"].id, name="mia")
+        _, key = keys.create_key(s, actor=admin, user_ref=made["mia"].id, name="mia", now=NOW)
     ids = {name: user.id for name, user in made.items()}
     return SimpleNamespace(ws=workspace, acme=acme.id, internal=internal.id, key=key,
                            admin=workspace.admin_id, **ids)
@@ -128,7 +129,7 @@ def category(world):
     from keito_core.services.directory import categories
 
     with world.ws.session() as s:
-        categories.create_category(s, actor=act(world, s, "admin"), name="Travel")
+        categories.create_category(s, actor=act(world, s, "admin"), name="Travel", now=NOW)
     return "Travel"
 
 
@@ -272,7 +273,8 @@ def test_nothing_to_submit_and_approvals_off_are_clear_errors(world) -> None:
     with world.ws.session() as s:
         from keito_core.services.workspace.setup import set_setting
 
-        set_setting(s, actor=act(world, s, "admin"), key="features.approvals", value="false")
+        set_setting(s, actor=act(world, s, "admin"), key="features.approvals", value="false",
+                    now=NOW)
     log(world, "mia", MON, "1")
     error = error_of(submit, world, "mia")
     assert (error.code, error.field) == ("validation_error", "features.approvals")
@@ -375,7 +377,7 @@ def test_admins_may_approve_their_own_time_but_managers_may_not(world) -> None:
 
         admin = act(world, s, "admin")
         project_team.assign_member(s, actor=admin, project_ref=world.acme, user_ref=world.max,
-                                   manager=True)
+                                   manager=True, now=NOW)
         s.get(User, world.max).manager_permissions = [
             ManagerPermission.WITHDRAW_APPROVALS.value]
     log(world, "admin", MON, "1")

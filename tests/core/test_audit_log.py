@@ -21,16 +21,20 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 def trail(workspace):
     """Ada adds Bea on 2 March and edits her on 5 March; Bea edits herself on 9 March."""
     at = time_machine.travel
-    with at(datetime(2026, 3, 2, 10, 0, tzinfo=UTC), tick=False), workspace.session() as s:
+    added, edited, noted = (datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
+                            datetime(2026, 3, 5, 23, 30, tzinfo=UTC),
+                            datetime(2026, 3, 9, 9, 0, tzinfo=UTC))
+    with at(added, tick=False), workspace.session() as s:
         admin = workspace.actor(s)
-        bea = users.create_user(s, actor=admin, name="Bea", email="b@acme.test").id
-        cy = users.create_user(s, actor=admin, name="Cy", email="c@acme.test").id
-    with at(datetime(2026, 3, 5, 23, 30, tzinfo=UTC), tick=False), workspace.session() as s:
-        users.edit_user(s, actor=workspace.actor(s), ref=bea, phone="123")
-    with at(datetime(2026, 3, 9, 9, 0, tzinfo=UTC), tick=False), workspace.session() as s:
-        row = users.edit_user(s, actor=workspace.actor(s, bea), ref=bea, phone="456")
+        bea = users.create_user(s, actor=admin, name="Bea", email="b@acme.test", now=added).id
+        cy = users.create_user(s, actor=admin, name="Cy", email="c@acme.test", now=added).id
+    with at(edited, tick=False), workspace.session() as s:
+        users.edit_user(s, actor=workspace.actor(s), ref=bea, phone="123", now=edited)
+    with at(noted, tick=False), workspace.session() as s:
+        row = users.edit_user(s, actor=workspace.actor(s, bea), ref=bea, phone="456", now=noted)
         audit.record(s, actor_id=workspace.admin_id, action="user.note", entity=row,
-                     changes={"reason": "checked the number", "phone": ["456", "456"]})
+                     changes={"reason": "checked the number", "phone": ["456", "456"]},
+                     now=noted)
     workspace.bea, workspace.cy = bea, cy
     return workspace
 
@@ -44,7 +48,7 @@ def _page(workspace, user_id=None, **filters):
 def test_the_whole_trail_newest_first_for_administrators(trail):
     _, views = _page(trail)
     actions = [v["action"] for v in views if v["action"] != "workspace.create"]
-    # (the workspace was made at the real time of the test run, after the travelled dates)
+    # (the workspace was made on 1 March, before the travelled dates)
     assert actions == ["user.note", "user.edit", "user.edit", "user.create", "user.create"]
     assert "workspace.create" in {v["action"] for v in views}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,9 @@ from keito_core.errors import KeitoError
 from keito_core.models import LLM_USAGE, AuditEvent, ExpenseCategory, User
 from keito_core.platform.ids import new_id
 from keito_core.services.directory import categories as svc
+
+#: The instant this module's writes are stamped with.
+NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
 
 DEFAULTS = ["LLM Usage", "Lodging", "Meals & Entertainment", "Mileage", "Office Supplies",
             "Software & Subscriptions", "Transportation"]
@@ -40,9 +44,9 @@ def test_defaults_are_the_references_six_plus_llm_usage(workspace):
 def test_create_standard_and_unit_based(workspace):
     with workspace.session() as s:
         actor = workspace.actor(s)
-        standard = svc.create_category(s, actor=actor, name="Training", billable=False)
+        standard = svc.create_category(s, actor=actor, name="Training", billable=False, now=NOW)
         printing = svc.create_category(s, actor=actor, name="Printing", unit_name="page",
-                                       unit_price="0.05")
+                                       unit_price="0.05", now=NOW)
     assert (standard.handle, standard.is_unit_based, standard.is_billable_default) == (
         "training", False, False)
     assert (printing.unit_name, printing.unit_price, printing.is_unit_based) == (
@@ -58,10 +62,10 @@ def test_create_refuses_half_a_unit_bad_prices_and_duplicates(workspace):
              ({"unit_name": "page", "unit_price": "0.0000001"}, "validation_error", "unit_price")]
     for kwargs, code, field in cases:
         with workspace.session() as s, pytest.raises(KeitoError) as err:
-            svc.create_category(s, actor=workspace.actor(s), name="Printing", **kwargs)
+            svc.create_category(s, actor=workspace.actor(s), name="Printing", **kwargs, now=NOW)
         assert (err.value.code, err.value.field) == (code, field)
     with workspace.session() as s, pytest.raises(KeitoError) as err:
-        svc.create_category(s, actor=workspace.actor(s), name="lodging")
+        svc.create_category(s, actor=workspace.actor(s), name="lodging", now=NOW)
     assert (err.value.code, err.value.field) == ("conflict", "name")
     with workspace.session() as s:
         assert len(s.exec(select(ExpenseCategory)).all()) == len(DEFAULTS)
@@ -71,31 +75,31 @@ def test_edit_changes_type_price_and_billable(workspace):
     with workspace.session() as s:
         actor = workspace.actor(s)
         mileage = svc.edit_category(s, actor=actor, ref="mileage", unit_price="0.70",
-                                    billable=False)
+                                    billable=False, now=NOW)
         assert (mileage.unit_price, mileage.is_billable_default) == (Decimal("0.70"), False)
         standard = svc.edit_category(s, actor=actor, ref="Mileage", unit_name=None,
-                                     unit_price=None, name="Car")
+                                     unit_price=None, name="Car", now=NOW)
         assert (standard.name, standard.handle, standard.is_unit_based) == ("Car", "mileage",
                                                                             False)
         with pytest.raises(KeitoError) as err:
-            svc.edit_category(s, actor=actor, ref="lodging", unit_name="night")
+            svc.edit_category(s, actor=actor, ref="lodging", unit_name="night", now=NOW)
         assert err.value.field == "unit_price"
         with pytest.raises(KeitoError) as err:
-            svc.edit_category(s, actor=actor, ref="lodging", name="Transportation")
+            svc.edit_category(s, actor=actor, ref="lodging", name="Transportation", now=NOW)
         assert (err.value.code, err.value.field) == ("conflict", "name")
 
 
 def test_llm_usage_price_may_change_but_it_is_protected(workspace):
     with workspace.session() as s:
         llm = svc.edit_category(s, actor=workspace.actor(s), ref=LLM_USAGE, unit_price="0.004",
-                                billable=False)
+                                billable=False, now=NOW)
         assert llm.unit_price == Decimal("0.004")
     refusals = [
-        lambda s, a: svc.edit_category(s, actor=a, ref="llm-usage", name="AI"),
-        lambda s, a: svc.edit_category(s, actor=a, ref="llm-usage", unit_name="token"),
+        lambda s, a: svc.edit_category(s, actor=a, ref="llm-usage", name="AI", now=NOW),
+        lambda s, a: svc.edit_category(s, actor=a, ref="llm-usage", unit_name="token", now=NOW),
         lambda s, a: svc.edit_category(s, actor=a, ref="llm-usage", unit_name=None,
-                                       unit_price=None),
-        lambda s, a: svc.archive_category(s, actor=a, ref="llm usage"),
+                                       unit_price=None, now=NOW),
+        lambda s, a: svc.archive_category(s, actor=a, ref="llm usage", now=NOW),
     ]
     for call in refusals:
         with workspace.session() as s, pytest.raises(KeitoError) as err:
@@ -109,13 +113,13 @@ def test_llm_usage_price_may_change_but_it_is_protected(workspace):
 
 def test_archive_and_restore(workspace):
     with workspace.session() as s:
-        svc.archive_category(s, actor=workspace.actor(s), ref="lodging")
+        svc.archive_category(s, actor=workspace.actor(s), ref="lodging", now=NOW)
     with workspace.session() as s:
         actor = workspace.actor(s)
         assert "Lodging" not in [c.name for c in svc.list_categories(s, actor=actor)]
         assert [c.name for c in svc.list_categories(s, actor=actor, status="archived")] == [
             "Lodging"]
-        svc.restore_category(s, actor=actor, ref="lodging")
+        svc.restore_category(s, actor=actor, ref="lodging", now=NOW)
         assert len(svc.list_categories(s, actor=actor)) == len(DEFAULTS)
 
 
@@ -125,9 +129,9 @@ def test_only_administrators_manage_categories(workspace, role):
     with workspace.session() as s:
         assert len(svc.list_categories(s, actor=workspace.actor(s, user))) == len(DEFAULTS)
     calls = [
-        lambda s, a: svc.create_category(s, actor=a, name="Sneaky"),
-        lambda s, a: svc.edit_category(s, actor=a, ref="mileage", unit_price="9"),
-        lambda s, a: svc.archive_category(s, actor=a, ref="lodging"),
+        lambda s, a: svc.create_category(s, actor=a, name="Sneaky", now=NOW),
+        lambda s, a: svc.edit_category(s, actor=a, ref="mileage", unit_price="9", now=NOW),
+        lambda s, a: svc.archive_category(s, actor=a, ref="lodging", now=NOW),
     ]
     for call in calls:
         with workspace.session() as s, pytest.raises(KeitoError) as err:

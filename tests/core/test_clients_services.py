@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
@@ -12,6 +12,9 @@ from keito_core.errors import KeitoError
 from keito_core.models import AuditEvent, Client, Contact, Invoice, Project, User
 from keito_core.platform.ids import new_id
 from keito_core.services.directory import clients as svc
+
+#: The instant this module's writes are stamped with.
+NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
 
 
 def _user(workspace, role: Role, permissions: tuple[ManagerPermission, ...] = ()) -> str:
@@ -25,7 +28,7 @@ def _user(workspace, role: Role, permissions: tuple[ManagerPermission, ...] = ()
 
 def _client(workspace, name: str = "Globex", **kwargs) -> Client:
     with workspace.session() as s:
-        return svc.create_client(s, actor=workspace.actor(s), name=name, **kwargs)
+        return svc.create_client(s, actor=workspace.actor(s), name=name, **kwargs, now=NOW)
 
 
 def test_create_client_defaults_to_workspace_currency_and_records_audit(workspace):
@@ -46,7 +49,7 @@ def test_create_client_validates_currency_and_name(workspace):
                           ({"name": "X", "city": "c" * 101}, "city"),
                           ({"name": "X", "phone": "1\n2"}, "phone")]:
         with workspace.session() as s, pytest.raises(KeitoError) as err:
-            svc.create_client(s, actor=workspace.actor(s), **kwargs)
+            svc.create_client(s, actor=workspace.actor(s), **kwargs, now=NOW)
         assert (err.value.code, err.value.field) == ("validation_error", field)
     with workspace.session() as s:
         assert s.exec(select(Client)).all() == []
@@ -55,11 +58,11 @@ def test_create_client_validates_currency_and_name(workspace):
 def test_client_names_are_unique_ignoring_case(workspace):
     _client(workspace, "Globex", currency="eur")
     with workspace.session() as s, pytest.raises(KeitoError) as err:
-        svc.create_client(s, actor=workspace.actor(s), name="GLOBEX")
+        svc.create_client(s, actor=workspace.actor(s), name="GLOBEX", now=NOW)
     assert (err.value.code, err.value.field) == ("conflict", "name")
     other = _client(workspace, "Initech")
     with workspace.session() as s, pytest.raises(KeitoError) as err:
-        svc.edit_client(s, actor=workspace.actor(s), ref=other.id, name="globex")
+        svc.edit_client(s, actor=workspace.actor(s), ref=other.id, name="globex", now=NOW)
     assert err.value.field == "name"
 
 
@@ -68,7 +71,7 @@ def test_list_filters_by_status_and_sorts_by_name(workspace):
     _client(workspace, "Alpha")
     gamma = _client(workspace, "Gamma")
     with workspace.session() as s:
-        svc.archive_client(s, actor=workspace.actor(s), ref="gamma")
+        svc.archive_client(s, actor=workspace.actor(s), ref="gamma", now=NOW)
     with workspace.session() as s:
         actor = workspace.actor(s)
         assert [c.name for c in svc.list_clients(s, actor=actor)] == ["Alpha", "beta"]
@@ -82,10 +85,10 @@ def test_list_filters_by_status_and_sorts_by_name(workspace):
 def test_archive_and_restore(workspace):
     client = _client(workspace)
     with workspace.session() as s:
-        archived = svc.archive_client(s, actor=workspace.actor(s), ref="globex")
+        archived = svc.archive_client(s, actor=workspace.actor(s), ref="globex", now=NOW)
         assert not archived.is_active and archived.archived_at is not None
     with workspace.session() as s:
-        restored = svc.restore_client(s, actor=workspace.actor(s), ref=client.id)
+        restored = svc.restore_client(s, actor=workspace.actor(s), ref=client.id, now=NOW)
         assert restored.is_active and restored.archived_at is None
         actions = s.exec(select(AuditEvent.action).where(AuditEvent.entity_id == client.id)).all()
         assert sorted(actions) == ["client.archive", "client.create", "client.restore"]
@@ -95,7 +98,7 @@ def test_edit_client_changes_and_clears_fields(workspace):
     client = _client(workspace, city="London", country="UK")
     with workspace.session() as s:
         edited = svc.edit_client(s, actor=workspace.actor(s), ref=client.id, name="Globex Ltd",
-                                 currency="usd", city="", postal_code="SW1")
+                                 currency="usd", city="", postal_code="SW1", now=NOW)
         assert (edited.name, edited.currency, edited.city, edited.postal_code) == (
             "Globex Ltd", "USD", None, "SW1")
         assert edited.country == "UK"
@@ -112,11 +115,12 @@ def test_currency_is_fixed_once_the_client_has_invoices(workspace):
     with workspace.session() as s:
         _invoice(s, client.id)
     with workspace.session() as s, pytest.raises(KeitoError) as err:
-        svc.edit_client(s, actor=workspace.actor(s), ref=client.id, currency="EUR")
+        svc.edit_client(s, actor=workspace.actor(s), ref=client.id, currency="EUR", now=NOW)
     assert (err.value.code, err.value.field) == ("conflict", "currency")
     with workspace.session() as s:
         # Other fields, and the same currency, still edit.
-        svc.edit_client(s, actor=workspace.actor(s), ref=client.id, currency="gbp", city="Leeds")
+        svc.edit_client(s, actor=workspace.actor(s), ref=client.id, currency="gbp", city="Leeds",
+                        now=NOW)
         assert s.get(Client, client.id).currency == "GBP"
 
 
@@ -126,7 +130,7 @@ def test_delete_refused_while_a_project_or_invoice_refers_to_the_client(workspac
         s.add(Project(id=new_id("project"), client_id=client.id, name="Website",
                       handle="website"))
     with workspace.session() as s, pytest.raises(KeitoError) as err:
-        svc.delete_client(s, actor=workspace.actor(s), ref=client.id)
+        svc.delete_client(s, actor=workspace.actor(s), ref=client.id, now=NOW)
     assert err.value.code == "conflict"
     assert "1 project" in err.value.message
     assert "archive" in err.value.hint
@@ -134,7 +138,7 @@ def test_delete_refused_while_a_project_or_invoice_refers_to_the_client(workspac
     with workspace.session() as s:
         _invoice(s, other.id)
     with workspace.session() as s, pytest.raises(KeitoError) as err:
-        svc.delete_client(s, actor=workspace.actor(s), ref="initech")
+        svc.delete_client(s, actor=workspace.actor(s), ref="initech", now=NOW)
     assert "1 invoice" in err.value.message
     with workspace.session() as s:
         assert len(s.exec(select(Client)).all()) == 2
@@ -143,9 +147,9 @@ def test_delete_refused_while_a_project_or_invoice_refers_to_the_client(workspac
 def test_delete_removes_the_client_and_its_contacts(workspace):
     client = _client(workspace)
     with workspace.session() as s:
-        svc.add_contact(s, actor=workspace.actor(s), client_ref=client.id, first_name="Jo")
+        svc.add_contact(s, actor=workspace.actor(s), client_ref=client.id, first_name="Jo", now=NOW)
     with workspace.session() as s:
-        svc.delete_client(s, actor=workspace.actor(s), ref="Globex")
+        svc.delete_client(s, actor=workspace.actor(s), ref="Globex", now=NOW)
     with workspace.session() as s:
         assert s.get(Client, client.id) is None
         assert s.exec(select(Contact)).all() == []
@@ -157,18 +161,19 @@ def test_contacts_add_list_edit_remove(workspace):
     with workspace.session() as s:
         actor = workspace.actor(s)
         jo = svc.add_contact(s, actor=actor, client_ref="globex", first_name=" Jo ",
-                             last_name="Bloggs", email="Jo@Globex.TEST", phone_mobile="07700")
-        svc.add_contact(s, actor=actor, client_ref=client.id, first_name="Al")
+                             last_name="Bloggs", email="Jo@Globex.TEST", phone_mobile="07700",
+                             now=NOW)
+        svc.add_contact(s, actor=actor, client_ref=client.id, first_name="Al", now=NOW)
     assert (jo.first_name, jo.email, jo.client_id) == ("Jo", "jo@globex.test", client.id)
     with workspace.session() as s:
         actor = workspace.actor(s)
         assert [c.first_name for c in svc.list_contacts(s, actor=actor, client_ref="Globex")] == [
             "Al", "Jo"]
         edited = svc.edit_contact(s, actor=actor, contact_id=jo.id, title="CFO", email="",
-                                  phone_mobile=None)
+                                  phone_mobile=None, now=NOW)
         assert (edited.title, edited.email, edited.phone_mobile) == ("CFO", None, None)
     with workspace.session() as s:
-        svc.remove_contact(s, actor=workspace.actor(s), contact_id=jo.id)
+        svc.remove_contact(s, actor=workspace.actor(s), contact_id=jo.id, now=NOW)
     with workspace.session() as s:
         _, contacts = svc.get_client(s, actor=workspace.actor(s), ref=client.id)
         assert [c.first_name for c in contacts] == ["Al"]
@@ -179,13 +184,13 @@ def test_contact_validation_and_unknown_ids(workspace):
     for kwargs, field in [({"first_name": ""}, "first_name"),
                           ({"first_name": "Jo", "email": "not-an-email"}, "email")]:
         with workspace.session() as s, pytest.raises(KeitoError) as err:
-            svc.add_contact(s, actor=workspace.actor(s), client_ref="Globex", **kwargs)
+            svc.add_contact(s, actor=workspace.actor(s), client_ref="Globex", **kwargs, now=NOW)
         assert (err.value.code, err.value.field) == ("validation_error", field)
     with workspace.session() as s, pytest.raises(KeitoError) as err:
-        svc.add_contact(s, actor=workspace.actor(s), client_ref="nope", first_name="Jo")
+        svc.add_contact(s, actor=workspace.actor(s), client_ref="nope", first_name="Jo", now=NOW)
     assert (err.value.code, err.value.field) == ("not_found", "client")
     with workspace.session() as s, pytest.raises(KeitoError) as err:
-        svc.edit_contact(s, actor=workspace.actor(s), contact_id="con_missing", title="x")
+        svc.edit_contact(s, actor=workspace.actor(s), contact_id="con_missing", title="x", now=NOW)
     assert (err.value.code, err.value.field) == ("not_found", "contact")
     with workspace.session() as s:
         assert s.exec(select(Contact)).all() == []
@@ -195,13 +200,13 @@ def test_members_may_not_see_or_change_clients(workspace):
     client = _client(workspace)
     member = _user(workspace, Role.MEMBER)
     calls = [
-        lambda s, a: svc.create_client(s, actor=a, name="Umbrella"),
+        lambda s, a: svc.create_client(s, actor=a, name="Umbrella", now=NOW),
         lambda s, a: svc.list_clients(s, actor=a),
         lambda s, a: svc.get_client(s, actor=a, ref=client.id),
-        lambda s, a: svc.edit_client(s, actor=a, ref=client.id, name="Hacked"),
-        lambda s, a: svc.archive_client(s, actor=a, ref=client.id),
-        lambda s, a: svc.delete_client(s, actor=a, ref=client.id),
-        lambda s, a: svc.add_contact(s, actor=a, client_ref=client.id, first_name="Jo"),
+        lambda s, a: svc.edit_client(s, actor=a, ref=client.id, name="Hacked", now=NOW),
+        lambda s, a: svc.archive_client(s, actor=a, ref=client.id, now=NOW),
+        lambda s, a: svc.delete_client(s, actor=a, ref=client.id, now=NOW),
+        lambda s, a: svc.add_contact(s, actor=a, client_ref=client.id, first_name="Jo", now=NOW),
     ]
     for call in calls:
         with workspace.session() as s, pytest.raises(KeitoError) as err:
@@ -216,7 +221,7 @@ def test_managers_need_the_clients_permission(workspace):
     plain = _user(workspace, Role.MANAGER)
     granted = _user(workspace, Role.MANAGER, (ManagerPermission.MANAGE_CLIENTS_TASKS,))
     with workspace.session() as s, pytest.raises(KeitoError):
-        svc.create_client(s, actor=workspace.actor(s, plain), name="Umbrella")
+        svc.create_client(s, actor=workspace.actor(s, plain), name="Umbrella", now=NOW)
     with workspace.session() as s:
-        created = svc.create_client(s, actor=workspace.actor(s, granted), name="Umbrella")
+        created = svc.create_client(s, actor=workspace.actor(s, granted), name="Umbrella", now=NOW)
     assert created.name == "Umbrella"

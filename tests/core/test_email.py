@@ -24,10 +24,10 @@ def people(workspace):
     """Ada (admin), Bea (member), Cy (member who turned email off) and an agent."""
     with workspace.session() as s:
         actor = workspace.actor(s)
-        bea = users.create_user(s, actor=actor, name="Bea Member", email="bea@acme.test")
-        cy = users.create_user(s, actor=actor, name="Cy Quiet", email="cy@acme.test")
+        bea = users.create_user(s, actor=actor, name="Bea Member", email="bea@acme.test", now=NOW)
+        cy = users.create_user(s, actor=actor, name="Cy Quiet", email="cy@acme.test", now=NOW)
         cy.notify_email = False
-        bot = users.create_user(s, actor=actor, name="review-bot", agent=True)
+        bot = users.create_user(s, actor=actor, name="review-bot", agent=True, now=NOW)
         workspace.ids = {"ada": workspace.admin_id, "bea": bea.id, "cy": cy.id, "bot": bot.id}
     return workspace
 

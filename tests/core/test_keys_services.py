@@ -19,12 +19,12 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 def add_user(workspace, name: str, role: str = "member") -> str:
     with workspace.session() as s:
         return create_user(s, actor=workspace.actor(s), name=name,
-                           email=f"{name.lower()}@acme.test", role=role).id
+                           email=f"{name.lower()}@acme.test", role=role, now=NOW).id
 
 
 def make_key(workspace, *, as_user: str | None = None, **kwargs) -> tuple[str, str]:
     with workspace.session() as s:
-        key, secret = svc.create_key(s, actor=workspace.actor(s, as_user), **kwargs)
+        key, secret = svc.create_key(s, actor=workspace.actor(s, as_user), **kwargs, now=NOW)
         return key.id, secret
 
 
@@ -63,7 +63,7 @@ def test_a_created_key_authenticates_until_revoked(workspace):
     with pytest.raises(KeitoError) as info, workspace.session() as s:
         identity.authenticate(s, secret, now=NOW)
     assert info.value.code == "authentication_error"
-    assert fails(workspace, svc.revoke_key, key_ref=key_id).code == "conflict"
+    assert fails(workspace, svc.revoke_key, key_ref=key_id, now=NOW).code == "conflict"
 
 
 def test_keys_are_found_by_id_prefix_or_secret(workspace):
@@ -93,18 +93,18 @@ def test_members_manage_their_own_keys_only(workspace):
     other = add_user(workspace, "Other")
     mine, _ = make_key(workspace, as_user=member, name="laptop")
     theirs, _ = make_key(workspace, user_ref=other)  # an administrator creates it for them
-    error = fails(workspace, svc.create_key, user_id=member, user_ref=other)
+    error = fails(workspace, svc.create_key, user_id=member, user_ref=other, now=NOW)
     assert error.code == "authorization_error"
     assert fails(workspace, svc.list_keys, user_id=member, user_ref=other).code == (
         "authorization_error")
     assert fails(workspace, svc.list_keys, user_id=member, all_users=True).code == (
         "authorization_error")
-    assert fails(workspace, svc.revoke_key, user_id=member, key_ref=theirs).code == (
+    assert fails(workspace, svc.revoke_key, user_id=member, key_ref=theirs, now=NOW).code == (
         "authorization_error")
     with workspace.session() as s:
         as_member = workspace.actor(s, member)
         assert [k.id for k in svc.list_keys(s, actor=as_member)] == [mine]
-        svc.revoke_key(s, actor=as_member, key_ref=mine)
+        svc.revoke_key(s, actor=as_member, key_ref=mine, now=NOW)
     with workspace.session(readonly=True) as s:
         admin = workspace.actor(s)
         assert s.get(ApiKey, theirs).revoked_at is None
@@ -122,8 +122,8 @@ def test_managers_cannot_make_keys_for_teammates(workspace):
     manager = add_user(workspace, "Man", role="manager")
     member = add_user(workspace, "Mem")
     with workspace.session() as s:
-        set_teammates(s, actor=workspace.actor(s), manager_ref=manager, add=[member])
-    error = fails(workspace, svc.create_key, user_id=manager, user_ref=member)
+        set_teammates(s, actor=workspace.actor(s), manager_ref=manager, add=[member], now=NOW)
+    error = fails(workspace, svc.create_key, user_id=manager, user_ref=member, now=NOW)
     assert error.code == "authorization_error"
 
 
@@ -131,18 +131,18 @@ def test_archived_users_get_no_keys_and_their_keys_stop_working(workspace):
     member = add_user(workspace, "Mem")
     _, secret = make_key(workspace, user_ref=member)
     with workspace.session() as s:
-        archive_user(s, actor=workspace.actor(s), ref=member)
+        archive_user(s, actor=workspace.actor(s), ref=member, now=NOW)
     with pytest.raises(KeitoError) as info, workspace.session() as s:
         identity.authenticate(s, secret, now=NOW)
     assert info.value.code == "authentication_error"
-    error = fails(workspace, svc.create_key, user_ref=member)
+    error = fails(workspace, svc.create_key, user_ref=member, now=NOW)
     assert (error.code, error.field) == ("conflict", "user")
     with workspace.session(readonly=True) as s:
         assert len(s.exec(select(ApiKey)).all()) == 1
 
 
 def test_key_name_is_validated_and_defaulted(workspace):
-    assert fails(workspace, svc.create_key, name="  ").field == "name"
+    assert fails(workspace, svc.create_key, name="  ", now=NOW).field == "name"
     key_id, _ = make_key(workspace)
     with workspace.session(readonly=True) as s:
         assert s.get(ApiKey, key_id).name == svc.DEFAULT_KEY_NAME

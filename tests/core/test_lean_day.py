@@ -50,13 +50,13 @@ def week(workspace):
     auto-locked, a running timer, a task-less entry, and Bea's time on the same days."""
     with time_machine.travel(NOW, tick=False), workspace.session() as s:
         admin = workspace.actor(s)
-        set_setting(s, actor=admin, key="features.approvals", value="true")
-        clients.create_client(s, actor=admin, name="Globex")
+        set_setting(s, actor=admin, key="features.approvals", value="true", now=NOW)
+        clients.create_client(s, actor=admin, name="Globex", now=NOW)
         projects.create_project(s, actor=admin, name="Website", client_ref="Globex",
-                                code="web")
-        bea = users.create_user(s, actor=admin, name="Bea", email="bea@acme.test")
-        assign_member(s, actor=admin, project_ref="web", user_ref=bea.id)
-        _, workspace.bea_key = keys.create_key(s, actor=admin, user_ref=bea.id, name="bea")
+                                code="web", now=NOW)
+        bea = users.create_user(s, actor=admin, name="Bea", email="bea@acme.test", now=NOW)
+        assign_member(s, actor=admin, project_ref="web", user_ref=bea.id, now=NOW)
+        _, workspace.bea_key = keys.create_key(s, actor=admin, user_ref=bea.id, name="bea", now=NOW)
         workspace.bea = bea.id
 
         def log(day: str, hours: str, source: str, notes: str | None = "work",
@@ -113,7 +113,7 @@ def test_locks_timer_and_totals_are_really_there(week):
 
 def test_an_auto_locked_day_and_a_user_timezone_read_the_same(week):
     with week.session() as s:
-        set_setting(s, actor=week.actor(s), key="lock_after_days", value="2")
+        set_setting(s, actor=week.actor(s), key="lock_after_days", value="2", now=NOW)
         s.get(User, week.admin_id).timezone = "Pacific/Auckland"  # already 7 March there
     for day in DAYS:
         assert lean_day.day_report(make_runtime(), day=day, now=NOW) == orm_report(week, day)

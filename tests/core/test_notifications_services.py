@@ -33,7 +33,8 @@ T0 = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
 def inbox(workspace):
     """Five notifications for Ada a minute apart (oldest first), one for Bea."""
     with workspace.session() as s:
-        bea = users.create_user(s, actor=workspace.actor(s), name="Bea", email="bea@acme.test")
+        bea = users.create_user(s, actor=workspace.actor(s), name="Bea", email="bea@acme.test",
+                                now=T0)
         ada_ids = [
             notify(s, user_ids=[workspace.admin_id], kind="timesheet_submitted",
                    title=f"Bea submitted week {n}", subject_type="submission",

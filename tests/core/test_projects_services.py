@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -24,6 +24,9 @@ from keito_core.platform.ids import new_id
 from keito_core.platform.lookup import find_project
 from keito_core.services.directory import project_team as team
 from keito_core.services.directory import projects as svc
+
+#: The instant this module's writes are stamped with.
+NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
 
 
 def add_client(s, name="Globex", *, active=True) -> Client:
@@ -80,7 +83,7 @@ def ws(workspace):
 
 
 def create(ws, s, name="Website", client="Globex", **kw) -> Project:
-    return svc.create_project(s, actor=ws.actor(s), name=name, client_ref=client, **kw)
+    return svc.create_project(s, actor=ws.actor(s), name=name, client_ref=client, **kw, now=NOW)
 
 
 def test_create_sets_defaults_handle_tasks_and_creator(ws):
@@ -176,45 +179,46 @@ def test_edit_changes_settings_and_validates_the_result(ws):
         create(ws, s, code="web", budget_by="hours", budget="100")
     with ws.session() as s:
         p = svc.edit_project(s, actor=ws.actor(s), ref="WEB", name="Web Relaunch",
-                             budget_by="fees", budget="5000", rate="95", code=None)
+                             budget_by="fees", budget="5000", rate="95", code=None, now=NOW)
         assert (p.name, p.code, p.handle) == ("Web Relaunch", None, "web")
         assert (p.budget_hours, p.budget_amount, p.hourly_rate) == (
             None, Decimal(5000), Decimal(95))
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "project.edit")).one()
     with ws.session() as s, expect("validation_error", "fixed_fee"):
-        svc.edit_project(s, actor=ws.actor(s), ref="web", project_type="fixed_fee")
+        svc.edit_project(s, actor=ws.actor(s), ref="web", project_type="fixed_fee", now=NOW)
     with ws.session() as s, expect("validation_error", "budget"):
-        svc.edit_project(s, actor=ws.actor(s), ref="web", budget_by="hours")
+        svc.edit_project(s, actor=ws.actor(s), ref="web", budget_by="hours", now=NOW)
     with ws.session() as s:
         p = svc.edit_project(s, actor=ws.actor(s), ref="web", project_type="fixed_fee",
-                             fixed_fee="9000")
+                             fixed_fee="9000", now=NOW)
         assert p.fixed_fee == Decimal(9000)
-        p = svc.edit_project(s, actor=ws.actor(s), ref="web", project_type="time-and-materials")
+        p = svc.edit_project(s, actor=ws.actor(s), ref="web", project_type="time-and-materials",
+                             now=NOW)
         assert p.fixed_fee is None and p.bill_by is BillBy.PROJECT
     with ws.session() as s:
         create(ws, s, "Other", code="other")
     with ws.session() as s, expect("conflict", "code"):
-        svc.edit_project(s, actor=ws.actor(s), ref="web", code="OTHER")
+        svc.edit_project(s, actor=ws.actor(s), ref="web", code="OTHER", now=NOW)
     with pytest.raises(TypeError), ws.session() as s:
-        svc.edit_project(s, actor=ws.actor(s), ref="web", colour="red")
+        svc.edit_project(s, actor=ws.actor(s), ref="web", colour="red", now=NOW)
 
 
 def test_client_changes_only_while_nothing_is_invoiced(ws):
     with ws.session() as s:
         p = create(ws, s)
-        moved = svc.edit_project(s, actor=ws.actor(s), ref=p.id, client_ref="initech")
+        moved = svc.edit_project(s, actor=ws.actor(s), ref=p.id, client_ref="initech", now=NOW)
         assert s.get(Client, moved.client_id).name == "Initech"
         s.add(TimeEntry(id=new_id("time_entry"), user_id=ws.admin_id, project_id=p.id,
                         spent_date=date(2026, 1, 5), duration_seconds=3600))
     with ws.session() as s:
         # Logged but not invoiced: still movable.
-        svc.edit_project(s, actor=ws.actor(s), ref="website", client_ref="Globex")
+        svc.edit_project(s, actor=ws.actor(s), ref="website", client_ref="Globex", now=NOW)
     with ws.session() as s:
         from keito_core.models import InvoiceLine
 
         s.add(InvoiceLine(id=new_id("invoice_line"), invoice_id=_invoice(s), project_id=p.id))
     with ws.session() as s, expect("conflict", "client"):
-        svc.edit_project(s, actor=ws.actor(s), ref="website", client_ref="Initech")
+        svc.edit_project(s, actor=ws.actor(s), ref="website", client_ref="Initech", now=NOW)
 
 
 def _invoice(s) -> str:
@@ -242,7 +246,7 @@ def test_archive_restore_and_list_filters(ws):
         create(ws, s, "Beta", "Initech")
         create(ws, s, "Alpha", "Initech")
         create(ws, s, "Zeta", "Globex")
-        svc.archive_project(s, actor=ws.actor(s), ref="zeta")
+        svc.archive_project(s, actor=ws.actor(s), ref="zeta", now=NOW)
         assert s.get(Project, find_project(s, "zeta").id).archived_at is not None
 
         def names(**kw):
@@ -252,7 +256,7 @@ def test_archive_restore_and_list_filters(ws):
         assert names(status="archived") == ["Zeta"]
         assert names(status="all") == ["Zeta", "Alpha", "Beta"]  # Globex before Initech
         assert names(status="all", client_ref="globex") == ["Zeta"]
-        restored = svc.restore_project(s, actor=ws.actor(s), ref="zeta")
+        restored = svc.restore_project(s, actor=ws.actor(s), ref="zeta", now=NOW)
         assert restored.is_active and restored.archived_at is None
         with expect("validation_error", "status"):
             names(status="gone")
@@ -264,25 +268,27 @@ def test_members_with_rates_budgets_and_idempotent_updates(ws):
         add_user(s, "Gone", status=UserStatus.ARCHIVED)
         create(ws, s, code="web", bill_by="person", budget_by="person")
         member, _ = team.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob",
-                                      rate="110", budget="20")
+                                      rate="110", budget="20", now=NOW)
         assert (member.hourly_rate, member.budget_hours) == (Decimal(110), Decimal(20))
         again, _ = team.assign_member(s, actor=ws.actor(s), project_ref="web",
-                                     user_ref=bob.email, manager=True)
+                                     user_ref=bob.email, manager=True, now=NOW)
         assert again.id == member.id and again.hourly_rate == Decimal(110)
         assert again.is_project_manager
-        team.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob", rate="default")
+        team.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob", rate="default",
+                           now=NOW)
         detail = svc.get_project(s, actor=ws.actor(s), ref="web")
         bob_row = next(m for m in detail.public()["members"] if m["user_id"] == bob.id)
         assert bob_row["hourly_rate"] == Decimal(80) and bob_row["uses_default_rate"]
         with expect("validation_error", "user"):
-            team.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="gone")
+            team.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="gone", now=NOW)
         with expect("validation_error", "rate"):
-            team.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob", rate="-1")
-        team.unassign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob")
+            team.assign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob", rate="-1",
+                               now=NOW)
+        team.unassign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob", now=NOW)
         assert svc.get_project(s, actor=ws.actor(s), ref="web").public()["members"][0][
             "user_id"] == ws.admin_id
         with expect("not_found", "user"):
-            team.unassign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob")
+            team.unassign_member(s, actor=ws.actor(s), project_ref="web", user_ref="bob", now=NOW)
 
 
 def test_project_task_overrides_and_removal(ws):
@@ -293,29 +299,30 @@ def test_project_task_overrides_and_removal(ws):
         p = create(ws, s, code="web", bill_by="task")
         pt, _ = team.add_project_task(s, actor=ws.actor(s), project_ref="web",
                                      task_ref="development", billable=False, rate="150",
-                                     budget="12")
+                                     budget="12", now=NOW)
         assert (pt.is_billable, pt.hourly_rate, pt.budget_hours) == (False, Decimal(150),
                                                                      Decimal(12))
         same, _ = team.add_project_task(s, actor=ws.actor(s), project_ref="web",
-                                       task_ref="Development", billable=True)
+                                       task_ref="Development", billable=True, now=NOW)
         assert same.id == pt.id and same.is_billable and same.hourly_rate == Decimal(150)
         rows = {t["name"]: t for t in svc.get_project(s, actor=ws.actor(s),
                                                       ref="web").public()["tasks"]}
         assert set(rows) == {"Design", "Development"}
         assert rows["Development"]["hourly_rate"] == Decimal(150)
         with expect("validation_error", "task"):
-            team.add_project_task(s, actor=ws.actor(s), project_ref="web", task_ref="old")
+            team.add_project_task(s, actor=ws.actor(s), project_ref="web", task_ref="old", now=NOW)
         removed = team.remove_project_task(s, actor=ws.actor(s), project_ref="web",
-                                          task_ref="design")
+                                          task_ref="design", now=NOW)
         assert not removed.deactivated
         s.add(TimeEntry(id=new_id("time_entry"), user_id=ws.admin_id, project_id=p.id,
                         task_id=dev.id, spent_date=date(2026, 1, 5), duration_seconds=60))
         s.flush()
         kept = team.remove_project_task(s, actor=ws.actor(s), project_ref="web",
-                                       task_ref="development")
+                                       task_ref="development", now=NOW)
         assert kept.deactivated and s.get(ProjectTask, pt.id).is_active is False
         with expect("not_found", "task"):
-            team.remove_project_task(s, actor=ws.actor(s), project_ref="web", task_ref="design")
+            team.remove_project_task(s, actor=ws.actor(s), project_ref="web", task_ref="design",
+                                     now=NOW)
 
 
 # --- permissions --------------------------------------------------------------------------
@@ -336,49 +343,53 @@ def people(ws):
         create(ws, s, "Unmanaged", code="unmanaged", rate="100", budget_by="hours",
                budget="50", budget_visible_to_team=False)
         team.assign_member(s, actor=ws.actor(s), project_ref="managed",
-                          user_ref=ids["plain_manager"], manager=True)
+                          user_ref=ids["plain_manager"], manager=True, now=NOW)
         team.assign_member(s, actor=ws.actor(s), project_ref="unmanaged",
-                          user_ref=ids["member"])
+                          user_ref=ids["member"], now=NOW)
     return ids
 
 
 def test_who_may_create(ws, people):
     for who in ("member", "plain_manager"):
         with ws.session() as s, expect("authorization_error"):
-            svc.create_project(s, actor=ws.actor(s, people[who]), name="X", client_ref="Globex")
+            svc.create_project(s, actor=ws.actor(s, people[who]), name="X", client_ref="Globex",
+                               now=NOW)
     with ws.session() as s, expect("authorization_error"):
         svc.create_project(s, actor=ws.actor(s, people["creator"]), name="X",
-                           client_ref="Globex", rate="100")
+                           client_ref="Globex", rate="100", now=NOW)
     with ws.session() as s:
         p = svc.create_project(s, actor=ws.actor(s, people["creator"]), name="Mine",
-                               client_ref="Globex")
+                               client_ref="Globex", now=NOW)
         pm = s.exec(select(ProjectMember).where(ProjectMember.project_id == p.id)).one()
         assert pm.user_id == people["creator"] and pm.is_project_manager
         # The creator now manages it, so may edit it.
-        svc.edit_project(s, actor=ws.actor(s, people["creator"]), ref="mine", notes="ok")
+        svc.edit_project(s, actor=ws.actor(s, people["creator"]), ref="mine", notes="ok", now=NOW)
         svc.create_project(s, actor=ws.actor(s, people["rates_manager"]), name="Priced",
-                           client_ref="Globex", rate="100")
+                           client_ref="Globex", rate="100", now=NOW)
 
 
 def test_project_managers_edit_only_their_projects(ws, people):
     with ws.session() as s:
         manager = ws.actor(s, people["plain_manager"])
-        edited = svc.edit_project(s, actor=manager, ref="managed", notes="Kick-off done")
+        edited = svc.edit_project(s, actor=manager, ref="managed", notes="Kick-off done", now=NOW)
         assert edited.notes == "Kick-off done"
-        team.assign_member(s, actor=manager, project_ref="managed", user_ref="mem")
+        team.assign_member(s, actor=manager, project_ref="managed", user_ref="mem", now=NOW)
         team.add_project_task(s, actor=manager, project_ref="managed",
-                             task_ref=add_task(s, "Dev").id)
+                             task_ref=add_task(s, "Dev").id, now=NOW)
     calls = [
-        lambda s, a: svc.edit_project(s, actor=a, ref="unmanaged", notes="x"),
-        lambda s, a: svc.archive_project(s, actor=a, ref="unmanaged"),
-        lambda s, a: team.assign_member(s, actor=a, project_ref="unmanaged", user_ref="plain"),
-        lambda s, a: svc.edit_project(s, actor=a, ref="managed", rate="10"),  # no view_rates
+        lambda s, a: svc.edit_project(s, actor=a, ref="unmanaged", notes="x", now=NOW),
+        lambda s, a: svc.archive_project(s, actor=a, ref="unmanaged", now=NOW),
+        lambda s, a: team.assign_member(s, actor=a, project_ref="unmanaged", user_ref="plain",
+                                        now=NOW),
+        lambda s, a: svc.edit_project(s, actor=a, ref="managed", rate="10",
+                                      now=NOW),  # no view_rates
     ]
     for call in calls:
         with ws.session() as s, expect("authorization_error"):
             call(s, ws.actor(s, people["plain_manager"]))
     with ws.session() as s, expect("authorization_error"):
-        svc.edit_project(s, actor=ws.actor(s, people["member"]), ref="unmanaged", notes="x")
+        svc.edit_project(s, actor=ws.actor(s, people["member"]), ref="unmanaged", notes="x",
+                         now=NOW)
     with ws.session() as s:
         assert find_project(s, "unmanaged").notes is None
         assert find_project(s, "managed").hourly_rate is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,9 @@ from keito_core.errors import KeitoError
 from keito_core.models import AuditEvent, Task, User
 from keito_core.platform.ids import new_id
 from keito_core.services.directory import tasks as svc
+
+#: The instant this module's writes are stamped with.
+NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
 
 
 def _user(workspace, role: Role, permissions: tuple[ManagerPermission, ...] = ()) -> str:
@@ -24,7 +28,7 @@ def _user(workspace, role: Role, permissions: tuple[ManagerPermission, ...] = ()
 
 def _task(workspace, name: str = "Development", **kwargs) -> Task:
     with workspace.session() as s:
-        return svc.create_task(s, actor=workspace.actor(s), name=name, **kwargs)
+        return svc.create_task(s, actor=workspace.actor(s), name=name, **kwargs, now=NOW)
 
 
 def test_create_task_with_handle_rate_and_defaults(workspace):
@@ -54,7 +58,7 @@ def test_duplicate_names_and_bad_rates_are_refused(workspace):
              ({"name": ""}, "validation_error", "name")]
     for kwargs, code, field in cases:
         with workspace.session() as s, pytest.raises(KeitoError) as err:
-            svc.create_task(s, actor=workspace.actor(s), **kwargs)
+            svc.create_task(s, actor=workspace.actor(s), **kwargs, now=NOW)
         assert (err.value.code, err.value.field) == (code, field)
     with workspace.session() as s:
         assert [t.name for t in s.exec(select(Task)).all()] == ["Design"]
@@ -64,13 +68,13 @@ def test_rename_keeps_the_handle_unless_a_new_one_is_given(workspace):
     task = _task(workspace, "Development", rate="100")
     with workspace.session() as s:
         edited = svc.edit_task(s, actor=workspace.actor(s), ref="development",
-                               name="Engineering", rate=None, billable=False)
+                               name="Engineering", rate=None, billable=False, now=NOW)
         assert (edited.name, edited.handle, edited.default_rate) == ("Engineering", "development",
                                                                      None)
         assert edited.is_billable_default is False
     with workspace.session() as s:
         edited = svc.edit_task(s, actor=workspace.actor(s), ref=task.id, handle="Eng",
-                               rate="none", is_default=True)
+                               rate="none", is_default=True, now=NOW)
         assert (edited.handle, edited.is_default) == ("eng", True)
     with workspace.session() as s:
         assert svc.get_task(s, actor=workspace.actor(s), ref="eng").id == task.id
@@ -86,11 +90,12 @@ def test_edit_validates_handles_and_names(workspace):
              ({"rate": "-1"}, "validation_error", "rate")]
     for kwargs, code, field in cases:
         with workspace.session() as s, pytest.raises(KeitoError) as err:
-            svc.edit_task(s, actor=workspace.actor(s), ref=task.id, **kwargs)
+            svc.edit_task(s, actor=workspace.actor(s), ref=task.id, **kwargs, now=NOW)
         assert (err.value.code, err.value.field) == (code, field)
     with workspace.session() as s:
         # A change of case in its own name is fine.
-        assert svc.edit_task(s, actor=workspace.actor(s), ref=task.id, name="RESEARCH").handle == (
+        assert svc.edit_task(s, actor=workspace.actor(s), ref=task.id, name="RESEARCH",
+                             now=NOW).handle == (
             "research")
 
 
@@ -98,13 +103,13 @@ def test_archive_restore_and_list(workspace):
     _task(workspace, "beta")
     _task(workspace, "Alpha")
     with workspace.session() as s:
-        svc.archive_task(s, actor=workspace.actor(s), ref="beta")
+        svc.archive_task(s, actor=workspace.actor(s), ref="beta", now=NOW)
     with workspace.session() as s:
         actor = workspace.actor(s)
         assert [t.name for t in svc.list_tasks(s, actor=actor)] == ["Alpha"]
         assert [t.name for t in svc.list_tasks(s, actor=actor, status="archived")] == ["beta"]
         assert [t.name for t in svc.list_tasks(s, actor=actor, status="all")] == ["Alpha", "beta"]
-        svc.restore_task(s, actor=actor, ref="beta")
+        svc.restore_task(s, actor=actor, ref="beta", now=NOW)
         assert len(svc.list_tasks(s, actor=actor)) == 2
 
 
@@ -114,9 +119,9 @@ def test_members_may_view_but_not_change_tasks(workspace):
     with workspace.session() as s:
         assert [t.id for t in svc.list_tasks(s, actor=workspace.actor(s, member))] == [task.id]
     calls = [
-        lambda s, a: svc.create_task(s, actor=a, name="Sneaky"),
-        lambda s, a: svc.edit_task(s, actor=a, ref=task.id, name="Hacked"),
-        lambda s, a: svc.archive_task(s, actor=a, ref=task.id),
+        lambda s, a: svc.create_task(s, actor=a, name="Sneaky", now=NOW),
+        lambda s, a: svc.edit_task(s, actor=a, ref=task.id, name="Hacked", now=NOW),
+        lambda s, a: svc.archive_task(s, actor=a, ref=task.id, now=NOW),
     ]
     for call in calls:
         with workspace.session() as s, pytest.raises(KeitoError) as err:
@@ -131,5 +136,6 @@ def test_members_may_view_but_not_change_tasks(workspace):
 def test_managers_with_the_permission_may_manage_tasks(workspace):
     manager = _user(workspace, Role.MANAGER, (ManagerPermission.MANAGE_CLIENTS_TASKS,))
     with workspace.session() as s:
-        assert svc.create_task(s, actor=workspace.actor(s, manager), name="Testing").handle == (
+        assert svc.create_task(s, actor=workspace.actor(s, manager), name="Testing",
+                               now=NOW).handle == (
             "testing")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -12,12 +13,15 @@ from keito_core.errors import KeitoError
 from keito_core.models import AuditEvent, BusinessRole, ManagerTeammate, User
 from keito_core.services.directory import users as svc
 
+#: The instant this module's writes are stamped with.
+NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
+
 
 def add(workspace, **kwargs) -> str:
     """Create a user as the administrator; return its ID."""
     kwargs.setdefault("email", f"{kwargs['name'].lower().replace(' ', '.')}@acme.test")
     with workspace.session() as s:
-        return svc.create_user(s, actor=workspace.actor(s), **kwargs).id
+        return svc.create_user(s, actor=workspace.actor(s), **kwargs, now=NOW).id
 
 
 def fails(workspace, call, *, user_id: str | None = None, **kwargs) -> KeitoError:
@@ -90,7 +94,7 @@ def test_agent_without_email_gets_a_unique_placeholder(workspace):
 )
 def test_create_rejects_bad_input_and_writes_nothing(workspace, kwargs, code, field):
     args = {"name": "Carol", "email": "carol@acme.test", **kwargs}
-    error = fails(workspace, svc.create_user, **args)
+    error = fails(workspace, svc.create_user, **args, now=NOW)
     assert (error.code, error.field) == (code, field)
     with workspace.session(readonly=True) as s:
         assert len(s.exec(select(User)).all()) == 1
@@ -107,7 +111,8 @@ def test_only_admins_add_users(workspace):
     member = add(workspace, name="Mem")
     manager = add(workspace, name="Man", role="manager")
     for actor_id in (member, manager):
-        error = fails(workspace, svc.create_user, user_id=actor_id, name="X", email="x@acme.test")
+        error = fails(workspace, svc.create_user, user_id=actor_id, name="X", email="x@acme.test",
+                      now=NOW)
         assert error.code == "authorization_error"
     with workspace.session(readonly=True) as s:
         assert s.exec(select(User).where(User.email == "x@acme.test")).first() is None
@@ -121,7 +126,7 @@ def test_list_filters_by_type_status_and_role(workspace):
     pending = add(workspace, name="Pen", status="pending", role="manager")
     gone = add(workspace, name="Gone")
     with workspace.session() as s:
-        svc.archive_user(s, actor=workspace.actor(s), ref=gone)
+        svc.archive_user(s, actor=workspace.actor(s), ref=gone, now=NOW)
     with workspace.session(readonly=True) as s:
         actor = workspace.actor(s)
 
@@ -150,7 +155,7 @@ def test_members_see_themselves_and_managers_their_teammates(workspace):
     other = add(workspace, name="Other")
     manager = add(workspace, name="Man", role="manager")
     with workspace.session() as s:
-        svc.set_teammates(s, actor=workspace.actor(s), manager_ref=manager, add=[member])
+        svc.set_teammates(s, actor=workspace.actor(s), manager_ref=manager, add=[member], now=NOW)
     with workspace.session(readonly=True) as s:
         as_member = workspace.actor(s, member)
         assert [u.id for u in svc.list_users(s, actor=as_member)] == [member]
@@ -171,7 +176,7 @@ def test_rate_visibility_follows_the_policy(workspace):
     with workspace.session() as s:
         assert svc.rate_visibility(workspace.actor(s)) == (True, True)
         assert svc.rate_visibility(workspace.actor(s, manager)) == (False, False)
-        svc.edit_user(s, actor=workspace.actor(s), ref=manager, grant=["view_rates"])
+        svc.edit_user(s, actor=workspace.actor(s), ref=manager, grant=["view_rates"], now=NOW)
     with workspace.session() as s:
         assert svc.rate_visibility(workspace.actor(s, manager)) == (True, False)
 
@@ -186,7 +191,7 @@ def test_admin_edits_everything_and_the_change_is_audited(workspace):
                       email="robert@acme.test", role="manager", rate="110", cost_rate=None,
                       capacity="20", employment="contractor", timezone="Asia/Tokyo",
                       phone="123", employee_id="E1", notify_email=False, agent=True,
-                      business_roles=["QA"])
+                      business_roles=["QA"], now=NOW)
     user = load(workspace, uid)
     assert (user.name, user.email, user.role) == ("Robert", "robert@acme.test", Role.MANAGER)
     assert user.default_rate == Decimal("110")
@@ -209,7 +214,7 @@ def test_edit_clears_optional_fields_and_reuses_business_roles(workspace):
     other = add(workspace, name="Eve", business_roles=["designer"])
     with workspace.session() as s:
         svc.edit_user(s, actor=workspace.actor(s), ref=uid, rate=None, capacity=None,
-                      timezone=None, business_roles=[])
+                      timezone=None, business_roles=[], now=NOW)
         assert len(s.exec(select(BusinessRole)).all()) == 1
         assert svc.business_role_names(s, other) == ["Designer"]
     user = load(workspace, uid)
@@ -221,14 +226,14 @@ def test_members_edit_only_their_own_profile(workspace):
     other = add(workspace, name="Other")
     with workspace.session() as s:
         svc.edit_user(s, actor=workspace.actor(s, member), ref="me", name="Mem Two",
-                      timezone="Europe/Berlin", phone="555", notify_email=False)
+                      timezone="Europe/Berlin", phone="555", notify_email=False, now=NOW)
     assert load(workspace, member).name == "Mem Two"
     for changes in ({"role": "admin"}, {"rate": "500"}, {"capacity": "10"},
                     {"agent": True}, {"email": "m@acme.test"}, {"grant": ["view_rates"]},
                     {"business_roles": ["Boss"]}):
-        error = fails(workspace, svc.edit_user, user_id=member, ref=member, **changes)
+        error = fails(workspace, svc.edit_user, user_id=member, ref=member, **changes, now=NOW)
         assert error.code == "authorization_error", changes
-    error = fails(workspace, svc.edit_user, user_id=member, ref=other, name="Hacked")
+    error = fails(workspace, svc.edit_user, user_id=member, ref=other, name="Hacked", now=NOW)
     assert error.code == "authorization_error"
     user = load(workspace, member)
     assert (user.role, user.default_rate) == (Role.MEMBER, Decimal("50"))
@@ -247,7 +252,7 @@ def test_edit_rejects_bad_values(workspace):
         ({"colour": "red"}, "validation_error", "colour"),
         ({}, "validation_error", None),
     ]:
-        error = fails(workspace, svc.edit_user, ref=uid, **changes)
+        error = fails(workspace, svc.edit_user, ref=uid, **changes, now=NOW)
         assert (error.code, error.field) == (code, field), changes
     assert load(workspace, uid).email == "bob@acme.test"
 
@@ -256,46 +261,46 @@ def test_manager_permissions_grant_and_revoke(workspace):
     uid = add(workspace, name="Man", role="manager")
     with workspace.session() as s:
         user = svc.edit_user(s, actor=workspace.actor(s), ref=uid,
-                             grant=["view_rates", "create-projects", "VIEW_RATES"])
+                             grant=["view_rates", "create-projects", "VIEW_RATES"], now=NOW)
         assert user.manager_permissions == ["view_rates", "create_projects"]
     with workspace.session() as s:
         actor = workspace.actor(s, uid)
         assert {p.value for p in actor.permissions} == {"view_rates", "create_projects"}
         user = svc.edit_user(s, actor=workspace.actor(s), ref=uid, revoke=["view_rates"],
-                             grant=["draft_invoices"])
+                             grant=["draft_invoices"], now=NOW)
     assert load(workspace, uid).manager_permissions == ["create_projects", "draft_invoices"]
     for kwargs, field in (({"grant": ["fly"]}, "grant"), ({"revoke": ["fly"]}, "revoke"),
                           ({"grant": ["view_rates"], "revoke": ["view_rates"]}, "grant")):
-        error = fails(workspace, svc.edit_user, ref=uid, **kwargs)
+        error = fails(workspace, svc.edit_user, ref=uid, **kwargs, now=NOW)
         assert (error.code, error.field) == ("validation_error", field)
     member = add(workspace, name="Mem")
-    error = fails(workspace, svc.edit_user, ref=member, grant=["view_rates"])
+    error = fails(workspace, svc.edit_user, ref=member, grant=["view_rates"], now=NOW)
     assert (error.code, error.field) == ("validation_error", "grant")
     with workspace.session() as s:  # promoting and granting in one edit is fine
         svc.edit_user(s, actor=workspace.actor(s), ref=member, role="manager",
-                      grant=["view_rates"])
+                      grant=["view_rates"], now=NOW)
     assert load(workspace, member).manager_permissions == ["view_rates"]
-    error = fails(workspace, svc.edit_user, user_id=uid, ref=uid, grant=["send_invoices"])
+    error = fails(workspace, svc.edit_user, user_id=uid, ref=uid, grant=["send_invoices"], now=NOW)
     assert error.code == "authorization_error"
 
 
 def test_the_last_active_administrator_is_protected(workspace):
-    error = fails(workspace, svc.edit_user, ref=workspace.admin_id, role="member")
+    error = fails(workspace, svc.edit_user, ref=workspace.admin_id, role="member", now=NOW)
     assert error.code == "conflict"
     second = add(workspace, name="Second", role="admin")
     with workspace.session() as s:
-        svc.archive_user(s, actor=workspace.actor(s), ref=second)
+        svc.archive_user(s, actor=workspace.actor(s), ref=second, now=NOW)
     # An archived administrator does not count.
-    error = fails(workspace, svc.edit_user, ref=workspace.admin_id, role="manager")
+    error = fails(workspace, svc.edit_user, ref=workspace.admin_id, role="manager", now=NOW)
     assert error.code == "conflict"
     with workspace.session() as s:
-        svc.reactivate_user(s, actor=workspace.actor(s), ref=second)
-        svc.edit_user(s, actor=workspace.actor(s), ref=workspace.admin_id, role="manager")
+        svc.reactivate_user(s, actor=workspace.actor(s), ref=second, now=NOW)
+        svc.edit_user(s, actor=workspace.actor(s), ref=workspace.admin_id, role="manager", now=NOW)
     assert load(workspace, workspace.admin_id).role is Role.MANAGER
     # Now `second` is the last one: it can be neither demoted nor archived.
     assert fails(workspace, svc.edit_user, user_id=second, ref=second,
-                 role="member").code == "conflict"
-    error = fails(workspace, svc.archive_user, user_id=second, ref=second)
+                 role="member", now=NOW).code == "conflict"
+    error = fails(workspace, svc.archive_user, user_id=second, ref=second, now=NOW)
     assert error.code == "conflict" and "administrator" in error.message
 
 
@@ -305,13 +310,13 @@ def test_the_last_active_administrator_is_protected(workspace):
 def test_archive_and_reactivate(workspace):
     uid = add(workspace, name="Bob")
     with workspace.session() as s:
-        user = svc.archive_user(s, actor=workspace.actor(s), ref="Bob")
+        user = svc.archive_user(s, actor=workspace.actor(s), ref="Bob", now=NOW)
         assert user.status is UserStatus.ARCHIVED and user.archived_at is not None
-    assert fails(workspace, svc.archive_user, ref=uid).code == "conflict"
+    assert fails(workspace, svc.archive_user, ref=uid, now=NOW).code == "conflict"
     with workspace.session() as s:
-        user = svc.reactivate_user(s, actor=workspace.actor(s), ref=uid)
+        user = svc.reactivate_user(s, actor=workspace.actor(s), ref=uid, now=NOW)
         assert user.status is UserStatus.ACTIVE and user.archived_at is None
-    assert fails(workspace, svc.reactivate_user, ref=uid).code == "conflict"
+    assert fails(workspace, svc.reactivate_user, ref=uid, now=NOW).code == "conflict"
     with workspace.session(readonly=True) as s:
         actions = s.exec(select(AuditEvent.action).where(AuditEvent.entity_id == uid)).all()
         assert actions == ["user.create", "user.archive", "user.reactivate"]
@@ -320,15 +325,15 @@ def test_archive_and_reactivate(workspace):
 def test_pending_users_can_be_activated(workspace):
     uid = add(workspace, name="Pen", status="pending")
     with workspace.session() as s:
-        assert svc.reactivate_user(s, actor=workspace.actor(s), ref=uid).status == "active"
+        assert svc.reactivate_user(s, actor=workspace.actor(s), ref=uid, now=NOW).status == "active"
 
 
 def test_archive_refuses_the_default_user_and_non_admins(workspace):
     add(workspace, name="Second", role="admin")
-    error = fails(workspace, svc.archive_user, ref=workspace.admin_id)
+    error = fails(workspace, svc.archive_user, ref=workspace.admin_id, now=NOW)
     assert error.code == "conflict" and "default_user" in error.hint
     member = add(workspace, name="Mem")
-    error = fails(workspace, svc.archive_user, user_id=member, ref="Second")
+    error = fails(workspace, svc.archive_user, user_id=member, ref="Second", now=NOW)
     assert error.code == "authorization_error"
     assert load(workspace, workspace.admin_id).status is UserStatus.ACTIVE
 
@@ -341,17 +346,18 @@ def test_teammates_add_remove_and_list(workspace):
     a, b = add(workspace, name="Alice"), add(workspace, name="Bea")
     with workspace.session() as s:
         admin = workspace.actor(s)
-        team = svc.set_teammates(s, actor=admin, manager_ref="Man", add=["Bea", a, "alice"])
+        team = svc.set_teammates(s, actor=admin, manager_ref="Man", add=["Bea", a, "alice"],
+                                 now=NOW)
         assert [u.name for u in team] == ["Alice", "Bea"]
-        again = svc.set_teammates(s, actor=admin, manager_ref=manager, add=[a])
+        again = svc.set_teammates(s, actor=admin, manager_ref=manager, add=[a], now=NOW)
         assert [u.id for u in again] == [a, b]
     with workspace.session() as s:
         assert workspace.actor(s, manager).teammate_ids == {a, b}
         team = svc.set_teammates(s, actor=workspace.actor(s), manager_ref=manager,
-                                 remove=[b, b])
+                                 remove=[b, b], now=NOW)
         assert [u.id for u in team] == [a]
         assert svc.set_teammates(s, actor=workspace.actor(s), manager_ref=manager,
-                                 remove=[b]) == team
+                                 remove=[b], now=NOW) == team
     with workspace.session(readonly=True) as s:
         listed = svc.list_teammates(s, actor=workspace.actor(s, manager), manager_ref="me")
         assert [u.id for u in listed] == [a]
@@ -368,7 +374,7 @@ def test_teammates_are_checked(workspace):
     member = add(workspace, name="Mem")
     gone = add(workspace, name="Gone")
     with workspace.session() as s:
-        svc.archive_user(s, actor=workspace.actor(s), ref=gone)
+        svc.archive_user(s, actor=workspace.actor(s), ref=gone, now=NOW)
     cases = [
         ({"manager_ref": member, "add": [manager]}, "validation_error", "manager"),
         ({"manager_ref": manager, "add": [manager]}, "validation_error", "add"),
@@ -377,10 +383,10 @@ def test_teammates_are_checked(workspace):
         ({"manager_ref": "nobody", "add": [member]}, "not_found", "manager"),
     ]
     for kwargs, code, field in cases:
-        error = fails(workspace, svc.set_teammates, **kwargs)
+        error = fails(workspace, svc.set_teammates, **kwargs, now=NOW)
         assert (error.code, error.field) == (code, field), kwargs
     error = fails(workspace, svc.set_teammates, user_id=manager, manager_ref=manager,
-                  add=[member])
+                  add=[member], now=NOW)
     assert error.code == "authorization_error"
     error = fails(workspace, svc.list_teammates, user_id=member, manager_ref=manager)
     assert error.code == "authorization_error"
@@ -389,5 +395,5 @@ def test_teammates_are_checked(workspace):
     # An administrator may have teammates too.
     with workspace.session() as s:
         team = svc.set_teammates(s, actor=workspace.actor(s), manager_ref=workspace.admin_id,
-                                 add=[member])
+                                 add=[member], now=NOW)
         assert [u.id for u in team] == [member]

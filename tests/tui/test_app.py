@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,6 +29,9 @@ from keito_tui.app.screens.onboarding import OnboardingScreen, default_currency
 from keito_tui.app.screens.settings import SettingsScreen
 from keito_tui.app.widgets.form_field import FormField
 from keito_tui.app.widgets.record_view import RecordTable, RecordView
+
+#: The instant this module's writes are stamped with.
+NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
 
 pytestmark = pytest.mark.anyio
 
@@ -185,7 +189,7 @@ async def test_onboarding_shows_an_error_without_a_field_under_the_form(runtime:
             from keito_core.services.workspace.setup import init_workspace
 
             init_workspace(session, company="Other", currency="USD", timezone="UTC",
-                           admin_name="Someone", admin_email="someone@other.test")
+                           admin_name="Someone", admin_email="someone@other.test", now=NOW)
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen is screen

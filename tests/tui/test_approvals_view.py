@@ -52,31 +52,34 @@ def team(workspace):  # noqa: ANN001, ANN201 - the conftest Workspace
     without that permission; Nora manages nobody. Everyone has an API key."""
     with workspace.session() as s:
         admin = workspace.actor(s)
-        set_setting(s, actor=admin, key="features.approvals", value="true")
-        clients.create_client(s, actor=admin, name="Acme Corp")
+        set_setting(s, actor=admin, key="features.approvals", value="true", now=NOW)
+        clients.create_client(s, actor=admin, name="Acme Corp", now=NOW)
         for name, code in (("Acme Website", "acme"), ("Review Bots", "bots")):
             projects.create_project(s, actor=admin, name=name, client_ref="Acme Corp",
-                                    code=code)
+                                    code=code, now=NOW)
         made = {
-            "mia": users.create_user(s, actor=admin, name="Mia Member", email="mia@acme.test"),
-            "bot": users.create_user(s, actor=admin, name="review-bot", agent=True),
+            "mia": users.create_user(s, actor=admin, name="Mia Member", email="mia@acme.test",
+                                     now=NOW),
+            "bot": users.create_user(s, actor=admin, name="review-bot", agent=True, now=NOW),
             "max": users.create_user(s, actor=admin, name="Max Manager", email="max@acme.test",
-                                     role=Role.MANAGER),
+                                     role=Role.MANAGER, now=NOW),
             "pam": users.create_user(s, actor=admin, name="Pam Manager", email="pam@acme.test",
-                                     role=Role.MANAGER),
+                                     role=Role.MANAGER, now=NOW),
             "nora": users.create_user(s, actor=admin, name="Nora Manager",
-                                      email="nora@acme.test", role=Role.MANAGER),
+                                      email="nora@acme.test", role=Role.MANAGER, now=NOW),
         }
-        project_team.assign_member(s, actor=admin, project_ref="acme", user_ref=made["mia"].id)
-        project_team.assign_member(s, actor=admin, project_ref="bots", user_ref=made["bot"].id)
+        project_team.assign_member(s, actor=admin, project_ref="acme", user_ref=made["mia"].id,
+                                   now=NOW)
+        project_team.assign_member(s, actor=admin, project_ref="bots", user_ref=made["bot"].id,
+                                   now=NOW)
         project_team.assign_member(s, actor=admin, project_ref="bots", user_ref=made["max"].id,
-                                   manager=True)
+                                   manager=True, now=NOW)
         for manager in ("max", "pam"):
             users.set_teammates(s, actor=admin, manager_ref=made[manager].id,
-                                add=[made["mia"].id])
+                                add=[made["mia"].id], now=NOW)
         s.get(User, made["max"].id).manager_permissions = [
             ManagerPermission.WITHDRAW_APPROVALS.value]
-        api_keys = {who: keys.create_key(s, actor=admin, user_ref=u.id, name=who)[1]
+        api_keys = {who: keys.create_key(s, actor=admin, user_ref=u.id, name=who, now=NOW)[1]
                     for who, u in made.items()}
     return SimpleNamespace(ws=workspace, keys=api_keys, **{w: u.id for w, u in made.items()})
 

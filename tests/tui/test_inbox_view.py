@@ -43,16 +43,16 @@ def team(workspace):  # noqa: ANN001, ANN201 - the conftest Workspace
     """Approvals on; Mia (member) on project `acme`, managed by Max; API keys for both."""
     with workspace.session() as s:
         admin = workspace.actor(s)
-        set_setting(s, actor=admin, key="features.approvals", value="true")
-        clients.create_client(s, actor=admin, name="Acme Corp")
+        set_setting(s, actor=admin, key="features.approvals", value="true", now=NOW)
+        clients.create_client(s, actor=admin, name="Acme Corp", now=NOW)
         projects.create_project(s, actor=admin, name="Acme Website", client_ref="Acme Corp",
-                                code="acme")
-        mia = users.create_user(s, actor=admin, name="Mia Member", email="mia@acme.test")
+                                code="acme", now=NOW)
+        mia = users.create_user(s, actor=admin, name="Mia Member", email="mia@acme.test", now=NOW)
         max_ = users.create_user(s, actor=admin, name="Max Manager", email="max@acme.test",
-                                 role=Role.MANAGER)
-        project_team.assign_member(s, actor=admin, project_ref="acme", user_ref=mia.id)
-        users.set_teammates(s, actor=admin, manager_ref=max_.id, add=[mia.id])
-        api_keys = {who: keys.create_key(s, actor=admin, user_ref=u.id, name=who)[1]
+                                 role=Role.MANAGER, now=NOW)
+        project_team.assign_member(s, actor=admin, project_ref="acme", user_ref=mia.id, now=NOW)
+        users.set_teammates(s, actor=admin, manager_ref=max_.id, add=[mia.id], now=NOW)
+        api_keys = {who: keys.create_key(s, actor=admin, user_ref=u.id, name=who, now=NOW)[1]
                     for who, u in (("mia", mia), ("max", max_))}
     return SimpleNamespace(ws=workspace, keys=api_keys, mia=mia.id, max=max_.id)
 

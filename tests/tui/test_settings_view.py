@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ from keito_core.services.workspace.settings_registry import SETTINGS
 from keito_tui.app.keito_app import KeitoApp
 from keito_tui.app.screens.settings import SETTING_CHOICES, SettingDialog, SettingsScreen
 from keito_tui.app.widgets.record_view import RecordView
+
+#: The instant this module's writes are stamped with.
+NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
 
 pytestmark = pytest.mark.anyio
 
@@ -182,7 +186,7 @@ async def test_coming_back_to_the_view_reads_changes_made_elsewhere(
         await press(pilot, "s")
         assert value_of(app, "duration_format") == "decimal"
         with workspace.session() as s:  # as `keito settings set` in another shell
-            set_setting(s, actor=workspace.actor(s), key="duration_format", value="hh:mm")
+            set_setting(s, actor=workspace.actor(s), key="duration_format", value="hh:mm", now=NOW)
         await press(pilot, "d")
         await press(pilot, "s")
         assert value_of(app, "duration_format") == "hh:mm"

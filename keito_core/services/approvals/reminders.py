@@ -307,7 +307,7 @@ def run_reminders(
         session.flush()
         audit.record(session, actor_id=actor.user_id, action="notification.remind", entity=row,
                      changes={"kind": chosen, "user_id": member.user_id,
-                              "period_start": schedule.period_start})
+                              "period_start": schedule.period_start}, now=now)
         member.status, member.notification_id = "notified", row.id
     session.flush()
     return run

@@ -121,7 +121,7 @@ def _set_status(session: Session, item: Any, status: Any, *, submission_id: str 
         session.add(item)
         if reason is not None:
             diff["reason"] = reason
-        audit.record(session, actor_id=actor_id, action=action, entity=item, changes=diff)
+        audit.record(session, actor_id=actor_id, action=action, entity=item, changes=diff, now=now)
 
 
 def submission_items(session: Session, submission_id: str) -> tuple[list[TimeEntry], list[Expense]]:
@@ -200,7 +200,7 @@ def submit_timesheet(session: Session, *, actor: policy.Actor, date_from: date |
     audit.record(session, actor_id=actor.user_id, action="submission.submit", entity=submission,
                  changes={"status": [None, SubmissionStatus.SUBMITTED.value],
                           "period": [first.isoformat(), last.isoformat()],
-                          "time_entries": entries, "expenses": expenses})
+                          "time_entries": entries, "expenses": expenses}, now=now)
     seconds = sum(i.duration_seconds for i in items if isinstance(i, TimeEntry))
     hours = seconds / 3600
     notify(session, user_ids=approvers_for(session, owner.user.id, _pairs(items)),
@@ -300,7 +300,7 @@ def _apply(session: Session, *, actor: policy.Actor, submission: Submission,
     audit.record(session, actor_id=actor.user_id, action=f"submission.{decision.value}",
                  entity=submission,
                  changes={"status": [old_status.value, new_status.value], "reason": note,
-                          "time_entries": entries, "expenses": len(items) - entries})
+                          "time_entries": entries, "expenses": len(items) - entries}, now=now)
 
 
 def _notify_owner(session: Session, *, actor: policy.Actor, submission: Submission,
@@ -362,7 +362,7 @@ def _unlock(session: Session, *, actor: policy.Actor, model: Any, item_id: str, 
     session.add(item)
     audit.record(session, actor_id=actor.user_id, action=f"{_kind(item)}.unlock", entity=item,
                  changes={"unlocked_at": [None, now.isoformat()], "lock_reason": reason,
-                          "unlocked_by_id": [None, actor.user_id]})
+                          "unlocked_by_id": [None, actor.user_id]}, now=now)
     session.flush()
     return item
 

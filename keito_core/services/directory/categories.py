@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -72,6 +73,7 @@ def create_category(
     unit_name: str | None = None,
     unit_price: str | Decimal | None = None,
     billable: bool = True,
+    now: datetime,
 ) -> ExpenseCategory:
     """A new category: unit-based when given a unit name and price, standard otherwise."""
     check_category_change(actor)
@@ -86,12 +88,13 @@ def create_category(
         unit_name=unit,
         unit_price=price,
         is_billable_default=billable,
+        created_at=now, updated_at=now,
     )
     session.add(category)
     session.flush()
     audit.record(session, actor_id=actor.user_id, action="expense_category.create",
                  entity=category, changes={"name": name, "unit_name": unit, "unit_price": price,
-                                           "is_billable_default": billable})
+                                           "is_billable_default": billable}, now=now)
     return category
 
 
@@ -119,6 +122,7 @@ def edit_category(
     unit_name: str | None = UNSET,
     unit_price: str | Decimal | None = UNSET,
     billable: bool = UNSET,
+    now: datetime,
 ) -> ExpenseCategory:
     """Change a category; existing expenses keep the unit price they were logged at.
 
@@ -143,7 +147,7 @@ def edit_category(
     _check_unit_pair(values.get("unit_name", category.unit_name),
                      values.get("unit_price", category.unit_price))
     audit.save_changes(session, category, values, actor_id=actor.user_id,
-                       action="expense_category.edit")
+                       action="expense_category.edit", now=now)
     return category
 
 
@@ -159,21 +163,22 @@ def _protect_builtin(category: ExpenseCategory, values: dict[str, Any]) -> None:
                        field="unit_price", hint="give a new unit price instead")
 
 
-def archive_category(session: Session, *, actor: Actor, ref: str) -> ExpenseCategory:
+def archive_category(session: Session, *, actor: Actor, ref: str, now: datetime) -> ExpenseCategory:
     """Hide a category from new expenses; existing ones keep it. LLM Usage cannot be archived."""
-    return _set_active(session, actor, ref, active=False)
+    return _set_active(session, actor, ref, active=False, now=now)
 
 
-def restore_category(session: Session, *, actor: Actor, ref: str) -> ExpenseCategory:
+def restore_category(session: Session, *, actor: Actor, ref: str, now: datetime) -> ExpenseCategory:
     """Make an archived category available again (idempotent)."""
-    return _set_active(session, actor, ref, active=True)
+    return _set_active(session, actor, ref, active=True, now=now)
 
 
-def _set_active(session: Session, actor: Actor, ref: str, *, active: bool) -> ExpenseCategory:
+def _set_active(session: Session, actor: Actor, ref: str, *, active: bool,
+                now: datetime) -> ExpenseCategory:
     check_category_change(actor)
     category = find_category(session, ref)
     if not active and category.is_builtin:
         raise conflict(f"the built-in {category.name!r} category cannot be archived",
                        hint="agents log token costs to it")
     return audit.set_active(session, category, active, actor_id=actor.user_id,
-                            kind="expense_category")
+                            kind="expense_category", now=now)

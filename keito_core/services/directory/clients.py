@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -115,6 +116,7 @@ def create_client(
     postal_code: str | None = None,
     country: str | None = None,
     phone: str | None = None,
+    now: datetime,
 ) -> Client:
     """A new active client; the currency defaults to the workspace's."""
     check_client_change(actor, creating=True)
@@ -125,11 +127,11 @@ def create_client(
         "country": country, "phone": phone,
     })
     _check_unique_name(session, values["name"])
-    client = Client(id=new_id("client"), **values)
+    client = Client(id=new_id("client"), created_at=now, updated_at=now, **values)
     session.add(client)
     session.flush()
     audit.record(session, actor_id=actor.user_id, action="client.create", entity=client,
-                 changes=values)
+                 changes=values, now=now)
     return client
 
 
@@ -147,7 +149,8 @@ def get_client(session: Session, *, actor: Actor, ref: str) -> tuple[Client, lis
     return client, _contacts_of(session, client.id)
 
 
-def edit_client(session: Session, *, actor: Actor, ref: str, **changes: Any) -> Client:
+def edit_client(session: Session, *, actor: Actor, ref: str,
+                now: datetime, **changes: Any) -> Client:
     """Change any of name, currency, street, city, region, postal_code, country, phone.
 
     A None or empty value clears an optional field. The currency is fixed once the client
@@ -168,27 +171,28 @@ def edit_client(session: Session, *, actor: Actor, ref: str, **changes: Any) -> 
             field="currency",
             hint="create a new client for billing in another currency",
         )
-    audit.save_changes(session, client, values, actor_id=actor.user_id, action="client.edit")
+    audit.save_changes(session, client, values, actor_id=actor.user_id, action="client.edit",
+                       now=now)
     return client
 
 
-def archive_client(session: Session, *, actor: Actor, ref: str) -> Client:
+def archive_client(session: Session, *, actor: Actor, ref: str, now: datetime) -> Client:
     """Hide a client from active lists; its projects, time and invoices stay (idempotent)."""
-    return _set_active(session, actor, ref, active=False)
+    return _set_active(session, actor, ref, active=False, now=now)
 
 
-def restore_client(session: Session, *, actor: Actor, ref: str) -> Client:
+def restore_client(session: Session, *, actor: Actor, ref: str, now: datetime) -> Client:
     """Bring an archived client back to the active list (idempotent)."""
-    return _set_active(session, actor, ref, active=True)
+    return _set_active(session, actor, ref, active=True, now=now)
 
 
-def _set_active(session: Session, actor: Actor, ref: str, *, active: bool) -> Client:
+def _set_active(session: Session, actor: Actor, ref: str, *, active: bool, now: datetime) -> Client:
     policy.require(actor, Action.CLIENT_ARCHIVE, _TARGET)
     client = find_client(session, ref)
-    return audit.set_active(session, client, active, actor_id=actor.user_id, kind="client")
+    return audit.set_active(session, client, active, actor_id=actor.user_id, kind="client", now=now)
 
 
-def delete_client(session: Session, *, actor: Actor, ref: str) -> Client:
+def delete_client(session: Session, *, actor: Actor, ref: str, now: datetime) -> Client:
     """Delete a client and its contacts, only when no project or invoice refers to it.
 
     Time entries and expenses belong to projects, so a client without projects has none.
@@ -205,7 +209,7 @@ def delete_client(session: Session, *, actor: Actor, ref: str) -> Client:
             hint=f"archive it instead: `keito client archive {client.id}`",
         )
     audit.record(session, actor_id=actor.user_id, action="client.delete", entity=client,
-                 changes={"name": client.name})
+                 changes={"name": client.name}, now=now)
     session.execute(sa.delete(Contact).where(col(Contact.client_id) == client.id))
     session.delete(client)
     session.flush()
@@ -263,6 +267,7 @@ def add_contact(
     phone_office: str | None = None,
     phone_mobile: str | None = None,
     fax: str | None = None,
+    now: datetime,
 ) -> Contact:
     """A new contact at a client (the person who receives its invoices)."""
     check_contact_change(actor, creating=True)
@@ -271,11 +276,12 @@ def add_contact(
         "first_name": first_name, "last_name": last_name, "title": title, "email": email,
         "phone_office": phone_office, "phone_mobile": phone_mobile, "fax": fax,
     })
-    contact = Contact(id=new_id("contact"), client_id=client.id, **values)
+    contact = Contact(id=new_id("contact"), client_id=client.id, created_at=now, updated_at=now,
+                      **values)
     session.add(contact)
     session.flush()
     audit.record(session, actor_id=actor.user_id, action="contact.create", entity=contact,
-                 changes={"client_id": client.id, **values})
+                 changes={"client_id": client.id, **values}, now=now)
     return contact
 
 
@@ -285,7 +291,8 @@ def list_contacts(session: Session, *, actor: Actor, client_ref: str) -> list[Co
     return _contacts_of(session, find_client(session, client_ref).id)
 
 
-def edit_contact(session: Session, *, actor: Actor, contact_id: str, **changes: Any) -> Contact:
+def edit_contact(session: Session, *, actor: Actor, contact_id: str,
+                 now: datetime, **changes: Any) -> Contact:
     """Change any of first_name, last_name, title, email, phone_office, phone_mobile, fax."""
     unknown = set(changes) - _CONTACT_FIELDS
     if unknown:
@@ -293,16 +300,17 @@ def edit_contact(session: Session, *, actor: Actor, contact_id: str, **changes: 
     check_contact_change(actor, creating=False)
     contact = _find_contact(session, contact_id)
     audit.save_changes(session, contact, _clean_contact(changes), actor_id=actor.user_id,
-                       action="contact.edit")
+                       action="contact.edit", now=now)
     return contact
 
 
-def remove_contact(session: Session, *, actor: Actor, contact_id: str) -> Contact:
+def remove_contact(session: Session, *, actor: Actor, contact_id: str, now: datetime) -> Contact:
     """Delete a contact."""
     policy.require(actor, Action.CONTACT_DELETE, _TARGET)
     contact = _find_contact(session, contact_id)
     audit.record(session, actor_id=actor.user_id, action="contact.delete", entity=contact,
-                 changes={"client_id": contact.client_id, "first_name": contact.first_name})
+                 changes={"client_id": contact.client_id, "first_name": contact.first_name},
+                 now=now)
     session.delete(contact)
     session.flush()
     return contact

@@ -9,7 +9,6 @@ from sqlmodel import Session, col, select
 from keito_core.enums import UserStatus
 from keito_core.errors import conflict, forbidden, not_found, validation
 from keito_core.models import ApiKey, User
-from keito_core.models.types import utcnow
 from keito_core.platform import audit, identity
 from keito_core.platform.access import resolve_user
 from keito_core.platform.ids import kind_of, new_id
@@ -27,6 +26,7 @@ def create_key(
     actor: policy.Actor,
     user_ref: str | None = None,
     name: str | None = None,
+    now: datetime,
 ) -> tuple[ApiKey, str]:
     """A new key for the user (default: the actor). Returns the row and the secret, once."""
     user = resolve_user(session, actor, user_ref)
@@ -42,11 +42,12 @@ def create_key(
         prefix=secret[: identity.SHOWN_PREFIX_LENGTH],
         secret_hash=identity.hash_secret(secret),
         created_by_id=actor.user_id,
+        created_at=now,
     )
     session.add(key)
     session.flush()
     audit.record(session, actor_id=actor.user_id, action="api_key.create", entity=key,
-                 changes={"user_id": user.id, "name": key.name, "prefix": key.prefix})
+                 changes={"user_id": user.id, "name": key.name, "prefix": key.prefix}, now=now)
     return key, secret
 
 
@@ -102,15 +103,15 @@ def revoke_key(
     *,
     actor: policy.Actor,
     key_ref: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> ApiKey:
     """Revoke a key for good: it no longer authenticates."""
     key = find_key(session, key_ref)
     policy.require(actor, Action.API_KEY_REVOKE, Target(owner_id=key.user_id))
     if key.revoked_at is not None:
         raise conflict(f"API key {key.prefix}… is already revoked", field="key")
-    audit.save_changes(session, key, {"revoked_at": now or utcnow()}, actor_id=actor.user_id,
-                       action="api_key.revoke", always=True)
+    audit.save_changes(session, key, {"revoked_at": now}, actor_id=actor.user_id,
+                       action="api_key.revoke", always=True, now=now)
     return key
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -66,18 +67,19 @@ def _overrides(row: ProjectMember | ProjectTask, rate: Money, budget: Money,
 
 
 def _save(session: Session, actor: policy.Actor, project: Project, row: Any,
-          values: dict[str, Any], *, created: bool, action: str, key: dict[str, str]) -> None:
+          values: dict[str, Any], *, created: bool, action: str, key: dict[str, str],
+          now: datetime) -> None:
     diff = audit.apply_changes(row, values)
     if created or diff:
         session.add(row)
         session.flush()
         audit.record(session, actor_id=actor.user_id, action=action, entity=project,
-                     changes={**key, **diff})
+                     changes={**key, **diff}, now=now)
 
 
 def assign_member(session: Session, *, actor: policy.Actor, project_ref: str, user_ref: str,
                   rate: Money = None, budget: Money = None, budget_fees: Money = None,
-                  manager: bool | None = None) -> tuple[ProjectMember, User]:
+                  manager: bool | None = None, now: datetime) -> tuple[ProjectMember, User]:
     """Put a user on the project team, or update their settings when already on it.
 
     None keeps a setting; rate "default" goes back to the user's default rate.
@@ -92,16 +94,17 @@ def assign_member(session: Session, *, actor: policy.Actor, project_ref: str, us
         ProjectMember.project_id == project.id, ProjectMember.user_id == user.id)).first()
     created = member is None
     if member is None:
-        member = ProjectMember(id=new_id("project_member"), project_id=project.id, user_id=user.id)
+        member = ProjectMember(id=new_id("project_member"), project_id=project.id, user_id=user.id,
+                               created_at=now)
     values = _overrides(member, rate, budget, budget_fees)
     values["is_project_manager"] = member.is_project_manager if manager is None else manager
     _save(session, actor, project, member, values, created=created, action="project.assign",
-          key={"user_id": user.id})
+          key={"user_id": user.id}, now=now)
     return member, user
 
 
 def unassign_member(session: Session, *, actor: policy.Actor, project_ref: str,
-                    user_ref: str) -> User:
+                    user_ref: str, now: datetime) -> User:
     """Take a user off the team: their entries stay, only future logging stops."""
     project = _managed_project(session, actor, project_ref, Action.PROJECT_ASSIGN_MEMBERS)
     user = find_user(session, user_ref)
@@ -112,13 +115,13 @@ def unassign_member(session: Session, *, actor: policy.Actor, project_ref: str,
     session.delete(member)
     session.flush()
     audit.record(session, actor_id=actor.user_id, action="project.unassign", entity=project,
-                 changes={"user_id": user.id})
+                 changes={"user_id": user.id}, now=now)
     return user
 
 
 def add_project_task(session: Session, *, actor: policy.Actor, project_ref: str, task_ref: str,
                      billable: bool | None = None, rate: Money = None, budget: Money = None,
-                     budget_fees: Money = None) -> tuple[ProjectTask, Task]:
+                     budget_fees: Money = None, now: datetime) -> tuple[ProjectTask, Task]:
     """Enable a task on the project, or update its overrides (None keeps a setting)."""
     project = _managed_project(session, actor, project_ref, Action.PROJECT_MANAGE_TASKS,
                                rate=rate)
@@ -130,16 +133,17 @@ def add_project_task(session: Session, *, actor: policy.Actor, project_ref: str,
         ProjectTask.project_id == project.id, ProjectTask.task_id == task.id)).first()
     created = pt is None
     if pt is None:
-        pt = ProjectTask(id=new_id("project_task"), project_id=project.id, task_id=task.id)
+        pt = ProjectTask(id=new_id("project_task"), project_id=project.id, task_id=task.id,
+                         created_at=now)
     values = _overrides(pt, rate, budget, budget_fees)
     values.update(is_billable=pt.is_billable if billable is None else billable, is_active=True)
     _save(session, actor, project, pt, values, created=created, action="project.task_add",
-          key={"task_id": task.id})
+          key={"task_id": task.id}, now=now)
     return pt, task
 
 
 def remove_project_task(session: Session, *, actor: policy.Actor, project_ref: str,
-                        task_ref: str) -> TaskRemoval:
+                        task_ref: str, now: datetime) -> TaskRemoval:
     """Take a task off the project; with time logged to it, deactivate it instead."""
     project = _managed_project(session, actor, project_ref, Action.PROJECT_MANAGE_TASKS)
     task = find_task(session, task_ref)
@@ -156,5 +160,5 @@ def remove_project_task(session: Session, *, actor: policy.Actor, project_ref: s
         session.delete(pt)
     session.flush()
     audit.record(session, actor_id=actor.user_id, action="project.task_remove", entity=project,
-                 changes={"task_id": task.id, "deactivated": bool(used)})
+                 changes={"task_id": task.id, "deactivated": bool(used)}, now=now)
     return TaskRemoval(project_task=pt, task=task, deactivated=bool(used))

@@ -26,7 +26,6 @@ from keito_core.models import (
     User,
 )
 from keito_core.platform import audit
-from keito_core.platform.clock import utcnow
 from keito_core.platform.identity import actor_for, get_workspace
 from keito_core.platform.ids import new_id
 from keito_core.platform.lookup import (
@@ -103,10 +102,10 @@ def optional_money(value: Money, fld: str) -> Decimal | None:
     return None if value is None else parse_money(value, field=fld)
 
 
-def _date(session: Session, value: date | str | None, fld: str) -> date | None:
+def _date(session: Session, value: date | str | None, fld: str, *, now: datetime) -> date | None:
     if value is None or isinstance(value, date):
         return value
-    today = datetime.now(ZoneInfo(get_workspace(session).timezone)).date()
+    today = now.astimezone(ZoneInfo(get_workspace(session).timezone)).date()
     return parse_date(value, today=today, field=fld)
 
 
@@ -151,7 +150,8 @@ def _check_unique(session: Session, p: Project) -> None:
         raise conflict(f"the client already has a project named {p.name!r}", field="name")
 
 
-def _apply(session: Session, p: Project, given: dict[str, Any]) -> dict[str, Any]:
+def _apply(session: Session, p: Project, given: dict[str, Any], *,
+           now: datetime) -> dict[str, Any]:
     """Validate `given` settings against the project's current ones; return column values."""
     out: dict[str, Any] = {}
     if "name" in given:
@@ -166,7 +166,7 @@ def _apply(session: Session, p: Project, given: dict[str, Any]) -> dict[str, Any
         out["notes"] = (given["notes"] or "").strip() or None
     for key in ("starts_on", "ends_on"):
         if key in given:
-            out[key] = _date(session, given[key], key)
+            out[key] = _date(session, given[key], key, now=now)
     for key in ("budget_monthly_reset", "budget_includes_expenses", "budget_visible_to_team"):
         if key in given:
             out[key] = bool(given[key])
@@ -273,6 +273,7 @@ def create_project(
     notes: str | None = None, budget_by: BudgetBy | str = BudgetBy.NONE, budget: Money = None,
     budget_monthly_reset: bool = False, budget_alert_percent: int | str | None = 80,
     budget_includes_expenses: bool = False, budget_visible_to_team: bool = True,
+    now: datetime,
 ) -> Project:
     """A new active project with the default tasks, its creator on the team."""
     check_project_create(actor)
@@ -280,8 +281,9 @@ def create_project(
     if bill_by is None:
         given.pop("bill_by")
     _check_rate_permission(actor, given, None)
-    project = Project(id=new_id("project"), client_id="", name="", handle="")
-    values = _apply(session, project, given)
+    project = Project(id=new_id("project"), client_id="", name="", handle="",
+                      created_at=now, updated_at=now)
+    values = _apply(session, project, given, now=now)
     audit.apply_changes(project, values)
     if not project.handle:
         project.handle = unique_handle(session, Project, slugify(project.code or project.name,
@@ -290,16 +292,19 @@ def create_project(
     session.add(project)
     session.flush()
     for task in session.exec(select(Task).where(Task.is_default, Task.is_active)).all():
-        session.add(ProjectTask(id=new_id("project_task"), project_id=project.id, task_id=task.id))
+        session.add(ProjectTask(id=new_id("project_task"), project_id=project.id, task_id=task.id,
+                                created_at=now))
     session.add(ProjectMember(id=new_id("project_member"), project_id=project.id,
-                              user_id=actor.user_id, is_project_manager=actor.role is Role.MANAGER))
+                              user_id=actor.user_id, is_project_manager=actor.role is Role.MANAGER,
+                              created_at=now))
     session.flush()
     audit.record(session, actor_id=actor.user_id, action="project.create", entity=project,
-                 changes={k: v for k, v in values.items() if v is not None})
+                 changes={k: v for k, v in values.items() if v is not None}, now=now)
     return project
 
 
-def edit_project(session: Session, *, actor: policy.Actor, ref: str, **changes: Any) -> Project:
+def edit_project(session: Session, *, actor: policy.Actor, ref: str,
+                 now: datetime, **changes: Any) -> Project:
     """Change a project's settings; only the given ones change (None clears optional ones)."""
     unknown = set(changes) - set(_SETTINGS)
     if unknown:
@@ -307,7 +312,7 @@ def edit_project(session: Session, *, actor: policy.Actor, ref: str, **changes: 
     project = check_project_edit(session, actor=actor, ref=ref)
     target = Target(project_id=project.id)
     _check_rate_permission(actor, {k: True for k in ("rate", "fixed_fee") if k in changes}, target)
-    values = _apply(session, project, changes)
+    values = _apply(session, project, changes, now=now)
     if values.get("client_id", project.client_id) != project.client_id and _invoiced(session,
                                                                                     project.id):
         raise conflict("the project has invoiced work, so its client cannot change",
@@ -315,11 +320,11 @@ def edit_project(session: Session, *, actor: policy.Actor, ref: str, **changes: 
     diff = audit.apply_changes(project, values)
     if diff:
         _check_unique(session, project)  # on the changed values, before they are flushed
-        project.updated_at = utcnow()
+        project.updated_at = now
         session.add(project)
         session.flush()
         audit.record(session, actor_id=actor.user_id, action="project.edit", entity=project,
-                     changes=diff)
+                     changes=diff, now=now)
     return project
 
 
@@ -334,19 +339,21 @@ def _invoiced(session: Session, project_id: str) -> bool:
     return any(session.exec(query.limit(1)).first() for query in checks)
 
 
-def _set_active(session: Session, actor: policy.Actor, ref: str, active: bool) -> Project:
+def _set_active(session: Session, actor: policy.Actor, ref: str, active: bool, *,
+                now: datetime) -> Project:
     project = find_project(session, ref)
     policy.require(actor, Action.PROJECT_ARCHIVE, Target(project_id=project.id))
-    return audit.set_active(session, project, active, actor_id=actor.user_id, kind="project")
+    return audit.set_active(session, project, active, actor_id=actor.user_id, kind="project",
+                            now=now)
 
 
-def archive_project(session: Session, *, actor: policy.Actor, ref: str) -> Project:
+def archive_project(session: Session, *, actor: policy.Actor, ref: str, now: datetime) -> Project:
     """Hide a finished project from active lists; its history stays."""
-    return _set_active(session, actor, ref, False)
+    return _set_active(session, actor, ref, False, now=now)
 
 
-def restore_project(session: Session, *, actor: policy.Actor, ref: str) -> Project:
-    return _set_active(session, actor, ref, True)
+def restore_project(session: Session, *, actor: policy.Actor, ref: str, now: datetime) -> Project:
+    return _set_active(session, actor, ref, True, now=now)
 
 
 def _current(session: Session, actor: policy.Actor) -> policy.Actor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -85,6 +86,7 @@ def create_task(
     billable: bool = True,
     rate: str | Decimal | None = None,
     is_default: bool = False,
+    now: datetime,
 ) -> Task:
     """A new company-level task with a unique handle made from its name."""
     check_task_change(actor, creating=True)
@@ -98,13 +100,14 @@ def create_task(
         is_billable_default=billable,
         default_rate=default_rate,
         is_default=is_default,
+        created_at=now, updated_at=now,
     )
     session.add(task)
     session.flush()
     audit.record(session, actor_id=actor.user_id, action="task.create", entity=task, changes={
         "name": name, "handle": task.handle, "is_billable_default": billable,
         "default_rate": default_rate, "is_default": is_default,
-    })
+    }, now=now)
     return task
 
 
@@ -131,6 +134,7 @@ def edit_task(
     billable: bool = UNSET,
     rate: str | Decimal | None = UNSET,
     is_default: bool = UNSET,
+    now: datetime,
 ) -> Task:
     """Change a task. Renaming keeps the handle (scripts use it) unless a new one is given."""
     check_task_change(actor, creating=False)
@@ -149,21 +153,21 @@ def edit_task(
         values["default_rate"] = parse_rate(rate)
     if is_default is not UNSET:
         values["is_default"] = bool(is_default)
-    audit.save_changes(session, task, values, actor_id=actor.user_id, action="task.edit")
+    audit.save_changes(session, task, values, actor_id=actor.user_id, action="task.edit", now=now)
     return task
 
 
-def archive_task(session: Session, *, actor: Actor, ref: str) -> Task:
+def archive_task(session: Session, *, actor: Actor, ref: str, now: datetime) -> Task:
     """Hide a task from new entries; existing entries keep it (idempotent)."""
-    return _set_active(session, actor, ref, active=False)
+    return _set_active(session, actor, ref, active=False, now=now)
 
 
-def restore_task(session: Session, *, actor: Actor, ref: str) -> Task:
+def restore_task(session: Session, *, actor: Actor, ref: str, now: datetime) -> Task:
     """Make an archived task available again (idempotent)."""
-    return _set_active(session, actor, ref, active=True)
+    return _set_active(session, actor, ref, active=True, now=now)
 
 
-def _set_active(session: Session, actor: Actor, ref: str, *, active: bool) -> Task:
+def _set_active(session: Session, actor: Actor, ref: str, *, active: bool, now: datetime) -> Task:
     policy.require(actor, Action.TASK_ARCHIVE, _TARGET)
     task = find_task(session, ref)
-    return audit.set_active(session, task, active, actor_id=actor.user_id, kind="task")
+    return audit.set_active(session, task, active, actor_id=actor.user_id, kind="task", now=now)

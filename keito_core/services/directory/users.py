@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -13,7 +14,6 @@ from sqlmodel import Session, col, select
 from keito_core.enums import EmploymentType, ManagerPermission, Role, UserStatus, UserType
 from keito_core.errors import conflict, validation
 from keito_core.models import BusinessRole, ManagerTeammate, User, UserBusinessRole
-from keito_core.models.types import utcnow
 from keito_core.platform import audit
 from keito_core.platform.identity import get_workspace
 from keito_core.platform.ids import new_id
@@ -160,7 +160,7 @@ def business_role_names(session: Session, user_id: str) -> list[str]:
 
 
 def _set_business_roles(session: Session, actor: policy.Actor, user: User,
-                        names: Iterable[str]) -> list[str]:
+                        names: Iterable[str], *, now: datetime) -> list[str]:
     """Give `user` exactly these business roles, creating the ones that do not exist yet."""
     wanted: dict[str, BusinessRole] = {}
     for raw in names:
@@ -172,11 +172,11 @@ def _set_business_roles(session: Session, actor: policy.Actor, user: User,
         ).first()
         if role is None:
             policy.require(actor, Action.BUSINESS_ROLES_MANAGE)
-            role = BusinessRole(id=new_id("business_role"), name=name)
+            role = BusinessRole(id=new_id("business_role"), name=name, created_at=now)
             session.add(role)
             session.flush()
             audit.record(session, actor_id=actor.user_id, action="business_role.create",
-                         entity=role)
+                         entity=role, now=now)
         wanted[name.lower()] = role
     current = {link.role_id: link for link in session.exec(
         select(UserBusinessRole).where(UserBusinessRole.user_id == user.id))}
@@ -239,6 +239,7 @@ def create_user(
     phone: str | None = None,
     employee_id: str | None = None,
     business_roles: Iterable[str] = (),
+    now: datetime,
 ) -> User:
     """Add a human or agent user (administrators only); agents may go without an email."""
     check_user_create(actor)
@@ -256,14 +257,15 @@ def create_user(
     user_status = _choice(UserStatus, status, "status")
     if user_status is UserStatus.ARCHIVED:
         raise validation("a new user is active or pending, not archived", field="status")
-    user = User(id=new_id("user"), email=email, status=user_status, **values)
+    user = User(id=new_id("user"), email=email, status=user_status, created_at=now,
+                updated_at=now, **values)
     _check_email_free(session, email)
     session.add(user)
     session.flush()
-    roles = _set_business_roles(session, actor, user, business_roles)
+    roles = _set_business_roles(session, actor, user, business_roles, now=now)
     audit.record(session, actor_id=actor.user_id, action="user.create", entity=user,
                  changes={"role": user.role, "user_type": user.user_type,
-                          "business_roles": roles})
+                          "business_roles": roles}, now=now)
     return user
 
 
@@ -311,6 +313,7 @@ def edit_user(
     grant: Iterable[str] = (),
     revoke: Iterable[str] = (),
     business_roles: Iterable[str] | None = None,
+    now: datetime,
     **changes: Any,
 ) -> User:
     """Change a user. Keys of `changes`: see EDITABLE; None clears optional fields.
@@ -357,19 +360,19 @@ def edit_user(
     diff = audit.apply_changes(user, values)
     if business_roles is not None:
         before = business_role_names(session, user.id)
-        after = _set_business_roles(session, actor, user, business_roles)
+        after = _set_business_roles(session, actor, user, business_roles, now=now)
         if before != after:
             diff["business_roles"] = [before, after]
     if diff:
-        user.updated_at = utcnow()
+        user.updated_at = now
         session.add(user)
         session.flush()
         audit.record(session, actor_id=actor.user_id, action="user.edit", entity=user,
-                     changes=diff)
+                     changes=diff, now=now)
     return user
 
 
-def archive_user(session: Session, *, actor: policy.Actor, ref: str) -> User:
+def archive_user(session: Session, *, actor: policy.Actor, ref: str, now: datetime) -> User:
     """Archive a user: they can no longer act, and their API keys stop working."""
     user = resolve_user(session, actor, ref)
     policy.require(actor, Action.USER_ARCHIVE, Target(owner_id=user.id))
@@ -379,20 +382,19 @@ def archive_user(session: Session, *, actor: policy.Actor, ref: str) -> User:
         raise conflict(f"{user.name} is the workspace's default user", field="user",
                        hint="change it first: `keito settings set default_user USER`")
     _protect_last_admin(session, user, "archived")
-    now = utcnow()
     audit.save_changes(session, user, {"status": UserStatus.ARCHIVED, "archived_at": now},
-                       actor_id=actor.user_id, action="user.archive", always=True)
+                       actor_id=actor.user_id, action="user.archive", always=True, now=now)
     return user
 
 
-def reactivate_user(session: Session, *, actor: policy.Actor, ref: str) -> User:
+def reactivate_user(session: Session, *, actor: policy.Actor, ref: str, now: datetime) -> User:
     """Make an archived (or pending) user active again."""
     user = resolve_user(session, actor, ref)
     policy.require(actor, Action.USER_ARCHIVE, Target(owner_id=user.id))
     if user.status is UserStatus.ACTIVE:
         raise conflict(f"{user.name} is already active", field="user")
     audit.save_changes(session, user, {"status": UserStatus.ACTIVE, "archived_at": None},
-                       actor_id=actor.user_id, action="user.reactivate", always=True)
+                       actor_id=actor.user_id, action="user.reactivate", always=True, now=now)
     return user
 
 
@@ -419,6 +421,7 @@ def set_teammates(
     manager_ref: str,
     add: Iterable[str] = (),
     remove: Iterable[str] = (),
+    now: datetime,
 ) -> list[User]:
     """Assign and unassign a manager's teammates (idempotent); returns the current list."""
     check_teammates_change(actor)
@@ -438,7 +441,7 @@ def set_teammates(
     added = list(dict.fromkeys(u.id for u in to_add if u.id not in current))
     removed = list(dict.fromkeys(u.id for u in to_remove if u.id in current))
     for user_id in added:
-        session.add(ManagerTeammate(manager_id=manager.id, teammate_id=user_id))
+        session.add(ManagerTeammate(manager_id=manager.id, teammate_id=user_id, created_at=now))
     for user_id in removed:
         link = session.get(ManagerTeammate, (manager.id, user_id))
         if link is not None:
@@ -446,5 +449,5 @@ def set_teammates(
     session.flush()
     if added or removed:
         audit.record(session, actor_id=actor.user_id, action="user.teammates", entity=manager,
-                     changes={"added": added, "removed": removed})
+                     changes={"added": added, "removed": removed}, now=now)
     return _teammates_of(session, manager.id)

@@ -15,7 +15,6 @@ from sqlmodel import Session, col, select
 
 from keito_core.errors import not_found, validation
 from keito_core.models import Notification
-from keito_core.platform.clock import utcnow
 from keito_core.platform.ids import new_id
 from keito_core.platform.instant_paging import paginate_newest
 from keito_core.platform.paging import Page
@@ -42,10 +41,9 @@ def notify(
     body: str | None = None,
     subject_type: str | None = None,
     subject_id: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> list[Notification]:
     """Add one unread notification per distinct recipient, in the caller's transaction."""
-    created = now or utcnow()
     rows = [
         Notification(
             id=new_id("notification"),
@@ -55,7 +53,7 @@ def notify(
             body=body,
             subject_type=subject_type,
             subject_id=subject_id,
-            created_at=created,
+            created_at=now,
         )
         for user_id in dict.fromkeys(user_ids)
     ]
@@ -118,7 +116,7 @@ def mark_read(
     actor: policy.Actor,
     notification_ids: Iterable[str] | None = None,
     all: bool = False,  # noqa: A002 - the natural name of "every unread notification"
-    now: datetime | None = None,
+    now: datetime,
 ) -> list[Notification]:
     """Mark the given (or, with `all`, every unread) notification of the actor read.
 
@@ -147,10 +145,9 @@ def mark_read(
         if missing:
             raise not_found("notification", missing[0], field="notification_ids")
         rows = [found[i] for i in wanted]
-    stamp = now or utcnow()
     changed = [row for row in rows if row.read_at is None]
     for row in changed:
-        row.read_at = stamp
+        row.read_at = now
         session.add(row)
     session.flush()
     return changed

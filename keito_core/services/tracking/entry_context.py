@@ -254,7 +254,7 @@ def new_entry(session: Session, *, actor: policy.Actor, owner: Owner, project: P
     session.add(entry)
     session.flush()
     audit.record(session, actor_id=actor.user_id, action=action, entity=entry,
-                 changes=entry_snapshot(entry))
+                 changes=entry_snapshot(entry), now=now)
     return entry
 
 

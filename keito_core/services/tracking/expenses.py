@@ -176,7 +176,7 @@ def log_expense(session: Session, *, actor: policy.Actor, project_ref: str,
     session.add(expense)
     session.flush()
     audit.record(session, actor_id=actor.user_id, action="expense.create", entity=expense,
-                 changes=_snapshot(expense))
+                 changes=_snapshot(expense), now=now)
     return expense
 
 
@@ -283,7 +283,8 @@ def edit_expense(session: Session, *, actor: policy.Actor, expense_id: str, now:
     if "receipt" in changes:
         values.update(_receipt_values(check_receipt(changes["receipt"]), receipts_dir,
                                       expense.id, values.get("spent_date", expense.spent_date)))
-    audit.save_changes(session, expense, values, actor_id=actor.user_id, action="expense.edit")
+    audit.save_changes(session, expense, values, actor_id=actor.user_id, action="expense.edit",
+                       now=now)
     return expense
 
 
@@ -295,7 +296,7 @@ def delete_expense(session: Session, *, actor: policy.Actor, expense_id: str,
     owner = owner_by_id(session, actor, expense.user_id, now=now)
     check_editable(owner.workspace, expense, owner.today, noun=_NOUN)
     audit.record(session, actor_id=actor.user_id, action="expense.delete", entity=expense,
-                 changes=_snapshot(expense))
+                 changes=_snapshot(expense), now=now)
     session.delete(expense)
     session.flush()
     return expense

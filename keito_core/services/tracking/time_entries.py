@@ -297,7 +297,8 @@ def edit_entry(session: Session, *, actor: policy.Actor, entry_id: str, now: dat
     values.update(_timing(entry, owner, changes))
     if "notes" in changes and not entry.is_running:
         check_notes(owner.workspace, values["notes"], doing="save")
-    audit.save_changes(session, entry, values, actor_id=actor.user_id, action="time_entry.edit")
+    audit.save_changes(session, entry, values, actor_id=actor.user_id, action="time_entry.edit",
+                       now=now)
     return entry
 
 
@@ -308,7 +309,7 @@ def delete_entry(session: Session, *, actor: policy.Actor, entry_id: str,
                       action=Action.TIME_ENTRY_DELETE, noun=_NOUN)
     owner = owner_by_id(session, actor, entry.user_id, now=now)
     return discard_entry(session, actor=actor, entry=entry, owner=owner,
-                         action="time_entry.delete")
+                         action="time_entry.delete", now=now)
 
 
 def copy_entry(session: Session, *, actor: policy.Actor, entry_id: str,

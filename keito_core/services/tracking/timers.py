@@ -106,7 +106,7 @@ def finish_timer(session: Session, *, actor: policy.Actor, entry: TimeEntry, own
     values.update(is_running=False, duration_seconds=duration, is_rounded=rounded,
                   ended_at=now, notes=final_notes)
     audit.save_changes(session, entry, values, actor_id=actor.user_id, action="time_entry.stop",
-                       always=True)
+                       always=True, now=now)
     return entry
 
 
@@ -163,19 +163,19 @@ def stop_timer(session: Session, *, actor: policy.Actor, notes: str | None = Non
         raise conflict(f"no timer is running{who}", field="timer",
                        hint="start one with `keito time start --project PROJECT`")
     if discard:
-        return discard_entry(session, actor=actor, entry=entry, owner=owner)
+        return discard_entry(session, actor=actor, entry=entry, owner=owner, now=now)
     return finish_timer(session, actor=actor, entry=entry, owner=owner, notes=notes, now=now,
                         round_to=round_to)
 
 
 def discard_entry(session: Session, *, actor: policy.Actor, entry: TimeEntry,
-                  owner: Owner, action: str = "time_entry.discard") -> TimeEntry:
+                  owner: Owner, action: str = "time_entry.discard", now: datetime) -> TimeEntry:
     """Delete an entry (a discarded timer, or a deleted entry) once the rules allow it."""
     policy.require(actor, Action.TIME_ENTRY_DELETE,
                    Target(owner_id=entry.user_id, project_id=entry.project_id))
     check_editable(owner.workspace, entry, owner.today, noun=_NOUN)
     audit.record(session, actor_id=actor.user_id, action=action, entity=entry,
-                 changes=entry_snapshot(entry))
+                 changes=entry_snapshot(entry), now=now)
     session.delete(entry)
     session.flush()
     return entry

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import Session, select
@@ -49,6 +50,7 @@ def init_workspace(
     week_start: WeekDay | str = WeekDay.MONDAY,
     admin_name: str,
     admin_email: str,
+    now: datetime,
 ) -> tuple[Workspace, User]:
     """Create the workspace, its first administrator and the default expense categories."""
     if session.exec(select(Workspace)).first() is not None:
@@ -69,6 +71,7 @@ def init_workspace(
         currency=validate_currency(currency),
         timezone=timezone,
         week_start=week_start,
+        created_at=now, updated_at=now,
     )
     admin = User(
         id=new_id("user"),
@@ -77,6 +80,7 @@ def init_workspace(
         user_type=UserType.HUMAN,
         role=Role.ADMIN,
         status=UserStatus.ACTIVE,
+        created_at=now, updated_at=now,
     )
     workspace.default_user_id = admin.id
     session.add(admin)
@@ -91,10 +95,11 @@ def init_workspace(
                 unit_name=category.unit_name,
                 unit_price=category.unit_price,
                 is_builtin=category.builtin,
+                created_at=now, updated_at=now,
             )
         )
     session.flush()
-    audit.record(session, actor_id=admin.id, action="workspace.create", entity=workspace)
+    audit.record(session, actor_id=admin.id, action="workspace.create", entity=workspace, now=now)
     return workspace, admin
 
 
@@ -123,7 +128,8 @@ def check_setting_change(actor: policy.Actor) -> None:
     policy.require(actor, policy.Action.WORKSPACE_EDIT)
 
 
-def set_setting(session: Session, *, actor: policy.Actor, key: str, value: str) -> SettingValue:
+def set_setting(session: Session, *, actor: policy.Actor, key: str, value: str,
+                now: datetime) -> SettingValue:
     """Validate and store one setting (administrators only)."""
     check_setting_change(actor)
     spec = find_setting(key)
@@ -131,6 +137,7 @@ def set_setting(session: Session, *, actor: policy.Actor, key: str, value: str) 
     stored = spec.parse(value, session)
     diff = audit.apply_changes(workspace, {spec.attr: stored})
     if diff:
+        workspace.updated_at = now
         session.add(workspace)
         audit.record(
             session,
@@ -138,6 +145,7 @@ def set_setting(session: Session, *, actor: policy.Actor, key: str, value: str) 
             action="workspace.setting",
             entity=workspace,
             changes=diff,
+            now=now,
         )
     return _value_of(workspace, spec)
 

@@ -43,14 +43,15 @@ def world(workspace):
 
     with workspace.session() as s:
         admin = workspace.actor(s)
-        tasks.create_task(s, actor=admin, name="Development", is_default=True)
-        client = clients.create_client(s, actor=admin, name="Acme Corp")
+        tasks.create_task(s, actor=admin, name="Development", is_default=True, now=NOW)
+        client = clients.create_client(s, actor=admin, name="Acme Corp", now=NOW)
         acme = projects.create_project(s, actor=admin, name="Acme Website", code="ACME",
-                                       client_ref=client.id)
-        secret = projects.create_project(s, actor=admin, name="Secret", client_ref=client.id)
-        agent = users.create_user(s, actor=admin, name="research-bot-03", agent=True)
-        project_team.assign_member(s, actor=admin, project_ref=acme.id, user_ref=agent.id)
-        _, key = keys.create_key(s, actor=admin, user_ref=agent.id, name="bot")
+                                       client_ref=client.id, now=NOW)
+        secret = projects.create_project(s, actor=admin, name="Secret", client_ref=client.id,
+                                         now=NOW)
+        agent = users.create_user(s, actor=admin, name="research-bot-03", agent=True, now=NOW)
+        project_team.assign_member(s, actor=admin, project_ref=acme.id, user_ref=agent.id, now=NOW)
+        _, key = keys.create_key(s, actor=admin, user_ref=agent.id, name="bot", now=NOW)
     return SimpleNamespace(acme=acme.id, secret=secret.id, agent=agent.id, key=key)
 
 
@@ -205,7 +206,8 @@ def test_the_stop_and_the_expense_are_one_transaction(world, client, clock,
         clock.advance(minutes=30)
         session.report_tokens(input=1000, output=1000)
         with workspace.session() as s:
-            set_setting(s, actor=workspace.actor(s), key="features.expenses", value="false")
+            set_setting(s, actor=workspace.actor(s), key="features.expenses", value="false",
+                        now=NOW)
     [entry] = rows(workspace, TimeEntry)
     assert entry.is_running and entry.duration_seconds == 0
     assert count(workspace, Expense) == 0

@@ -55,15 +55,16 @@ def world(workspace):
 
     with workspace.session() as s:
         admin = workspace.actor(s)
-        tasks.create_task(s, actor=admin, name="Development", is_default=True)
-        tasks.create_task(s, actor=admin, name="Research", is_default=True)
-        client = clients.create_client(s, actor=admin, name="Acme Corp")
+        tasks.create_task(s, actor=admin, name="Development", is_default=True, now=NOW)
+        tasks.create_task(s, actor=admin, name="Research", is_default=True, now=NOW)
+        client = clients.create_client(s, actor=admin, name="Acme Corp", now=NOW)
         acme = projects.create_project(s, actor=admin, name="Acme Website", code="ACME",
-                                       client_ref=client.id, rate="100")
-        secret = projects.create_project(s, actor=admin, name="Secret", client_ref=client.id)
-        agent = users.create_user(s, actor=admin, name="review-bot-01", agent=True)
-        project_team.assign_member(s, actor=admin, project_ref=acme.id, user_ref=agent.id)
-        _, key = keys.create_key(s, actor=admin, user_ref=agent.id, name="bot")
+                                       client_ref=client.id, rate="100", now=NOW)
+        secret = projects.create_project(s, actor=admin, name="Secret", client_ref=client.id,
+                                         now=NOW)
+        agent = users.create_user(s, actor=admin, name="review-bot-01", agent=True, now=NOW)
+        project_team.assign_member(s, actor=admin, project_ref=acme.id, user_ref=agent.id, now=NOW)
+        _, key = keys.create_key(s, actor=admin, user_ref=agent.id, name="bot", now=NOW)
         ids = SimpleNamespace(acme=acme.id, secret=secret.id, agent=agent.id, key=key,
                               admin=workspace.admin_id, workspace=workspace.workspace_id)
     return ids

@@ -439,13 +439,14 @@ def world(workspace, monkeypatch, traveller):  # noqa: ANN201
     with workspace.session() as s:
         admin = workspace.actor(s)
         for name in ("tsk_001", "tsk_research", "tsk_code_review"):
-            tasks.create_task(s, actor=admin, name=name, is_default=True)
-        client = clients.create_client(s, actor=admin, name="Acme Corp")
+            tasks.create_task(s, actor=admin, name=name, is_default=True, now=NOW)
+        client = clients.create_client(s, actor=admin, name="Acme Corp", now=NOW)
         project = projects.create_project(s, actor=admin, name="Acme Website Redesign",
-                                          code="prj_abc", client_ref=client.id)
-        agent = users.create_user(s, actor=admin, name="review-bot-01", agent=True)
-        project_team.assign_member(s, actor=admin, project_ref=project.id, user_ref=agent.id)
-        _, key = keys.create_key(s, actor=admin, user_ref=agent.id, name="examples")
+                                          code="prj_abc", client_ref=client.id, now=NOW)
+        agent = users.create_user(s, actor=admin, name="review-bot-01", agent=True, now=NOW)
+        project_team.assign_member(s, actor=admin, project_ref=project.id, user_ref=agent.id,
+                                   now=NOW)
+        _, key = keys.create_key(s, actor=admin, user_ref=agent.id, name="examples", now=NOW)
     monkeypatch.setenv("KEITO_API_KEY", key)
     monkeypatch.setenv("KEITO_ACCOUNT_ID", workspace.workspace_id)
     setup = Keito()
