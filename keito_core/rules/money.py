@@ -159,6 +159,18 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     return Decimal(amount).quantize(Decimal(1).scaleb(-minor_units(currency)), ROUND_HALF_UP)
 
 
+def check_minor_unit(amount: Decimal, currency: str, *, field: str = "amount") -> Decimal:
+    """`amount` if it has no more places than the currency's minor unit (GBP 2, JPY 0), else an
+    error: money paid is whole pence (or cents, yen), so 1.234 GBP is a typo, not a price."""
+    places = minor_units(currency)
+    if Decimal(amount) != round_money(amount, currency):
+        unit = "no decimal places" if places == 0 else f"at most {places} decimal places"
+        raise validation(f"{field} {amount} has more decimal places than {currency.upper()} "
+                         f"has: use {unit}", field=field,
+                         hint=f"e.g. {format_number(Decimal(amount), places, '.', '')}")
+    return amount
+
+
 def format_number(
     amount: Decimal,
     places: int,

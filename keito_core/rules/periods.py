@@ -117,6 +117,38 @@ def parse_date(text: str, *, today: date, field: str = "date") -> date:
     )
 
 
+#: The earliest date work may be dated on: anything older is a typo, not a timesheet.
+EARLIEST_WORK_DATE = date(2000, 1, 1)
+
+
+def latest_work_date(today: date) -> date:
+    """The latest date work may be dated on: one year after `today` (28 Feb for 29 Feb)."""
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:
+        return today.replace(year=today.year + 1, day=28)
+
+
+def check_work_date(day: date, *, today: date, field: str = "spent_date") -> str | None:
+    """Refuse a date before 2000 or more than a year after `today`; a warning for the future.
+
+    A future date within the year is allowed (planned leave, a pre-booked day), as Harvest
+    allows it, but rarely meant: the returned text says so. None means nothing to say.
+    """
+    if day < EARLIEST_WORK_DATE:
+        raise validation(f"{day.isoformat()} is before {EARLIEST_WORK_DATE.year}",
+                         field=field, hint="check the year of the date")
+    latest = latest_work_date(today)
+    if day > latest:
+        raise validation(f"{day.isoformat()} is more than a year ahead", field=field,
+                         hint=f"dates up to {latest.isoformat()} are accepted")
+    if day > today:
+        days = (day - today).days
+        return (f"{day.isoformat()} is in the future "
+                f"({days} day{'s' if days != 1 else ''} after today, {today.isoformat()})")
+    return None
+
+
 def _require_aware(instant: datetime) -> None:
     """Refuse naive datetimes: a programming error, not user input."""
     if instant.tzinfo is None or instant.utcoffset() is None:

@@ -10,6 +10,10 @@ from keito_core.errors import validation
 MAX_SLUG_LENGTH = 40
 MAX_NAME_LENGTH = 200
 MAX_EMAIL_LENGTH = 254
+#: The longest notes of a time entry or an expense.
+MAX_NOTES_LENGTH = 10_000
+#: The longest reason or note of an approval decision.
+MAX_REASON_LENGTH = 2_000
 _FOLD = str.maketrans(
     {
         "ß": "ss",
@@ -61,6 +65,18 @@ def validate_name(text: str, field: str = "name") -> str:
     if any(unicodedata.category(char) == "Cc" for char in cleaned):
         raise validation(f"{field} cannot contain line breaks or control characters", field=field)
     return cleaned
+
+
+def clean_text(text: str | None, *, limit: int, field: str) -> str | None:
+    """Free text with surrounding space removed (empty is None), refused beyond `limit` chars."""
+    if text is None:
+        return None
+    cleaned = text.strip()
+    if len(cleaned) > limit:
+        raise validation(f"{field}: {len(cleaned):,} characters, more than the {limit:,} allowed",
+                         field=field, hint="shorten the text, or keep the long version "
+                                           "elsewhere and refer to it")
+    return cleaned or None
 
 
 def counted(count: int, singular: str, plural: str | None = None) -> str:

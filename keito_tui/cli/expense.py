@@ -31,6 +31,7 @@ from keito_tui.cli.tracking import (
     origin_for,
     page_extra,
     require,
+    with_warnings,
 )
 
 app = typer.Typer(help="Log and list expenses, including LLM token costs.", no_args_is_help=True)
@@ -120,7 +121,8 @@ def log(
             now=now,
             user_ref=user,
         )
-        view = expense_views(session, actor, [expense], now=now)[0]
+        view = with_warnings(state, session,
+                             expense_views(session, actor, [expense], now=now)[0])
     name = (view.get("expense_category") or {}).get("name", "")
     state.output.message(f"Logged {name} expense of {view['total_cost']}", data=view)
 

@@ -31,6 +31,7 @@ from keito_tui.cli.tracking import (
     origin_for,
     page_extra,
     require,
+    with_warnings,
 )
 
 app = typer.Typer(help="Start and stop timers, log time, and list entries.", no_args_is_help=True)
@@ -232,7 +233,7 @@ def log(
             now=now,
             user_ref=user,
         )
-        view = entry_views(session, actor, [entry], now=now)[0]
+        view = with_warnings(state, session, entry_views(session, actor, [entry], now=now)[0])
     state.output.message(f"Logged {hours_text(view['hours'])} on {_describe(view)}", data=view)
 
 
@@ -330,7 +331,7 @@ def edit(
     now = state.runtime.clock()
     with state.acting() as (session, actor):
         updated = edit_entry(session, actor=actor, entry_id=entry, now=now, **changes)
-        view = entry_views(session, actor, [updated], now=now)[0]
+        view = with_warnings(state, session, entry_views(session, actor, [updated], now=now)[0])
     state.output.message(f"Updated {view['id']}", data=view)
 
 
@@ -412,7 +413,7 @@ def copy(
             meta=origin.context.meta if metadata is not None else None,
             now=now,
         )
-        view = entry_views(session, actor, [copied], now=now)[0]
+        view = with_warnings(state, session, entry_views(session, actor, [copied], now=now)[0])
     state.output.message(f"Copied to {view['id']} on {view['spent_date']}", data=view)
 
 

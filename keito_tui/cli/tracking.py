@@ -128,6 +128,16 @@ def hours_text(hours: Any) -> str:
     return f"{h}h {m:02d}m" if h else f"{m}m"
 
 
+def with_warnings(state: CliState, session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with the warnings the service left (a future date), each also said on stderr."""
+    from keito_core.platform.notices import take_warnings
+
+    warnings = take_warnings(session)
+    for text in warnings:
+        state.output.warn(text)
+    return {**data, "warnings": warnings} if warnings else data
+
+
 def page_extra(page: Any) -> dict[str, Any]:
     return {"next_cursor": page.next_cursor, "has_more": page.has_more}
 

@@ -60,7 +60,7 @@ from keito_core.rules.approval_flow import (
 )
 from keito_core.rules.locking import item_lock_reason
 from keito_core.rules.permissions import Action, Target
-from keito_core.rules.text import counted
+from keito_core.rules.text import MAX_REASON_LENGTH, clean_text, counted
 from keito_core.services.inbox.notifications import notify
 from keito_core.services.tracking.entry_context import load_item
 
@@ -318,7 +318,8 @@ def _notify_owner(session: Session, *, actor: policy.Actor, submission: Submissi
 
 
 def _clean_note(note: str | None) -> str | None:
-    return (note or "").strip() or None
+    """A decision's reason or note, stripped (empty is None), at most 2,000 characters."""
+    return clean_text(note, limit=MAX_REASON_LENGTH, field="reason")
 
 
 def approve_submissions(session: Session, *, actor: policy.Actor, submission_ids: Sequence[str],

@@ -26,15 +26,16 @@ from keito_core.models import (
     User,
     Workspace,
 )
-from keito_core.platform import audit
+from keito_core.platform import audit, notices
 from keito_core.platform.access import Owner, owner_by_id
 from keito_core.platform.ids import new_id
 from keito_core.platform.lookup import find_project, find_task
 from keito_core.rules import permissions as policy
 from keito_core.rules.locking import ensure_editable, lock_reason
+from keito_core.rules.periods import check_work_date
 from keito_core.rules.rates import resolve_billable, resolve_billable_rate
 from keito_core.rules.rounding import parse_increment, round_duration
-from keito_core.rules.text import counted
+from keito_core.rules.text import MAX_NOTES_LENGTH, clean_text, counted
 
 
 def loggable_project(session: Session, ref: str) -> Project:
@@ -95,11 +96,15 @@ def require_logging(actor: policy.Actor, action: policy.Action, owner: Owner,
 
 
 def clean_notes(notes: str | None) -> str | None:
-    """Notes with surrounding space removed; empty notes are None."""
-    if notes is None:
-        return None
-    cleaned = notes.strip()
-    return cleaned or None
+    """Notes with surrounding space removed (empty notes are None), at most 10,000 characters."""
+    return clean_text(notes, limit=MAX_NOTES_LENGTH, field="notes")
+
+
+def check_work_day(session: Session, day: date, owner: Owner) -> None:
+    """Refuse a date before 2000 or over a year ahead of the owner's today; warn on the future."""
+    warning = check_work_date(day, today=owner.today)
+    if warning is not None:
+        notices.warn(session, warning)
 
 
 def check_notes(workspace: Workspace, notes: str | None, *, doing: str = "save",

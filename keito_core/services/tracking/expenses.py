@@ -9,7 +9,12 @@ Amounts are exact Decimals (stored as millionths):
   on the invoice line. The unit price is the category's at the time, or one given
   explicitly; both quantity and unit price are stored as given. A total given explicitly is
   stored as given (the quantity may then be left out).
-- A standard category takes a total; a quantity or unit price is refused.
+- A standard category takes a total; a quantity or unit price is refused. That total is money
+  paid, so it is whole minor units of the client's currency (1.23 GBP; 1.234 GBP is refused).
+- Every expense costs something: a zero total, a zero quantity, or a product of zero is
+  refused (as a zero duration is for time).
+- Notes hold at most 10,000 characters; the date is from 2000 to a year ahead (a future date
+  is saved with a warning), as for time entries.
 - Billable: never on a non-billable project; else the explicit choice; else the category's
   default.
 
@@ -29,7 +34,7 @@ from sqlmodel import Session, col, select
 
 from keito_core.enums import ApprovalStatus, Source
 from keito_core.errors import KeitoError, validation
-from keito_core.models import Expense, ExpenseCategory, Project
+from keito_core.models import Client, Expense, ExpenseCategory, Project
 from keito_core.platform import audit
 from keito_core.platform.access import Owner, filter_user, owner_by_id, owner_of, visibility_clause
 from keito_core.platform.identity import get_workspace
@@ -39,10 +44,11 @@ from keito_core.platform.paging import Page, paginate
 from keito_core.rules import permissions as policy
 from keito_core.rules.inputs import check_source, list_bounds, parse_approval, parse_day
 from keito_core.rules.metadata import validate_metadata
-from keito_core.rules.money import parse_money
+from keito_core.rules.money import check_minor_unit, parse_money
 from keito_core.rules.permissions import Action
 from keito_core.services.tracking.entry_context import (
     check_editable,
+    check_work_day,
     clean_notes,
     is_non_billable,
     load_item,
@@ -84,11 +90,22 @@ def _category(session: Session, ref: str | None) -> ExpenseCategory:
 
 
 def amounts(category: ExpenseCategory, *, quantity: Amount, total: Amount,
-            unit_price: Amount) -> tuple[Decimal | None, Decimal | None, Decimal]:
-    """(units, unit_price, total_cost) of an expense in `category` (see the module rules)."""
+            unit_price: Amount, currency: str | None = None,
+            ) -> tuple[Decimal | None, Decimal | None, Decimal]:
+    """(units, unit_price, total_cost) of an expense in `category` (see the module rules).
+
+    With `currency`, a total given for a standard category must be whole minor units.
+    """
     units, price, given_total = (_amount(quantity, "quantity"), _amount(unit_price, "unit_price"),
                                  _amount(total, "total"))
+    if units is not None and units == 0:
+        raise validation("quantity must be more than zero", field="quantity")
+    if given_total is not None and given_total == 0:
+        raise validation("total must be more than zero", field="total",
+                         hint="delete the expense instead, or leave the total out")
     if category.unit_price is None:
+        if given_total is not None and currency is not None:
+            check_minor_unit(given_total, currency, field="total")
         if price is not None:
             raise validation(f"{category.name!r} is a standard category: it has no unit price",
                              field="unit_price", hint="give the total instead")
@@ -112,6 +129,9 @@ def amounts(category: ExpenseCategory, *, quantity: Amount, total: Amount,
     exponent = product.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -6:
         product = product.quantize(_SIX_PLACES, rounding=ROUND_HALF_UP)
+    if product == 0:
+        raise validation(f"{units} x {rate} comes to zero: an expense costs something",
+                         field="unit_price" if price is not None else "quantity")
     return units, rate, parse_money(product, field="total")
 
 
@@ -120,6 +140,13 @@ def unit_total(*, quantity: Amount, unit_price: Decimal, unit_name: str | None =
     (a form's live total)."""
     category = ExpenseCategory(name="", handle="-", unit_name=unit_name, unit_price=unit_price)
     return amounts(category, quantity=quantity, total=None, unit_price=unit_price)[2]
+
+
+def _currency(session: Session, project: Project) -> str:
+    """The currency of the project's expenses: its client's."""
+    client = session.get(Client, project.client_id)
+    assert client is not None
+    return client.currency
 
 
 def _billable(project: Project, category: ExpenseCategory, choice: bool | None) -> bool:
@@ -159,15 +186,17 @@ def log_expense(session: Session, *, actor: policy.Actor, project_ref: str,
     require_logging(actor, Action.EXPENSE_CREATE, owner, project)
     _check_feature(owner)
     category = _category(session, category_ref)
-    units, price, cost = amounts(category, quantity=quantity, total=total, unit_price=unit_price)
-    origin, metadata = check_source(source), validate_metadata(meta)
+    units, price, cost = amounts(category, quantity=quantity, total=total, unit_price=unit_price,
+                                 currency=_currency(session, project))
+    origin, metadata, text = check_source(source), validate_metadata(meta), clean_notes(notes)
     day = parse_day(spent_date, today=owner.today)
+    check_work_day(session, day, owner)
     refuse_locked_day(owner.workspace, day, owner.today, noun=_NOUN)
     checked = check_receipt(receipt) if receipt is not None else None
     expense = Expense(
         id=new_id("expense"), user_id=owner.user.id, project_id=project.id,
         category_id=category.id, spent_date=day, units=units, unit_price=price,
-        total_cost=cost, notes=clean_notes(notes),
+        total_cost=cost, notes=text,
         is_billable=_billable(project, category, billable), source=origin, meta=metadata,
         created_at=now, updated_at=now,
     )
@@ -228,9 +257,12 @@ def list_expenses(session: Session, *, actor: policy.Actor, date_from: str | dat
                     id_column=col(Expense.id), limit=limit, cursor=cursor)
 
 
-def _edited_amounts(session: Session, expense: Expense,
+def _edited_amounts(session: Session, expense: Expense, project: Project,
                     changes: dict[str, Any]) -> dict[str, Any]:
-    """Category and amounts after an edit; a total is recomputed from a changed quantity."""
+    """Category and amounts after an edit; a total is recomputed from a changed quantity.
+
+    A total typed in this edit must be whole minor units; a stored one is left as it was.
+    """
     keys = {"category_ref", "quantity", "total", "unit_price"}
     if not keys & set(changes):
         return {}
@@ -240,8 +272,9 @@ def _edited_amounts(session: Session, expense: Expense,
     same = category.id == expense.category_id
     if category.unit_price is None:
         total = changes.get("total", expense.total_cost if same else None)
+        currency = _currency(session, project) if "total" in changes else None
         units, price, cost = amounts(category, quantity=changes.get("quantity"), total=total,
-                                     unit_price=changes.get("unit_price"))
+                                     unit_price=changes.get("unit_price"), currency=currency)
     else:
         quantity = changes.get("quantity", expense.units)
         price = changes.get("unit_price", expense.unit_price if same else None)
@@ -262,10 +295,11 @@ def edit_expense(session: Session, *, actor: policy.Actor, expense_id: str, now:
     edit = open_for_edit(session, Expense, expense_id, actor=actor, action=Action.EXPENSE_EDIT,
                          noun=_NOUN, now=now, changes=changes, editable=EDITABLE)
     expense, owner, project, changes = edit.item, edit.owner, edit.project, edit.changes
-    values = _edited_amounts(session, expense, changes)
+    values = _edited_amounts(session, expense, project, changes)
     if "spent_date" in changes:
         day = parse_day(changes["spent_date"], today=owner.today)
         if day != expense.spent_date:
+            check_work_day(session, day, owner)
             refuse_locked_day(owner.workspace, day, owner.today, noun=_NOUN)
         values["spent_date"] = day
     if "notes" in changes:

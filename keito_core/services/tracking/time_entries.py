@@ -7,7 +7,9 @@ Rules every save follows:
   project's team (`project_not_assigned`); archived projects and tasks take no new entries,
   and a task must be enabled on the project. A task is optional, except on a billable
   project that bills by task (the task gives the rate).
-- When: `spent_date` is the owner's local date (the user's timezone, else the workspace's).
+- When: `spent_date` is the owner's local date (the user's timezone, else the workspace's),
+  from 2000-01-01 to a year after today; a future date is saved with a warning (see
+  keito_core.platform.notices).
   A start/end entry spans wall-clock times on its start day; an end at or before the start is
   the next day (23:00-01:00 lasts 2 h, dated on the start day), and DST nights last their
   real length. `started_at`/`ended_at` are stored in UTC.
@@ -16,8 +18,8 @@ Rules every save follows:
   duration itself changes in an edit; it then sets `is_rounded`. Edits that leave the
   duration alone never round it again. The stored duration is the rounded one; `started_at`
   and `ended_at` keep the real clock times.
-- Notes: when the workspace requires notes, logging, copying, stopping or editing the notes
-  to empty needs them.
+- Notes: at most 10,000 characters; when the workspace requires notes, logging, copying,
+  stopping or editing the notes to empty needs them.
 - Locking: approved, invoiced, submitted (with approvals on) or auto-locked entries cannot be
   edited or deleted (`locked`, see keito_core.rules.locking), and no entry may be logged,
   copied or moved onto a day the workspace has already auto-locked.
@@ -53,6 +55,7 @@ from keito_core.services.tracking.entry_context import (
     apply_rounding,
     capture_billing,
     check_notes,
+    check_work_day,
     clean_notes,
     load_item,
     loggable_project,
@@ -142,6 +145,7 @@ def log_time(session: Session, *, actor: policy.Actor, project_ref: str,
     origin, metadata, text = check_source(source), validate_metadata(meta), clean_notes(notes)
     workspace = owner.workspace
     day = parse_day(spent_date, today=owner.today)
+    check_work_day(session, day, owner)
     seconds, began, ended = _measure(duration, start, end, day, owner.tz)
     check_notes(workspace, text, doing="log")
     refuse_locked_day(workspace, day, owner.today, noun=_NOUN)
@@ -208,13 +212,15 @@ def _local_clock(instant: datetime | None, tz: ZoneInfo, field: str) -> time:
     return instant.astimezone(tz).time().replace(microsecond=0)
 
 
-def _timing(entry: TimeEntry, owner: Owner, changes: dict[str, Any]) -> dict[str, Any]:
+def _timing(session: Session, entry: TimeEntry, owner: Owner,
+            changes: dict[str, Any]) -> dict[str, Any]:
     """New date, times and duration from an edit (rounded when the duration changes)."""
     values: dict[str, Any] = {}
     day = entry.spent_date
     if "spent_date" in changes:
         day = parse_day(changes["spent_date"], today=owner.today)
         if day != entry.spent_date:
+            check_work_day(session, day, owner)
             refuse_locked_day(owner.workspace, day, owner.today, noun=_NOUN)
         values["spent_date"] = day
     seconds: int | None = None
@@ -294,7 +300,7 @@ def edit_entry(session: Session, *, actor: policy.Actor, entry_id: str, now: dat
         seconds = _seconds(changes["duration"]) if "duration" in changes else None
         return finish_timer(session, actor=actor, entry=entry, owner=owner, notes=None, now=now,
                             seconds=seconds, extra=values)
-    values.update(_timing(entry, owner, changes))
+    values.update(_timing(session, entry, owner, changes))
     if "notes" in changes and not entry.is_running:
         check_notes(owner.workspace, values["notes"], doing="save")
     audit.save_changes(session, entry, values, actor_id=actor.user_id, action="time_entry.edit",
@@ -331,6 +337,7 @@ def copy_entry(session: Session, *, actor: policy.Actor, entry_id: str,
     require_logging(actor, Action.TIME_ENTRY_CREATE, owner, project)
     task, assignment = project_task(session, project, original.task_id)
     day = parse_day(spent_date, today=owner.today)
+    check_work_day(session, day, owner)
     check_notes(owner.workspace, original.notes, doing="copy")
     refuse_locked_day(owner.workspace, day, owner.today, noun=_NOUN)
     seconds, rounded = apply_rounding(original.duration_seconds, round_increment(owner.workspace))

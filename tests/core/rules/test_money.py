@@ -11,6 +11,7 @@ from keito_core.rules.money import (
     CURRENCY_EXPONENTS,
     CURRENCY_SYMBOLS,
     MICROS,
+    check_minor_unit,
     format_money,
     format_number,
     from_micros,
@@ -412,3 +413,24 @@ def test_parse_percent_rejects(text: str | Decimal) -> None:
         parse_percent(text, field="tax")
     assert info.value.code == "validation_error"
     assert info.value.field == "tax"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [("1.23", "GBP"), ("1.230000", "GBP"), ("1", "USD"), ("1500", "JPY"), ("1.234", "KWD")],
+)
+def test_check_minor_unit_takes_whole_minor_units(amount: str, currency: str) -> None:
+    assert check_minor_unit(Decimal(amount), currency) == Decimal(amount)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "hint"),
+    [("1.234", "GBP", "1.23"), ("0.005", "USD", "0.01"), ("10.5", "JPY", "11"),
+     ("1.2345", "KWD", "1.235")],
+)
+def test_check_minor_unit_refuses_finer_amounts(amount: str, currency: str, hint: str) -> None:
+    with pytest.raises(KeitoError) as info:
+        check_minor_unit(Decimal(amount), currency, field="total")
+    assert (info.value.code, info.value.field) == ("validation_error", "total")
+    assert currency in info.value.message
+    assert info.value.hint == f"e.g. {hint}"

@@ -10,7 +10,10 @@ import pytest
 from keito_core.enums import WeekDay
 from keito_core.errors import KeitoError
 from keito_core.rules.periods import (
+    EARLIEST_WORK_DATE,
     NAMED_PERIODS,
+    check_work_date,
+    latest_work_date,
     local_date,
     month_bounds,
     named_period,
@@ -337,3 +340,35 @@ def test_parse_timezone_rejects_unknown(name: str) -> None:
     assert info.value.code == "validation_error"
     assert info.value.field == "timezone"
     assert info.value.hint
+
+
+@pytest.mark.parametrize(
+    ("today", "latest"),
+    [(date(2026, 3, 6), date(2027, 3, 6)), (date(2024, 2, 29), date(2025, 2, 28))],
+)
+def test_latest_work_date_is_a_year_on(today: date, latest: date) -> None:
+    assert latest_work_date(today) == latest
+
+
+@pytest.mark.parametrize(
+    "day", [date(1900, 1, 1), date(1999, 12, 31), date(2027, 3, 7), date(2030, 1, 1)]
+)
+def test_check_work_date_refuses_far_out_of_range(day: date) -> None:
+    with pytest.raises(KeitoError) as info:
+        check_work_date(day, today=date(2026, 3, 6), field="date")
+    assert (info.value.code, info.value.field) == ("validation_error", "date")
+
+
+@pytest.mark.parametrize("day", [EARLIEST_WORK_DATE, date(2026, 3, 5), date(2026, 3, 6)])
+def test_check_work_date_says_nothing_of_the_past(day: date) -> None:
+    assert check_work_date(day, today=date(2026, 3, 6)) is None
+
+
+@pytest.mark.parametrize(
+    ("day", "words"),
+    [(date(2026, 3, 7), "1 day after"), (date(2027, 3, 6), "365 days after")],
+)
+def test_check_work_date_warns_of_the_future(day: date, words: str) -> None:
+    warning = check_work_date(day, today=date(2026, 3, 6))
+    assert warning is not None
+    assert "in the future" in warning and words in warning and day.isoformat() in warning

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from keito_core.errors import KeitoError
-from keito_core.rules.text import counted, slugify, validate_email, validate_name
+from keito_core.rules.text import (
+    MAX_NOTES_LENGTH,
+    MAX_REASON_LENGTH,
+    clean_text,
+    counted,
+    slugify,
+    validate_email,
+    validate_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -142,3 +150,22 @@ def test_validate_name_default_field() -> None:
 def test_counted_agrees_the_noun_with_the_count(count, noun, expected) -> None:
     assert counted(count, noun) == expected
     assert counted(2, "person", "people") == "2 people"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (None, None), ("", None), ("   ", None), ("  fixed it \n", "fixed it"), ("x" * 20, "x" * 20),
+])
+def test_clean_text_strips_and_empties_to_none(text, expected) -> None:
+    assert clean_text(text, limit=20, field="notes") == expected
+
+
+def test_clean_text_refuses_beyond_the_limit_naming_it() -> None:
+    assert clean_text(" " + "x" * 20 + " ", limit=20, field="notes") == "x" * 20
+    with pytest.raises(KeitoError) as info:
+        clean_text("x" * 21, limit=20, field="reason")
+    assert (info.value.code, info.value.field) == ("validation_error", "reason")
+    assert "20" in info.value.message
+
+
+def test_the_limits_are_the_documented_ones() -> None:
+    assert (MAX_NOTES_LENGTH, MAX_REASON_LENGTH) == (10_000, 2_000)
