@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -156,11 +157,18 @@ def test_remind_emails_humans_when_smtp_is_configured(cli, workspace):
         assert bot.emailed_at is None
 
 
+def _dead_port() -> int:
+    """A local port nothing listens on: one the system just handed out, closed again."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def test_remind_reports_an_unreachable_server_and_still_exits_0(cli, workspace):
     make_team(workspace)
     with workspace.session() as s:
         ws = get_workspace(s)
-        ws.smtp_host, ws.smtp_port, ws.smtp_starttls = "127.0.0.1", 9, False
+        ws.smtp_host, ws.smtp_port, ws.smtp_starttls = "127.0.0.1", _dead_port(), False
         ws.smtp_from = "keito@acme.test"
     with time_machine.travel(REMINDER_AT, tick=False):
         result = cli("remind")

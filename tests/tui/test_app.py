@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 from settling import finish_workers
+from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 from textual.widgets._footer import FooterKey
@@ -460,7 +461,10 @@ async def test_command_palette_offers_the_views(runtime: Runtime, workspace) -> 
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Settings")
-        await pilot.pause(0.3)  # the palette searches on a short debounce
+        await settle(pilot)  # the palette searches in a worker; its last one fills the list
+        results = app.screen.query_one(CommandList)
+        assert results.highlighted == 0
+        assert results.get_option_at_index(0).prompt.plain.startswith("Settings")
         await pilot.press("enter")
         await settle(pilot)
         assert app.current_mode == "settings"

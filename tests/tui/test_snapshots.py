@@ -108,11 +108,14 @@ def _work(workspace, ids: dict[str, str]) -> None:  # noqa: ANN001
 
 
 async def _settle(pilot: Pilot) -> None:
+    """Let every worker finish and its messages be handled; fail rather than take a picture
+    of a view still reading."""
     for _ in range(30):
         await finish_workers(pilot.app)
         await pilot.pause()
         if all(worker.is_finished for worker in pilot.app.workers):
             return
+    raise AssertionError("workers did not settle")
 
 
 def opened(mode: str | None) -> Callable[[Pilot], object]:
