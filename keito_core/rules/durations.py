@@ -28,7 +28,6 @@ from keito_core.errors import validation
 
 SECONDS_PER_HOUR = 3600
 MAX_DURATION_SECONDS = 24 * SECONDS_PER_HOUR
-_DAY_SECONDS = 24 * SECONDS_PER_HOUR
 
 _NUM = r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
 _DECIMAL_RE = re.compile(rf"^{_NUM}$")
@@ -121,14 +120,6 @@ def parse_clock(text: str, *, field: str = "start") -> time:
 def _seconds_of_day(value: time) -> int:
     """Seconds since midnight of a wall-clock time (microseconds dropped)."""
     return value.hour * SECONDS_PER_HOUR + value.minute * 60 + value.second
-
-
-def span_seconds(start: time, end: time) -> int:
-    """Wall-clock seconds from `start` to `end`; an end before the start is on the next day."""
-    start_s, end_s = _seconds_of_day(start), _seconds_of_day(end)
-    if start_s == end_s:
-        raise validation("end time is the same as start time", field="end")
-    return (end_s - start_s) % _DAY_SECONDS
 
 
 def _existing_local(day: date, clock: time, tz: ZoneInfo, field: str) -> datetime:

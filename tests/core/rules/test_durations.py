@@ -18,7 +18,6 @@ from keito_core.rules.durations import (
     parse_clock,
     parse_duration,
     seconds_to_hours,
-    span_seconds,
 )
 
 LONDON = ZoneInfo("Europe/London")
@@ -249,33 +248,6 @@ def test_parse_clock_reports_the_given_field(field: str) -> None:
     assert info.value.field == field
 
 
-# --- span_seconds -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "seconds"),
-    [
-        (time(9, 0), time(17, 0), 8 * 3600),
-        (time(9, 0), time(9, 1), 60),
-        (time(23, 0), time(1, 0), 7200),
-        (time(23, 30), time(0, 0), 1800),
-        (time(0, 0), time(23, 59), 86340),
-        (time(12, 0), time(11, 59), 86340),
-        (time(22, 15), time(6, 45), 8 * 3600 + 1800),
-        (time(9, 0, 30), time(9, 1), 30),
-    ],
-)
-def test_span_seconds(start: time, end: time, seconds: int) -> None:
-    assert span_seconds(start, end) == seconds
-
-
-@pytest.mark.parametrize("clock", [time(0, 0), time(9, 0), time(23, 59)])
-def test_span_seconds_rejects_zero_length(clock: time) -> None:
-    with pytest.raises(KeitoError) as info:
-        span_seconds(clock, clock)
-    assert info.value.field == "end"
-
-
 # --- local_span ---------------------------------------------------------------------------
 
 
@@ -335,6 +307,26 @@ def test_local_span_lasts_real_elapsed_time_across_dst(
     assert end_utc - start_utc == timedelta(hours=hours)
 
 
+@pytest.mark.parametrize(
+    ("start", "end", "seconds"),
+    [
+        (time(9, 0), time(17, 0), 8 * 3600),
+        (time(9, 0), time(9, 1), 60),
+        (time(23, 0), time(1, 0), 7200),
+        (time(23, 30), time(0, 0), 1800),
+        (time(0, 0), time(23, 59), 86340),
+        (time(12, 0), time(11, 59), 86340),
+        (time(22, 15), time(6, 45), 8 * 3600 + 1800),
+        (time(9, 0, 30), time(9, 1), 30),
+    ],
+)
+def test_local_span_without_a_clock_change_is_wall_clock_arithmetic(
+    start: time, end: time, seconds: int
+) -> None:
+    start_utc, end_utc = local_span(date(2024, 1, 8), start, end, LONDON)
+    assert end_utc - start_utc == timedelta(seconds=seconds)
+
+
 def test_local_span_ambiguous_time_means_first_occurrence() -> None:
     start_utc, end_utc = local_span(date(2024, 10, 27), time(1, 15), time(1, 45), LONDON)
     assert start_utc == utc(2024, 10, 27, 0, 15)  # 01:15 BST, not 01:15 GMT
@@ -360,9 +352,10 @@ def test_local_span_rejects_times_skipped_by_spring_forward(
     assert info.value.field == field
 
 
-def test_local_span_rejects_zero_length() -> None:
+@pytest.mark.parametrize("clock", [time(0, 0), time(9, 0), time(23, 59)])
+def test_local_span_rejects_zero_length(clock: time) -> None:
     with pytest.raises(KeitoError) as info:
-        local_span(date(2024, 1, 8), time(9), time(9), LONDON)
+        local_span(date(2024, 1, 8), clock, clock, LONDON)
     assert info.value.field == "end"
 
 
