@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import typer
+import yaml
 from sqlmodel import select
 from typer._click.core import Command  # Typer vendors Click; its version is pinned
 from typer.core import TyperGroup
@@ -209,7 +210,6 @@ def check_call(words: list[str]) -> None:
 
 
 def workflow_scripts(name: str) -> list[str]:
-    yaml = pytest.importorskip("yaml")
     data = yaml.safe_load((EXAMPLES / name).read_text(encoding="utf-8"))
     scripts: list[str] = []
     if name == "github-actions.yml":
