@@ -269,13 +269,7 @@ def project() -> Path:
     return ROOT
 
 
-@pytest.mark.parametrize("contract", [
-    pytest.param(name, marks=pytest.mark.xfail(
-        strict=True,
-        reason="keito_tui still imports the ORM; removed by the presenter and app helpers"))
-    if name == "tui_without_orm" else name
-    for name in CONTRACTS
-])
+@pytest.mark.parametrize("contract", list(CONTRACTS))
 def test_the_project_keeps_the_contract(contract: str) -> None:
     assert broken(ROOT, contract) == []
 

@@ -449,6 +449,38 @@ async def test_a_member_is_refused_with_a_message(runtime: Runtime, workspace) -
         assert "member may not manage expense categories" in notices(app)[-1]
 
 
+async def test_a_member_sees_rates_and_budgets_as_the_presenters_show_them(
+    runtime: Runtime, workspace  # noqa: ANN001
+) -> None:
+    """The tables' money comes from the presenters: a member on a project whose budget is
+    not shown to the team sees neither the team's rates nor its budgets."""
+    from datetime import UTC, datetime
+
+    from keito_core.services.directory import clients, project_team, projects, users
+
+    now = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
+    with workspace.session() as session:
+        admin = workspace.actor(session)
+        clients.create_client(session, actor=admin, name="Initech", now=now)
+        project = projects.create_project(session, actor=admin, name="Website",
+                                          client_ref="Initech", budget_visible_to_team=False,
+                                          now=now)
+        mia = users.create_user(session, actor=admin, name="Mia", email="mia@acme.test",
+                                rate="80", now=now)
+        project_team.assign_member(session, actor=admin, project_ref=project.id,
+                                   user_ref=mia.id, rate="120", budget="10", now=now)
+        ws = session.get(WorkspaceRow, workspace.workspace_id)
+        ws.default_user_id = mia.id
+        session.add(ws)
+    app = keito_app(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_manage(pilot, "2")
+        assert list(rows(app, "projects")) == [project.id]
+        await press(pilot, "t")
+        assert isinstance(app.screen, RecordList)
+        assert rows(app, "sub-list")[mia.id][2:4] == ["hidden", "hidden"]
+
+
 async def test_tab_keys_and_a_footer_that_fits_80_columns(
     runtime: Runtime, workspace  # noqa: ANN001
 ) -> None:

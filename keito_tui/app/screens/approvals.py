@@ -385,11 +385,7 @@ class ApprovalsScreen(DecidingView):
     def submit(self, day: date) -> None:
         from keito_core.platform.identity import get_workspace
         from keito_core.rules.periods import week_bounds
-        from keito_core.services.approvals.workflow import (
-            period_text,
-            submission_items,
-            submit_timesheet,
-        )
+        from keito_core.services.approvals.workflow import period_text, submit_timesheet
 
         try:
             with self.runtime.session() as session:
@@ -397,8 +393,7 @@ class ApprovalsScreen(DecidingView):
                 first, last = week_bounds(day, get_workspace(session).week_start)
                 result = submit_timesheet(session, actor=actor, date_from=first, date_to=last,
                                           now=self.runtime.clock())
-                entries, _ = submission_items(session, result.submission.id)
-                seconds = sum(e.duration_seconds for e in entries)
+                seconds = result.entry_seconds
         except KeitoError as exc:
             self.post_message(self.Refused(ErrorInfo.of(exc)))
             return

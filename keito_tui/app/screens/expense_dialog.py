@@ -19,11 +19,10 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from keito_core.enums import Source
 from keito_core.errors import KeitoError
-from keito_core.models import ExpenseCategory
 from keito_core.platform.runtime import Runtime
 from keito_core.reports.expenses import CategoryChoice, ExpenseLine, ExpenseProjectChoice
 from keito_core.rules.money import CURRENCY_SYMBOLS, format_number, minor_units
-from keito_core.services.tracking.expenses import amounts
+from keito_core.services.tracking.expenses import unit_total
 from keito_core.services.tracking.receipts import check_receipt
 from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.form_field import FormField
@@ -223,10 +222,8 @@ class ExpenseDialog(ModalScreen[SavedExpense | None]):
         if not quantity:
             line.update(f"Total: quantity × {rate}")
             return
-        priced = ExpenseCategory(name=category.name, handle="-", unit_name=category.unit_name,
-                                 unit_price=category.unit_price)
         try:
-            _, _, total = amounts(priced, quantity=quantity, total=None, unit_price=price)
+            total = unit_total(quantity=quantity, unit_price=price, unit_name=category.unit_name)
         except KeitoError as exc:
             line.update(f"Total: {exc.message}")
             return

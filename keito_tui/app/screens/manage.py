@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -32,6 +33,9 @@ from keito_tui.app.screens.manage_team import user_form
 from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.record_view import Column, RecordView
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 __all__ = ["TABLES", "ManageScreen", "user_type_cell"]
 
@@ -205,8 +209,8 @@ class ManageScreen(RecordActions, MainView):
         archive, restore = ARCHIVE[self.tab]
         change, done = (restore, "Restored") if archived else (archive, "Archived")
 
-        def act(session: Session, actor: policy.Actor) -> str:
-            change(session, actor=actor, ref=row_id)
+        def act(session: Session, actor: policy.Actor, now: datetime) -> str:
+            change(session, actor=actor, ref=row_id, now=now)
             return f"{done} {row['name']}"
 
         self.write(act)
@@ -217,8 +221,8 @@ class ManageScreen(RecordActions, MainView):
             return
         row_id, row = chosen
 
-        def act(session: Session, actor: policy.Actor) -> str:
-            client = clients.delete_client(session, actor=actor, ref=row_id)
+        def act(session: Session, actor: policy.Actor, now: datetime) -> str:
+            client = clients.delete_client(session, actor=actor, ref=row_id, now=now)
             return f"Deleted client {client.name}"
 
         self.confirm_write(f"Delete the client {row['name']} and its contacts?", act,

@@ -7,10 +7,10 @@ KeitoError (a refusal by the policy, a conflict) becomes a notification, never a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import ClassVar
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from sqlmodel import Session
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -29,8 +29,11 @@ from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.record_view import Cell, Column, RecordView, plain_cell
 
-BuildForm = Callable[[Session, policy.Actor], FormSpec]
-Write = Callable[[Session, policy.Actor], str]
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+BuildForm = Callable[["Session", policy.Actor], FormSpec]
+Write = Callable[["Session", policy.Actor, datetime], str]
 
 
 def user_type_cell(value: str | bool | None) -> Cell:
@@ -85,7 +88,7 @@ class RecordActions(Screen[None]):
         runtime = self.app_runtime
         try:
             with runtime.session() as session:
-                outcome = act(session, runtime.actor(session))
+                outcome = act(session, runtime.actor(session), runtime.clock())
         except KeitoError as exc:
             self.post_message(self.Refused(ErrorInfo.of(exc)))
             return

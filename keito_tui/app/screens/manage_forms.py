@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlmodel import Session
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -28,10 +28,13 @@ from keito_core.rules import permissions as policy
 from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.form_field import FormField
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
 #: A form's answers: text for inputs and selects, a flag for checkboxes.
 Values = dict[str, str | bool]
 #: Writes the answers (all of them, and which changed) and says what was done.
-Save = Callable[[Session, policy.Actor, Values, frozenset[str]], str]
+Save = Callable[["Session", policy.Actor, Values, frozenset[str], datetime], str]
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,8 @@ class RecordForm(ModalScreen[str | None]):
     def save_values(self, runtime: Runtime, values: Values, changed: frozenset[str]) -> None:
         try:
             with runtime.session() as session:
-                outcome = self.spec.save(session, runtime.actor(session), values, changed)
+                outcome = self.spec.save(session, runtime.actor(session), values, changed,
+                                         runtime.clock())
         except KeitoError as exc:
             self.post_message(self.Rejected(ErrorInfo.of(exc)))
             return

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from keito_core.errors import validation
-from keito_core.models import ProjectMember, ProjectTask, Task, User
-from keito_core.platform.identity import get_workspace
-from keito_core.platform.lookup import find_project
-from keito_core.rules import permissions as policy
-from keito_core.rules.money import format_money
-from keito_core.rules.permissions import Action, Target
+from keito_core.reports import manage
 from keito_core.services.directory import clients, project_team, users
-from keito_tui.app.loaders import Listing
+from keito_tui.app.loaders import HIDDEN, Listing, money
 from keito_tui.app.screens.manage_actions import RecordList, Write, user_type_cell
 from keito_tui.app.screens.manage_forms import FormSpec, hours_text
 from keito_tui.app.screens.manage_projects import member_form, project_task_form
@@ -22,11 +17,24 @@ from keito_tui.app.screens.manage_team import teammate_form
 from keito_tui.app.values import ROLE_NAMES
 from keito_tui.app.widgets.record_view import Column
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
-def _rate(value: object, currency: str, shown: bool) -> str:
-    if not shown:
-        return "hidden"
-    return "default" if value is None else format_money(value, currency)  # type: ignore[arg-type]
+    from keito_core.rules import permissions as policy
+
+
+def _rate(line: manage.MemberLine | manage.ProjectTaskLine, currency: str) -> str | None:
+    """The rate billed on the project: hidden, the default (no override), or the override."""
+    if "hourly_rate" in line.hidden:
+        return HIDDEN
+    return "default" if line.uses_default_rate else money(line.hourly_rate, currency)
+
+
+def _budget(line: manage.MemberLine | manage.ProjectTaskLine) -> str | None:
+    if "budget_hours" in line.hidden:
+        return HIDDEN
+    hours = line.budget_hours
+    return None if hours is None else f"{hours.normalize():f}h"
 
 
 class ContactsList(RecordList):
@@ -52,8 +60,8 @@ class ContactsList(RecordList):
         return contact_form(session, actor, self.owner_id, row_id)
 
     def removal(self, row_id: str) -> tuple[str, Write]:
-        def act(session: Session, actor: policy.Actor) -> str:
-            contact = clients.remove_contact(session, actor=actor, contact_id=row_id)
+        def act(session: Session, actor: policy.Actor, now: datetime) -> str:
+            contact = clients.remove_contact(session, actor=actor, contact_id=row_id, now=now)
             return f"Removed contact {contact.first_name}"
 
         return f"Remove this contact from {self.owner_name}?", act
@@ -72,28 +80,20 @@ class ProjectTeamList(RecordList):
         return f"Team of {self.owner_name}"
 
     def read(self, session: Session, actor: policy.Actor) -> Listing:
-        project = find_project(session, self.owner_id)
-        policy.require(actor, Action.PROJECT_VIEW, Target(project_id=project.id))
-        currency, shown = get_workspace(session).currency, policy.can(actor, Action.RATES_VIEW)
-        rows = session.exec(
-            select(ProjectMember, User).join(User, col(User.id) == ProjectMember.user_id)
-            .where(ProjectMember.project_id == project.id).order_by(sa.func.lower(User.name))
-        ).all()
+        team = manage.project_team(session, actor=actor, project_ref=self.owner_id)
         return Listing(tuple(
-            {"id": u.id, "name": u.name, "type": str(u.user_type),
-             "rate": _rate(m.hourly_rate, currency, shown),
-             "budget": None if m.budget_hours is None else f"{m.budget_hours.normalize():f}h",
-             "manager": m.is_project_manager}
-            for m, u in rows
+            {"id": m.id, "name": m.name, "type": m.user_type, "rate": _rate(m, team.currency),
+             "budget": _budget(m), "manager": m.is_project_manager}
+            for m in team.rows
         ))
 
     def form(self, session: Session, actor: policy.Actor, row_id: str | None) -> FormSpec:
         return member_form(session, actor, self.owner_id, row_id)
 
     def removal(self, row_id: str) -> tuple[str, Write]:
-        def act(session: Session, actor: policy.Actor) -> str:
+        def act(session: Session, actor: policy.Actor, now: datetime) -> str:
             user = project_team.unassign_member(session, actor=actor, project_ref=self.owner_id,
-                                                user_ref=row_id)
+                                                user_ref=row_id, now=now)
             return f"{user.name} is off {self.owner_name}"
 
         return f"Take this member off {self.owner_name}? Their entries stay.", act
@@ -111,29 +111,21 @@ class ProjectTasksList(RecordList):
         return f"Tasks of {self.owner_name}"
 
     def read(self, session: Session, actor: policy.Actor) -> Listing:
-        project = find_project(session, self.owner_id)
-        policy.require(actor, Action.PROJECT_VIEW, Target(project_id=project.id))
-        currency, shown = get_workspace(session).currency, policy.can(actor, Action.RATES_VIEW)
-        rows = session.exec(
-            select(ProjectTask, Task).join(Task, col(Task.id) == ProjectTask.task_id)
-            .where(ProjectTask.project_id == project.id)
-            .order_by(col(ProjectTask.is_active).desc(), sa.func.lower(Task.name))
-        ).all()
+        listed = manage.project_tasks(session, actor=actor, project_ref=self.owner_id)
         return Listing(tuple(
-            {"id": t.id, "name": t.name, "billable": pt.is_billable,
-             "rate": _rate(pt.hourly_rate, currency, shown),
-             "budget": None if pt.budget_hours is None else f"{pt.budget_hours.normalize():f}h",
-             "active": pt.is_active}
-            for pt, t in rows
+            {"id": t.id, "name": t.name, "billable": t.is_billable,
+             "rate": _rate(t, listed.currency), "budget": _budget(t),
+             "active": t.is_active}
+            for t in listed.rows
         ))
 
     def form(self, session: Session, actor: policy.Actor, row_id: str | None) -> FormSpec:
         return project_task_form(session, actor, self.owner_id, row_id)
 
     def removal(self, row_id: str) -> tuple[str, Write]:
-        def act(session: Session, actor: policy.Actor) -> str:
+        def act(session: Session, actor: policy.Actor, now: datetime) -> str:
             removal = project_team.remove_project_task(
-                session, actor=actor, project_ref=self.owner_id, task_ref=row_id)
+                session, actor=actor, project_ref=self.owner_id, task_ref=row_id, now=now)
             if removal.deactivated:
                 return f"{removal.task.name} has time logged: deactivated on {self.owner_name}"
             return f"Removed {removal.task.name} from {self.owner_name}"
@@ -169,8 +161,9 @@ class TeammatesList(RecordList):
         return teammate_form(session, actor, self.owner_id)
 
     def removal(self, row_id: str) -> tuple[str, Write]:
-        def act(session: Session, actor: policy.Actor) -> str:
-            users.set_teammates(session, actor=actor, manager_ref=self.owner_id, remove=[row_id])
+        def act(session: Session, actor: policy.Actor, now: datetime) -> str:
+            users.set_teammates(session, actor=actor, manager_ref=self.owner_id, remove=[row_id],
+                                now=now)
             return f"Removed from {self.owner_name}'s team"
 
         return f"Take this teammate off {self.owner_name}'s team?", act

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from keito_core.enums import BillBy, BudgetBy, ProjectType, UserStatus, UserType
-from keito_core.models import Client, ProjectMember, ProjectTask, Task, User
-from keito_core.platform.lookup import find_project
-from keito_core.rules import permissions as policy
-from keito_core.rules.permissions import Action, Target
+from keito_core import presenters
+from keito_core.enums import BillBy, BudgetBy, ProjectType, UserType
+from keito_core.reports import manage
+from keito_core.reports.manage_forms import addable_tasks, assignable_people, client_choices
 from keito_core.services.directory import project_team, projects
 from keito_core.services.directory.projects import DEFAULT_RATE
 from keito_tui.app.loaders import PROJECT_TYPES
 from keito_tui.app.screens.manage_forms import Field, FormSpec, Values, flag, optional, text
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from keito_core.rules import permissions as policy
 
 BILL_BY = (("Project rate", BillBy.PROJECT.value), ("Task rates", BillBy.TASK.value),
            ("Per-person rates", BillBy.PERSON.value), ("Not billed", BillBy.NONE.value))
@@ -51,41 +55,38 @@ def _project_fields(client_choices: tuple[tuple[str, str], ...]) -> tuple[Field,
     )
 
 
-def _client_choices(session: Session, keep: str | None) -> tuple[tuple[str, str], ...]:
-    query = select(Client).where(sa.or_(col(Client.is_active), col(Client.id) == keep))
-    rows = session.exec(query.order_by(sa.func.lower(Client.name))).all()
-    return tuple((c.name, c.id) for c in rows)
-
-
 def project_form(session: Session, actor: policy.Actor, record_id: str | None) -> FormSpec:
     """A new project, or the project `record_id` with its billing and budget settings."""
     if record_id is None:
-        policy.require(actor, Action.PROJECT_CREATE)
+        projects.check_project_create(actor)
         values: Values = {"project_type": ProjectType.TIME_AND_MATERIALS.value,
                           "bill_by": BillBy.PROJECT.value, "budget_by": BudgetBy.NONE.value,
                           "alert": "80", "budget_visible": True}
         keep = None
     else:
         detail = projects.get_project(session, actor=actor, ref=record_id)
-        policy.require(actor, Action.PROJECT_EDIT, Target(project_id=detail.project.id))
-        p = detail.project
-        budget = p.budget_hours if p.budget_by is BudgetBy.TOTAL_HOURS else p.budget_amount
+        projects.check_project_edit(session, actor=actor, ref=detail.project.id)
+        p = presenters.project(detail.project, viewer=actor)
+        hours = p.get("budget_by") == BudgetBy.TOTAL_HOURS.value
         values = {
-            "client": p.client_id, "name": p.name, "code": text(p.code),
-            "project_type": text(p.project_type), "bill_by": text(p.bill_by),
-            "rate": text(p.hourly_rate) if detail.show_rates else "",
-            "fixed_fee": text(p.fixed_fee) if detail.show_rates else "",
-            "budget_by": text(p.budget_by), "budget": text(budget) if detail.show_budget else "",
-            "alert": text(p.budget_alert_percent), "monthly_reset": p.budget_monthly_reset,
-            "include_expenses": p.budget_includes_expenses,
-            "budget_visible": p.budget_visible_to_team,
-            "starts_on": text(p.starts_on), "ends_on": text(p.ends_on), "notes": text(p.notes),
+            "client": p["client_id"], "name": p["name"], "code": text(p["code"]),
+            "project_type": text(p["billing_type"]), "bill_by": text(p["bill_by"]),
+            "rate": text(p.get("hourly_rate")), "fixed_fee": text(p.get("fixed_fee")),
+            "budget_by": text(p.get("budget_by")),
+            "budget": text(p.get("budget_hours" if hours else "budget_amount")),
+            "alert": text(p.get("budget_alert_percent")),
+            "monthly_reset": bool(p.get("budget_monthly_reset")),
+            "include_expenses": bool(p.get("budget_includes_expenses")),
+            "budget_visible": bool(p.get("budget_visible_to_team")),
+            "starts_on": text(p["starts_on"]), "ends_on": text(p["ends_on"]),
+            "notes": text(p["notes"]),
         }
-        keep = p.client_id
-    fields = _project_fields(_client_choices(session, keep))
+        keep = p["client_id"]
+    fields = _project_fields(tuple((c.name, c.id)
+                                   for c in client_choices(session, keep=keep)))
 
-    def save(session: Session, actor: policy.Actor, values: Values, changed: frozenset[str]
-             ) -> str:
+    def save(session: Session, actor: policy.Actor, values: Values, changed: frozenset[str],
+             now: datetime) -> str:
         settings: dict[str, object] = {}
         for spec in fields:
             if spec.name not in changed:
@@ -97,11 +98,11 @@ def project_form(session: Session, actor: policy.Actor, record_id: str | None) -
             name, client = settings.pop("name", None) or "", settings.pop("client_ref", None)
             project = projects.create_project(session, actor=actor, name=str(name),
                                               client_ref=str(client or ""),
-                                              **settings)  # type: ignore[arg-type]
+                                              **settings, now=now)  # type: ignore[arg-type]
             return f"Added project {project.name}"
         if "name" in settings:
             settings["name"] = settings["name"] or ""
-        project = projects.edit_project(session, actor=actor, ref=record_id, **settings)
+        project = projects.edit_project(session, actor=actor, ref=record_id, **settings, now=now)
         return f"Saved project {project.name}"
 
     title = "New project" if record_id is None else f"Edit project {values['name']}"
@@ -112,31 +113,26 @@ def project_form(session: Session, actor: policy.Actor, record_id: str | None) -
 # --- the project's team ------------------------------------------------------------------
 
 
-def _user_label(user: User) -> str:
-    return f"{user.name} (agent)" if user.user_type is UserType.AGENT else user.name
+def _user_label(name: str, *, agent: bool) -> str:
+    return f"{name} (agent)" if agent else name
 
 
 def member_form(session: Session, actor: policy.Actor, project_id: str,
                 user_id: str | None) -> FormSpec:
     """Assign a person or agent to the project, or change a member's rate and manager flag."""
-    project = find_project(session, project_id)
+    project = project_team.check_team_change(session, actor=actor, project_ref=project_id)
     project_name = project.name
-    policy.require(actor, Action.PROJECT_ASSIGN_MEMBERS, Target(project_id=project.id))
-    show_rates = policy.can(actor, Action.RATES_VIEW)
-    on_team = set(session.exec(select(ProjectMember.user_id).where(
-        ProjectMember.project_id == project.id)).all())
     if user_id is None:
-        users = session.exec(select(User).where(User.status != UserStatus.ARCHIVED)
-                             .order_by(sa.func.lower(User.name))).all()
-        choices = tuple((_user_label(u), u.id) for u in users if u.id not in on_team)
+        choices = tuple((_user_label(c.name, agent=c.is_agent), c.id)
+                        for c in assignable_people(session, project_id=project.id))
         values: Values = {"manager": False}
     else:
-        member, user = session.exec(
-            select(ProjectMember, User).join(User, col(User.id) == ProjectMember.user_id)
-            .where(ProjectMember.project_id == project.id, ProjectMember.user_id == user_id)
-        ).one()
-        choices = ((_user_label(user), user.id),)
-        values = {"user": user.id, "rate": text(member.hourly_rate) if show_rates else "",
+        member = manage.team_member(session, actor=actor, project_ref=project.id,
+                                    user_id=user_id)
+        agent = member.user_type == UserType.AGENT.value
+        choices = ((_user_label(member.name, agent=agent), member.id),)
+        values = {"user": member.id,
+                  "rate": "" if member.uses_default_rate else text(member.hourly_rate),
                   "budget": text(member.budget_hours), "manager": member.is_project_manager}
     fields = (
         Field("user", "Person or agent", kind="choice", choices=choices),
@@ -145,8 +141,8 @@ def member_form(session: Session, actor: policy.Actor, project_id: str,
         Field("manager", "Project manager", kind="bool"),
     )
 
-    def save(session: Session, actor: policy.Actor, values: Values, changed: frozenset[str]
-             ) -> str:
+    def save(session: Session, actor: policy.Actor, values: Values, changed: frozenset[str],
+             now: datetime) -> str:
         rate = optional(values, "rate")
         if rate is None and "rate" in changed and user_id is not None:
             rate = DEFAULT_RATE
@@ -155,6 +151,7 @@ def member_form(session: Session, actor: policy.Actor, project_id: str,
             rate=rate if "rate" in changed else None,
             budget=optional(values, "budget") if "budget" in changed else None,
             manager=flag(values, "manager"),
+            now=now,
         )
         return f"{user.name} is on {project_name}" if user_id is None else f"Saved {user.name}"
 
@@ -165,27 +162,18 @@ def member_form(session: Session, actor: policy.Actor, project_id: str,
 def project_task_form(session: Session, actor: policy.Actor, project_id: str,
                       task_id: str | None) -> FormSpec:
     """Add a task to the project, or change its billable flag and rate override there."""
-    project = find_project(session, project_id)
+    project = project_team.check_tasks_change(session, actor=actor, project_ref=project_id)
     project_name = project.name
-    policy.require(actor, Action.PROJECT_MANAGE_TASKS, Target(project_id=project.id))
-    show_rates = policy.can(actor, Action.RATES_VIEW)
     if task_id is None:
-        enabled = set(session.exec(select(ProjectTask.task_id).where(
-            ProjectTask.project_id == project.id, col(ProjectTask.is_active))).all())
-        rows = session.exec(select(Task).where(col(Task.is_active))
-                            .order_by(sa.func.lower(Task.name))).all()
-        choices = tuple((t.name, t.id) for t in rows if t.id not in enabled)
+        choices = tuple((c.name, c.id) for c in addable_tasks(session, project_id=project.id))
         values: Values = {"billable": True}
     else:
-        pt, task = session.exec(
-            select(ProjectTask, Task).join(Task, col(Task.id) == ProjectTask.task_id)
-            .where(ProjectTask.project_id == project.id, ProjectTask.task_id == task_id)
-        ).one()
-        choices = ((task.name, task.id),)
-        billable = task.is_billable_default if pt.is_billable is None else pt.is_billable
-        values = {"task": task.id, "billable": billable,
-                  "rate": text(pt.hourly_rate) if show_rates else "",
-                  "budget": text(pt.budget_hours)}
+        line = manage.project_task(session, actor=actor, project_ref=project.id,
+                                   task_id=task_id)
+        choices = ((line.name, line.id),)
+        values = {"task": line.id, "billable": line.billable,
+                  "rate": "" if line.uses_default_rate else text(line.hourly_rate),
+                  "budget": text(line.budget_hours)}
     fields = (
         Field("task", "Task", kind="choice", choices=choices),
         Field("billable", "Billable", kind="bool"),
@@ -193,8 +181,8 @@ def project_task_form(session: Session, actor: policy.Actor, project_id: str,
         Field("budget", "Budget hours", placeholder="per-task budgets only"),
     )
 
-    def save(session: Session, actor: policy.Actor, values: Values, changed: frozenset[str]
-             ) -> str:
+    def save(session: Session, actor: policy.Actor, values: Values, changed: frozenset[str],
+             now: datetime) -> str:
         rate = optional(values, "rate")
         if rate is None and "rate" in changed and task_id is not None:
             rate = DEFAULT_RATE
@@ -203,6 +191,7 @@ def project_task_form(session: Session, actor: policy.Actor, project_id: str,
             billable=flag(values, "billable") if "billable" in changed else None,
             rate=rate if "rate" in changed else None,
             budget=optional(values, "budget") if "budget" in changed else None,
+            now=now,
         )
         return f"{task.name} is on {project_name}" if task_id is None else f"Saved {task.name}"
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-from sqlmodel import Session, select
-
-from keito_core.enums import EmploymentType, ManagerPermission, Role, UserStatus, UserType
+from keito_core import presenters
+from keito_core.enums import EmploymentType, ManagerPermission, Role, UserType
 from keito_core.errors import validation
-from keito_core.models import User
-from keito_core.rules import permissions as policy
-from keito_core.rules.permissions import Action, Target
+from keito_core.reports.manage_forms import teammate_choices
 from keito_core.services.directory import users
 from keito_tui.app.screens.manage_forms import (
     Field,
@@ -23,6 +20,11 @@ from keito_tui.app.screens.manage_forms import (
     text,
 )
 from keito_tui.app.values import ROLE_NAMES
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from keito_core.rules import permissions as policy
 
 PERMISSION_LABELS = {
     ManagerPermission.CREATE_PROJECTS: "Create projects",
@@ -59,28 +61,25 @@ _EDITS = ("name", "email", "role", "rate", "cost_rate", "capacity", "timezone", 
 
 def user_form(session: Session, actor: policy.Actor, record_id: str | None) -> FormSpec:
     """A new person or agent, or the user `record_id`."""
-    show_rates, show_costs = users.rate_visibility(actor)
     if record_id is None:
-        policy.require(actor, Action.USER_CREATE)
+        users.check_user_create(actor)
         values: Values = {"kind": UserType.HUMAN.value, "role": Role.MEMBER.value,
                           "employment": EmploymentType.EMPLOYEE.value}
     else:
         user = users.get_user(session, actor=actor, ref=record_id)
-        own = user.id == actor.user_id
-        policy.require(actor, Action.PROFILE_EDIT if own else Action.USER_EDIT,
-                       Target(owner_id=user.id))
+        users.check_user_edit(actor, user.id)
+        shown = presenters.user(user, viewer=actor)
         values = {
             "kind": text(user.user_type), "name": user.name, "email": user.email,
             "role": text(user.role), "employment": text(user.employment_type),
-            "rate": text(user.default_rate) if show_rates else "",
-            "cost_rate": text(user.cost_rate) if show_costs else "",
+            "rate": text(shown.get("billable_rate")), "cost_rate": text(shown.get("cost_rate")),
             "capacity": hours_text(user.weekly_capacity_seconds), "timezone": text(user.timezone),
         }
         for p in ManagerPermission:
             values[f"perm_{p.value}"] = p.value in user.manager_permissions
 
-    def save(session: Session, actor: policy.Actor, values: Values, changed: frozenset[str]
-             ) -> str:
+    def save(session: Session, actor: policy.Actor, values: Values, changed: frozenset[str],
+             now: datetime) -> str:
         grant = [p.value for p in ManagerPermission if flag(values, f"perm_{p.value}")
                  and f"perm_{p.value}" in changed]
         revoke = [p.value for p in ManagerPermission if not flag(values, f"perm_{p.value}")
@@ -94,15 +93,16 @@ def user_form(session: Session, actor: policy.Actor, record_id: str | None) -> F
                 cost_rate=answers["cost_rate"], capacity=answers["capacity"],
                 timezone=answers["timezone"],
                 employment=answers["employment"] or EmploymentType.EMPLOYEE,
+                now=now,
             )
             if grant and user.role is Role.MANAGER:
-                users.edit_user(session, actor=actor, ref=user.id, grant=grant)
+                users.edit_user(session, actor=actor, ref=user.id, grant=grant, now=now)
             return f"Added {'agent' if agent else 'person'} {user.name}"
         changes: dict[str, Any] = {k: v for k, v in answers.items() if k in changed}
         if "kind" in changed:
             changes["agent"] = agent
         user = users.edit_user(session, actor=actor, ref=record_id, grant=grant, revoke=revoke,
-                               **changes)
+                               **changes, now=now)
         return f"Saved {user.name}"
 
     title = "New person or agent" if record_id is None else f"Edit {values['name']}"
@@ -112,21 +112,18 @@ def user_form(session: Session, actor: policy.Actor, record_id: str | None) -> F
 
 def teammate_form(session: Session, actor: policy.Actor, manager_id: str) -> FormSpec:
     """Pick a person or agent for a manager's team."""
-    policy.require(actor, Action.TEAMMATES_MANAGE)
+    users.check_teammates_change(actor)
     manager = users.get_user(session, actor=actor, ref=manager_id)
-    current = {u.id for u in users.list_teammates(session, actor=actor, manager_ref=manager.id)}
-    rows = session.exec(select(User).where(User.status != UserStatus.ARCHIVED)
-                        .order_by(sa.func.lower(User.name))).all()
-    choices = tuple((u.name, u.id) for u in rows if u.id not in current and u.id != manager.id)
+    choices = tuple((c.name, c.id) for c in teammate_choices(session, manager_id=manager.id))
     manager_name = manager.name
     fields = (Field("teammate", "Teammate", kind="choice", choices=choices, aliases=("add",)),)
 
-    def save(session: Session, actor: policy.Actor, values: Values, changed: frozenset[str]
-             ) -> str:
+    def save(session: Session, actor: policy.Actor, values: Values, changed: frozenset[str],
+             now: datetime) -> str:
         chosen = optional(values, "teammate")
         if chosen is None:
             raise validation("choose a teammate", field="teammate")
-        users.set_teammates(session, actor=actor, manager_ref=manager_id, add=[chosen])
+        users.set_teammates(session, actor=actor, manager_ref=manager_id, add=[chosen], now=now)
         teammate = users.get_user(session, actor=actor, ref=chosen)
         return f"{teammate.name} joins {manager_name}'s team"
 

@@ -135,6 +135,7 @@ class OnboardingScreen(Screen[WorkspaceSummary]):
 
     @work(thread=True, exclusive=True, group="onboarding")
     def create_workspace(self, runtime: Runtime, answers: dict[str, str]) -> None:
+        from keito_core.reports.workspace import header_of
         from keito_core.services.workspace.setup import init_workspace
         from keito_tui.app.loaders import summary_of
 
@@ -148,8 +149,9 @@ class OnboardingScreen(Screen[WorkspaceSummary]):
                     week_start=answers["week_start"],
                     admin_name=answers["name"],
                     admin_email=answers["email"],
+                    now=runtime.clock(),
                 )
-                summary = summary_of(workspace, admin)
+                summary = summary_of(header_of(workspace, admin))
         except KeitoError as exc:
             self.post_message(self.Rejected(ErrorInfo.of(exc)))
             return

@@ -16,8 +16,8 @@ from textual.widgets import Button, Header, Input, Select, Static, Switch
 from keito_core.enums import DurationFormat, EntryMode, PaymentTerms, TimeFormat, WeekDay
 from keito_core.errors import KeitoError
 from keito_core.platform.runtime import Runtime
-from keito_core.rules import permissions as policy
 from keito_core.services.workspace.settings_registry import DATE_FORMATS
+from keito_core.services.workspace.setup import check_setting_change
 from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.loaders import Listing, Row, settings_rows
 from keito_tui.app.screens.base import MainView
@@ -158,7 +158,7 @@ class SettingDialog(ModalScreen[str | None]):
         try:
             with runtime.session() as session:
                 stored = set_setting(session, actor=runtime.actor(session),
-                                     key=self.setting.key, value=answer)
+                                     key=self.setting.key, value=answer, now=runtime.clock())
         except KeitoError as exc:
             self.post_message(self.Rejected(ErrorInfo.of(exc)))
             return
@@ -214,7 +214,7 @@ class SettingsScreen(MainView):
                 rows = settings_rows(session, actor=actor)
                 refused = None
                 try:
-                    policy.require(actor, policy.Action.WORKSPACE_EDIT)
+                    check_setting_change(actor)
                 except KeitoError as exc:
                     refused = "\n".join(filter(None, (exc.message, exc.hint)))
         except KeitoError as exc:

@@ -231,12 +231,7 @@ class WeekScreen(MainView):
             with self.runtime.session(readonly=True) as session:
                 actor = self.runtime.actor(session)
                 now = self.runtime.clock()
-                day = anchor
-                if day is None:
-                    from keito_core.platform.access import owner_by_id
-
-                    day = owner_by_id(session, actor, actor.user_id, now=now).today
-                report = week_report(session, actor=actor, day=day, now=now)
+                report = week_report(session, actor=actor, day=anchor, now=now)
         except KeitoError as exc:
             self.post_message(self.LoadFailed(ErrorInfo.of(exc)))
             return
@@ -475,7 +470,7 @@ class WeekScreen(MainView):
         """Read what the entry dialog needs, to log the cell's time with notes."""
         try:
             with self.runtime.session(readonly=True) as session:
-                form = read_entry_form(session, self.runtime.actor(session))
+                form = read_entry_form(self.runtime, session, self.runtime.actor(session))
         except KeitoError as exc:
             self.post_message(self.LoadFailed(ErrorInfo.of(exc)))
             return

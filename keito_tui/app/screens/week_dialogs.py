@@ -18,7 +18,8 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 
 from keito_core.errors import KeitoError
 from keito_core.platform.runtime import Runtime
-from keito_core.reports.day import DayEntry, ProjectChoice, day_entries, project_choices
+from keito_core.reports.day import DayEntry, ProjectChoice
+from keito_core.reports.week_entries import EntryForm, cell_entries, entry_form
 from keito_core.rules.durations import format_duration
 from keito_tui.app.screens.dialogs import DIALOG_CSS, ConfirmDialog
 from keito_tui.app.screens.entry_dialog import EntryDialog, EntrySaved
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from keito_core.rules import permissions as policy
-
 LOCK_MARK = "🔒"
 
 
@@ -113,26 +113,9 @@ class AddRowDialog(ModalScreen[NewRow | None]):
         self.dismiss(None)
 
 
-@dataclass(frozen=True)
-class EntryForm:
-    """What the entry dialog needs to be built: the projects it offers, the user's time zone
-    and the workspace's duration format."""
-
-    projects: tuple[ProjectChoice, ...]
-    timezone: str
-    duration_format: str
-
-
-def read_entry_form(session: Session, actor: policy.Actor) -> EntryForm:
+def read_entry_form(runtime: Runtime, session: Session, actor: policy.Actor) -> EntryForm:
     """The entry dialog's projects, time zone and duration format, for the actor."""
-    from keito_core.models import User
-    from keito_core.platform.identity import get_workspace
-
-    workspace = get_workspace(session)
-    user = session.get(User, actor.user_id)
-    return EntryForm(projects=project_choices(session, actor=actor),
-                     timezone=(user.timezone if user else None) or workspace.timezone,
-                     duration_format=str(workspace.duration_format))
+    return entry_form(session, actor=actor, now=runtime.clock())
 
 
 @dataclass(frozen=True)
@@ -210,19 +193,14 @@ class CellEntriesDialog(ModalScreen[bool]):
 
     @work(thread=True, exclusive=True, group="cell-entries")
     def load(self) -> None:
-        from keito_core.platform.identity import get_workspace
-
+        cell = self.cell
         try:
             with self.runtime.session(readonly=True) as session:
                 actor = self.runtime.actor(session)
-                form = read_entry_form(session, actor)
-                today = self.runtime.today(form.timezone)
-                entries = tuple(
-                    entry for entry in day_entries(session, workspace=get_workspace(session),
-                                                   user_id=actor.user_id, day=self.cell.day,
-                                                   today=today)
-                    if entry.project_id == self.cell.project_id
-                    and entry.task_id == self.cell.task_id)
+                form = read_entry_form(self.runtime, session, actor)
+                entries = cell_entries(session, actor=actor, project_id=cell.project_id,
+                                       task_id=cell.task_id, day=cell.day,
+                                       now=self.runtime.clock())
         except KeitoError as exc:
             self.post_message(self.Failed(ErrorInfo.of(exc)))
             return
