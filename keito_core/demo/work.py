@@ -24,7 +24,8 @@ from random import Random
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col
 
 from keito_core.demo.data import (
     EXPENSE_NOTES,
@@ -45,7 +46,14 @@ from keito_core.enums import (
     Source,
     SubmissionStatus,
 )
-from keito_core.models import LLM_USAGE, ApprovalEvent, Expense, Submission, TimeEntry
+from keito_core.models import (
+    LLM_USAGE,
+    ApprovalEvent,
+    Expense,
+    Submission,
+    SubmissionItem,
+    TimeEntry,
+)
 from keito_core.platform.ids import new_id
 from keito_core.rules.money import round_money, to_micros
 from keito_core.rules.periods import week_bounds
@@ -96,6 +104,7 @@ class WorkWriter:
         self._generate(plan)
         self.counts["invoices"], self.counts["payments"] = self.book.finish()
         self._approval_events()
+        self._submission_items()
         self.counts["submissions"] = len(self.sub_rows)
         self.first_day = plan[-1][0]
         return dict(self.counts)
@@ -174,6 +183,14 @@ class WorkWriter:
                                "action": ApprovalAction.APPROVE, "item_count": items,
                                "created_at": row["decided_at"]})
         insert_rows(self.session, ApprovalEvent, events)
+
+    def _submission_items(self) -> None:
+        """Record what each submission holds, in one INSERT ... SELECT per item table."""
+        for model, kind in ((TimeEntry, "time_entry"), (Expense, "expense")):
+            self.session.execute(sa.insert(SubmissionItem).from_select(
+                ["submission_id", "item_id", "item_kind"],
+                sa.select(col(model.submission_id), col(model.id), sa.literal(kind))
+                .where(col(model.submission_id).is_not(None))))
 
     # --- entries and expenses ---------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from keito_core.models.activity import (
     SyncConnection,
     SyncRecord,
 )
-from keito_core.models.approvals import ApprovalEvent, Submission
+from keito_core.models.approvals import ApprovalEvent, Submission, SubmissionItem
 from keito_core.models.base import metadata
 from keito_core.models.clients import Client, Contact
 from keito_core.models.expenses import LLM_USAGE, Expense, ExpenseCategory
@@ -38,6 +38,7 @@ __all__ = [
     "ProjectTask",
     "SavedReport",
     "Submission",
+    "SubmissionItem",
     "SyncConnection",
     "SyncRecord",
     "Task",

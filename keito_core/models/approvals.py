@@ -1,4 +1,4 @@
-"""Timesheet submissions and the trail of approval decisions."""
+"""Timesheet submissions, the items each one held, and the trail of approval decisions."""
 
 from __future__ import annotations
 
@@ -27,6 +27,33 @@ class Submission(TableModel, table=True):
     decided_by_id: str | None = fk("users.id", nullable=True, index=False)
     #: The reviewer's reason on rejection, or note on approval.
     reason: str | None = Field(default=None)
+
+
+#: The kinds of item a submission holds (SubmissionItem.item_kind).
+SUBMISSION_ITEM_KINDS = ("time_entry", "expense")
+
+
+class SubmissionItem(TableModel, table=True):
+    """A time entry or expense a submission held when it was submitted.
+
+    An item's own `submission_id` follows it to its newest submission; these rows stay, so a
+    rejected submission still lists what it held after its items are resubmitted. `item_id`
+    has no foreign key: like the audit trail, the history outlives a deleted item.
+    """
+
+    __tablename__ = "submission_items"
+    __table_args__ = (
+        sa.CheckConstraint("item_kind IN ('time_entry', 'expense')", name="item_kind"),
+    )
+
+    submission_id: str = Field(
+        sa_column_args=[sa.ForeignKey("submissions.id", ondelete="CASCADE")],
+        primary_key=True,
+        max_length=40,
+    )
+    #: The ID of the time entry (te_...) or expense (exp_...).
+    item_id: str = Field(primary_key=True, max_length=40, index=True)
+    item_kind: str = Field(max_length=16)
 
 
 class ApprovalEvent(TableModel, table=True):

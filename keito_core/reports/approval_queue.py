@@ -2,9 +2,11 @@
 user's period stands. Results are frozen dataclasses of plain values, aggregated in SQL.
 
 Who sees what: administrators every submission; managers their assigned teammates' and those
-holding items on projects they manage; everyone their own. A submission's totals cover all its
-items; its detail lists the items the actor may view (a project manager who is not the owner's
-manager sees only the items on projects they manage).
+holding items on projects they manage; everyone their own. A submission's items are those it
+held when submitted (SubmissionItem), with their current values and status: a rejected
+submission still lists its items after they are resubmitted in a newer one. Its totals cover
+those items; its detail lists the ones the actor may view (a project manager who is not the
+owner's manager sees only the items on projects they manage).
 
 Flags (what an approver should look at twice):
 
@@ -36,6 +38,7 @@ from keito_core.models import (
     ExpenseCategory,
     Project,
     Submission,
+    SubmissionItem,
     Task,
     TimeEntry,
     User,
@@ -195,9 +198,18 @@ def _parse_status(value: str | None) -> SubmissionStatus | None:
                          ) from None
 
 
+#: The submission an item row was held by, in queries joined through _held.
+_SID = col(SubmissionItem.submission_id)
+
+
+def _held(model: Any) -> Any:
+    """SubmissionItem joined to the rows of `model` (TimeEntry or Expense) it records."""
+    return sa.join(SubmissionItem, model, col(model.id) == SubmissionItem.item_id)
+
+
 def _holding(model: Any, condition: Any) -> Any:
-    """Submission ids with at least one item of `model` matching `condition`."""
-    return select(model.submission_id).where(col(model.submission_id).is_not(None), condition)
+    """Submission ids that held at least one item of `model` matching `condition`."""
+    return sa.select(_SID).select_from(_held(model)).where(condition)
 
 
 def _visible(actor: policy.Actor) -> Any:
@@ -317,22 +329,20 @@ def _time_totals(session: Session, ids: list[str],
     """(count, seconds, billable seconds, entries without notes, agent seconds) per submission."""
     seconds = col(TimeEntry.duration_seconds)
     rows = session.execute(sa.select(
-        col(TimeEntry.submission_id), sa.func.count(), sa.func.sum(seconds),
+        _SID, sa.func.count(), sa.func.sum(seconds),
         sa.func.sum(sa.case((col(TimeEntry.is_billable), seconds), else_=0)),
         sa.func.sum(_no_notes(TimeEntry)),
         sa.func.sum(sa.case((col(TimeEntry.source) == Source.AGENT, seconds), else_=0)),
-    ).where(col(TimeEntry.submission_id).in_(ids), seen)
-        .group_by(col(TimeEntry.submission_id))).all()
+    ).select_from(_held(TimeEntry)).where(_SID.in_(ids), seen).group_by(_SID)).all()
     return {sid: (int(n), int(t or 0), int(b or 0), int(m or 0), int(a or 0))
             for sid, n, t, b, m, a in rows if sid}
 
 
 def _by_source(session: Session, ids: list[str], seen: Any) -> dict[str, dict[str, int]]:
     rows = session.execute(sa.select(
-        col(TimeEntry.submission_id), col(TimeEntry.source),
-        sa.func.sum(col(TimeEntry.duration_seconds)),
-    ).where(col(TimeEntry.submission_id).in_(ids), seen)
-        .group_by(col(TimeEntry.submission_id), col(TimeEntry.source))).all()
+        _SID, col(TimeEntry.source), sa.func.sum(col(TimeEntry.duration_seconds)),
+    ).select_from(_held(TimeEntry)).where(_SID.in_(ids), seen)
+        .group_by(_SID, col(TimeEntry.source))).all()
     found: dict[str, dict[str, int]] = defaultdict(dict)
     for sid, origin, seconds in rows:
         found[sid][str(origin)] = int(seconds or 0)
@@ -341,12 +351,12 @@ def _by_source(session: Session, ids: list[str], seen: Any) -> dict[str, dict[st
 
 def _day_totals_query(ids: list[str], seen: Any) -> Any:
     return sa.select(
-        col(TimeEntry.submission_id).label("sid"), col(TimeEntry.spent_date).label("day"),
+        _SID.label("sid"), col(TimeEntry.spent_date).label("day"),
         sa.func.sum(col(TimeEntry.duration_seconds)).label("seconds"),
         sa.func.sum(sa.case((col(TimeEntry.is_billable), col(TimeEntry.duration_seconds)),
                             else_=0)).label("billable"),
-    ).where(col(TimeEntry.submission_id).in_(ids), seen).group_by(
-        col(TimeEntry.submission_id), col(TimeEntry.spent_date))
+    ).select_from(_held(TimeEntry)).where(_SID.in_(ids), seen).group_by(
+        _SID, col(TimeEntry.spent_date))
 
 
 def _longest_days(session: Session, ids: list[str], seen: Any) -> dict[str, int]:
@@ -360,12 +370,13 @@ def _expense_totals(session: Session, ids: list[str],
                     seen: Any) -> dict[str, list[tuple[CurrencyTotal, int]]]:
     """Per submission: (totals in one currency, expenses without notes) per currency."""
     rows = session.execute(sa.select(
-        col(Expense.submission_id), col(Client.currency), sa.func.count(),
+        _SID, col(Client.currency), sa.func.count(),
         sa.func.sum(col(Expense.total_cost)), sa.func.sum(_no_notes(Expense)),
-    ).join(Project, col(Project.id) == Expense.project_id)
+    ).select_from(_held(Expense))
+        .join(Project, col(Project.id) == Expense.project_id)
         .join(Client, col(Client.id) == Project.client_id)
-        .where(col(Expense.submission_id).in_(ids), seen)
-        .group_by(col(Expense.submission_id), col(Client.currency))
+        .where(_SID.in_(ids), seen)
+        .group_by(_SID, col(Client.currency))
         .order_by(col(Client.currency))).all()
     found: dict[str, list[tuple[CurrencyTotal, int]]] = defaultdict(list)
     for sid, currency, n, total, missing in rows:
@@ -392,8 +403,8 @@ def _submission_pairs(session: Session, ids: list[str]) -> dict[str, set[tuple[s
     found: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for model in (TimeEntry, Expense):
         rows = session.execute(
-            sa.select(col(model.submission_id), col(model.user_id), col(model.project_id))
-            .where(col(model.submission_id).in_(ids)).distinct()).all()
+            sa.select(_SID, col(model.user_id), col(model.project_id))
+            .select_from(_held(model)).where(_SID.in_(ids)).distinct()).all()
         for sid, owner, project in rows:
             found[sid].add((owner, project))
     return found
@@ -437,10 +448,11 @@ def _item_flags(notes: str | None, source: Any, *extra: tuple[str, bool]) -> tup
 def _entries(session: Session, actor: policy.Actor, submission_id: str,
              long_days: set[date]) -> tuple[SubmissionEntry, ...]:
     query = (sa.select(TimeEntry, col(Project.name), col(Client.name), col(Task.name))
+             .select_from(_held(TimeEntry))
              .join(Project, col(Project.id) == TimeEntry.project_id)
              .join(Client, col(Client.id) == Project.client_id)
              .outerjoin(Task, col(Task.id) == TimeEntry.task_id)
-             .where(col(TimeEntry.submission_id) == submission_id)
+             .where(col(SubmissionItem.submission_id) == submission_id)
              .order_by(col(TimeEntry.spent_date), col(TimeEntry.id)))
     visible = visibility_clause(actor, Action.TIME_ENTRY_VIEW, TimeEntry)
     if visible is not None:
@@ -459,10 +471,11 @@ def _expenses(session: Session, actor: policy.Actor,
               submission_id: str) -> tuple[SubmissionExpense, ...]:
     query = (sa.select(Expense, col(Project.name), col(Client.name), col(Client.currency),
                        col(ExpenseCategory.name))
+             .select_from(_held(Expense))
              .join(Project, col(Project.id) == Expense.project_id)
              .join(Client, col(Client.id) == Project.client_id)
              .outerjoin(ExpenseCategory, col(ExpenseCategory.id) == Expense.category_id)
-             .where(col(Expense.submission_id) == submission_id)
+             .where(col(SubmissionItem.submission_id) == submission_id)
              .order_by(col(Expense.spent_date), col(Expense.id)))
     visible = visibility_clause(actor, Action.EXPENSE_VIEW, Expense)
     if visible is not None:

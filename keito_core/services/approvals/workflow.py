@@ -9,7 +9,8 @@ keito_core.reports.approval_queue. Decisions where the reference leaves room:
 - A submission takes ALL of the user's unsubmitted and rejected time entries and expenses
   dated in the period; later items form a new submission. A running timer is left out (it is
   still being recorded, and its owner must be able to stop it); it stays unsubmitted for the
-  next batch, and `SubmitResult.left_running` names it.
+  next batch, and `SubmitResult.left_running` names it. What a submission held is recorded
+  (SubmissionItem), so a rejected one still lists its items after they are resubmitted.
 - Decisions take several submissions at once, all or nothing: every submission is checked
   (the policy for each (owner, project) pair of its items, then its state, so that someone
   who may not decide learns nothing of the state) before any changes. `check_decision` runs
@@ -40,6 +41,7 @@ from keito_core.models import (
     ManagerTeammate,
     ProjectMember,
     Submission,
+    SubmissionItem,
     TimeEntry,
     User,
     Workspace,
@@ -125,7 +127,11 @@ def _set_status(session: Session, item: Any, status: Any, *, submission_id: str 
 
 
 def submission_items(session: Session, submission_id: str) -> tuple[list[TimeEntry], list[Expense]]:
-    """The time entries and expenses that belong to a submission now."""
+    """The time entries and expenses that belong to a submission now: those a decision moves.
+
+    What a submission held when submitted (kept after its items move on to a newer one) is
+    in SubmissionItem; for a submission that can still be decided the two are the same.
+    """
     entries = session.exec(select(TimeEntry).where(TimeEntry.submission_id == submission_id)
                            .order_by(col(TimeEntry.spent_date), col(TimeEntry.id))).all()
     expenses = session.exec(select(Expense).where(Expense.submission_id == submission_id)
@@ -192,6 +198,8 @@ def submit_timesheet(session: Session, *, actor: policy.Actor, date_from: date |
         _set_status(session, item, item_status(SubmissionStatus.SUBMITTED),
                     submission_id=submission.id, actor_id=actor.user_id, now=now,
                     action=f"{_kind(item)}.submit")
+        session.add(SubmissionItem(submission_id=submission.id, item_id=item.id,
+                                   item_kind=_kind(item)))
     entries = sum(isinstance(item, TimeEntry) for item in items)
     expenses = len(items) - entries
     session.add(ApprovalEvent(id=new_id("approval_event"), submission_id=submission.id,
