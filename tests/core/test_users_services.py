@@ -171,16 +171,6 @@ def test_members_see_themselves_and_managers_their_teammates(workspace):
         assert info.value.code == "not_found"
 
 
-def test_rate_visibility_follows_the_policy(workspace):
-    manager = add(workspace, name="Man", role="manager")
-    with workspace.session() as s:
-        assert svc.rate_visibility(workspace.actor(s)) == (True, True)
-        assert svc.rate_visibility(workspace.actor(s, manager)) == (False, False)
-        svc.edit_user(s, actor=workspace.actor(s), ref=manager, grant=["view_rates"], now=NOW)
-    with workspace.session() as s:
-        assert svc.rate_visibility(workspace.actor(s, manager)) == (True, False)
-
-
 # --- edit --------------------------------------------------------------------------------
 
 

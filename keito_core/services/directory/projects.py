@@ -60,18 +60,6 @@ class ProjectDetail:
     tasks: list[tuple[ProjectTask, Task]] | None = None
     members: list[tuple[ProjectMember, User]] | None = None
 
-    @property
-    def show_rates(self) -> bool:
-        """Whether the viewer sees rates (for the app's tables until they use the presenter)."""
-        return policy.Money.RATE in policy.field_visibility(self.viewer)
-
-    @property
-    def show_budget(self) -> bool:
-        """Whether the viewer sees the budget (for the app's tables, as `show_rates`)."""
-        return policy.Money.BUDGET in policy.field_visibility(
-            self.viewer, project_id=self.project.id,
-            budget_visible_to_team=self.project.budget_visible_to_team)
-
     def task_rows(self) -> list[dict[str, Any]]:
         return [public.project_task(pt, t, viewer=self.viewer, project=self.project)
                 for pt, t in self.tasks or []]

@@ -145,11 +145,6 @@ def _placeholder_email(session: Session, name: str) -> str:
     return candidate
 
 
-def rate_visibility(actor: policy.Actor) -> tuple[bool, bool]:
-    """(billable rates, cost rates): whether the actor may see them."""
-    return policy.can(actor, Action.RATES_VIEW), policy.can(actor, Action.COST_RATES_VIEW)
-
-
 def business_role_names(session: Session, user_id: str) -> list[str]:
     return list(session.exec(
         select(BusinessRole.name)
