@@ -28,6 +28,8 @@ from keito_core import presenters as public
 from keito_core.enums import ApprovalStatus, ManagerPermission, Role, Source, UserStatus, UserType
 from keito_core.errors import KeitoError
 from keito_core.platform.api_keys import KEY_PREFIX, hash_secret, use_is_due
+from keito_core.platform.config import secure_workspace_dirs
+from keito_core.platform.private_files import secure_database_file
 from keito_core.platform.runtime import Runtime
 from keito_core.platform.schema_version import HEAD_REVISION
 from keito_core.rules import permissions as policy
@@ -63,6 +65,8 @@ def snapshot(runtime: Runtime) -> Iterator[tuple[sqlite3.Connection, str | None]
     path = settings.sqlite_path
     if path is None or "?" in settings.database_url or not path.is_file():
         raise NotHandled("not a SQLite file")
+    secure_workspace_dirs(settings)  # a few stat calls: the workspace stays private
+    secure_database_file(path)
     try:
         api_key, _origin = runtime.credentials()
     except KeitoError as exc:

@@ -291,7 +291,9 @@ def _with_value(data: dict[str, Any], section: str, name: str, value: Any) -> di
 
 
 def set_value(path: Path, key: str, value: str | None) -> None:
-    """Set (or with None, remove) a dotted key in the TOML file at `path`, creating it."""
+    """Set (or with None, remove) a dotted key in the TOML file at `path`, creating it (0600)."""
+    from keito_core.platform.private_files import write_private_text
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -304,8 +306,7 @@ def set_value(path: Path, key: str, value: str | None) -> None:
         raise KeitoError(
             "config_error", f"cannot read {path}: {exc}", hint="fix or remove the file first"
         ) from exc
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(edit_toml(text, key, value), encoding="utf-8")
+    write_private_text(path, edit_toml(text, key, value))
 
 
 TEMPLATE = """\

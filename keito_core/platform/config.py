@@ -50,6 +50,16 @@ class Settings:
         return None
 
 
+def secure_workspace_dirs(settings: Settings) -> None:
+    """Take group and other access off Keito's own directories and config file that exist
+    (data, receipts, config): a workspace an older Keito made readable to all is tightened
+    when opened. See keito_core.platform.private_files."""
+    from keito_core.platform.private_files import tighten_all
+
+    tighten_all(settings.data_dir, settings.receipts_dir, settings.config_dir,
+                settings.config_file)
+
+
 def _dirs(env: Mapping[str, str]) -> tuple[Path, Path]:
     home = env.get("KEITO_HOME")
     if home:

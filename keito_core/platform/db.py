@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from keito_core.errors import KeitoError
+from keito_core.platform.private_files import secure_database_file
 from keito_core.platform.schema_version import HEAD_REVISION  # re-exported: db.HEAD_REVISION
 
 #: Seconds a writer waits for another writer before giving up.
@@ -42,7 +44,10 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engi
 def _sqlite_engine(url: sa.URL, busy_timeout: float) -> Engine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # Only its owner may read the file and its companions (platform.private_files);
+        # a directory or file that cannot be made is SQLite's to report when it connects.
+        with contextlib.suppress(OSError):
+            secure_database_file(Path(database).expanduser())
     engine = sa.create_engine(url, connect_args={"timeout": busy_timeout})
 
     @event.listens_for(engine, "connect")

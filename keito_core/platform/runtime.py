@@ -55,7 +55,9 @@ class Runtime:
                     hint=NO_WORKSPACE_HINT,
                 )
             from keito_core.platform import db
+            from keito_core.platform.config import secure_workspace_dirs
 
+            secure_workspace_dirs(self.settings)
             engine = db.make_engine(self.settings.database_url)
             try:
                 db.ensure_schema(engine)

@@ -12,12 +12,12 @@ backend (a headless server, CI), the key goes to `<config_dir>/credentials`, mod
 from __future__ import annotations
 
 import contextlib
-import os
 import tomllib
 from pathlib import Path
 
 from keito_core.errors import KeitoError
 from keito_core.platform.cli_config import toml_value
+from keito_core.platform.private_files import write_private_text
 
 SERVICE = "keito"
 USERNAME = "api_key"
@@ -59,22 +59,6 @@ def _usable_keyring():  # noqa: ANN202 - keyring is imported lazily; its types w
         return None
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically, readable and writable by the owner only (0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
-
-
 def _read_credentials(config_dir: Path) -> dict:
     path = credentials_path(config_dir)
     try:
@@ -104,7 +88,7 @@ def store_api_key(secret: str, *, config_dir: Path) -> str:
         except Exception:
             stored = False
         if stored:
-            _write_private(
+            write_private_text(
                 credentials_path(config_dir),
                 _HEADER + f"store = {toml_value(STORED_IN_KEYRING)}\n"
                 f"service = {toml_value(SERVICE)}\n"
@@ -112,7 +96,7 @@ def store_api_key(secret: str, *, config_dir: Path) -> str:
             )
             return STORED_IN_KEYRING
     path = credentials_path(config_dir)
-    _write_private(
+    write_private_text(
         path, _HEADER + 'store = "file"\n' + f"api_key = {toml_value(secret)}\n"
     )
     return str(path)

@@ -33,12 +33,15 @@ def log_path() -> Path:
 
 def _write_log(line: str) -> None:
     try:
+        from keito_core.platform.private_files import PRIVATE_FILE, private_dir
+
         path = log_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         if path.exists() and path.stat().st_size > _LOG_LIMIT:
             path.replace(path.with_name(LOG_NAME + ".1"))
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        with path.open("a", encoding="utf-8") as log:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, PRIVATE_FILE)
+        with os.fdopen(fd, "a", encoding="utf-8") as log:
             log.write(f"{stamp} {line}\n")
     except Exception:  # noqa: BLE001 - a hook has nowhere else to report; it must not fail
         pass

@@ -80,6 +80,7 @@ def init(
 ) -> None:
     """Create the config file with every setting listed and commented out."""
     from keito_core.platform.cli_config import initial_config, read_toml
+    from keito_core.platform.private_files import write_private_text
 
     state = cli_state()
     path = _target(state, local)
@@ -90,8 +91,7 @@ def init(
             hint="edit it with `keito config set`, or pass --force to rewrite it",
         )
     text = initial_config(read_toml(path) if path.exists() else None, local=local)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_private_text(path, text)
     state.output.message(f"Wrote {path}", data={"path": str(path), "created": True})
 
 

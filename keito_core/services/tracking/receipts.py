@@ -3,7 +3,8 @@
 A receipt is a PNG, JPEG, GIF or PDF of at most 10 MB whose contents match its extension.
 It is copied to ``<receipts_dir>/<yyyy>/<mm>/<expense id><ext>`` (the year and month of the
 expense's date); the expense stores that path relative to the receipts folder, the original
-file name, the content type and the size.
+file name, the content type and the size. The folders are made 0700 and the copy 0600: only
+the workspace's owner may read a receipt.
 
 The copy is written before the transaction commits (to a temporary name, then renamed into
 place). When the transaction then fails, the copied file stays behind as an orphan nobody
@@ -21,6 +22,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 
 from keito_core.errors import KeitoError, validation
+from keito_core.platform.private_files import PRIVATE_FILE, private_dir, tighten
 
 MAX_RECEIPT_BYTES = 10 * 1024 * 1024
 #: Accepted extensions and the content type each one stores.
@@ -98,8 +100,11 @@ def store_receipt(receipt: ReceiptFile, *, receipts_dir: Path, expense_id: str,
     target = receipts_dir / relative
     partial = target.with_name(target.name + ".part")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(receipt.source, partial)
+        private_dir(target.parent)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        with receipt.source.open("rb") as source, os.fdopen(fd, "wb") as copy:
+            shutil.copyfileobj(source, copy)
+        tighten(partial)
         os.replace(partial, target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
