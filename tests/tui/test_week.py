@@ -27,7 +27,7 @@ from keito_tui.app.screens.dialogs import DateDialog
 from keito_tui.app.screens.entry_dialog import EntryDialog
 from keito_tui.app.screens.week import WeekScreen
 from keito_tui.app.screens.week_dialogs import AddRowDialog, CellEntriesDialog
-from keito_tui.app.widgets.week_grid import TOTAL_ROW, WeekGrid, grid_layout
+from keito_tui.app.widgets.week_grid import TOTAL_ROW, WeekGrid, WeekTotals, grid_layout
 
 pytestmark = pytest.mark.anyio
 
@@ -125,8 +125,11 @@ def grid(app: KeitoApp) -> WeekGrid:
 
 
 def cells(app: KeitoApp, key: str) -> list[str]:
-    """A row's text: its day cells and its total (the label left out)."""
-    return [str(cell).strip() for cell in grid(app).get_row(key)][1:]
+    """A row's text (or the totals' under the grid): its day cells and its total (the label
+    left out)."""
+    table = (app.screen.query_one("#week-totals", WeekTotals) if key == TOTAL_ROW
+             else grid(app))
+    return [str(cell).strip() for cell in table.get_row(key)][1:]
 
 
 def first_row(app: KeitoApp) -> str:
@@ -502,3 +505,30 @@ async def test_the_grid_draws_cells_as_the_data_table_draws_their_text(runtime, 
         assert set(handed_on) == {-1}  # every cell fits: only the header goes to DataTable
         with patch.object(WeekGrid, "_render_cell", own_render):
             assert drawn() == fast
+
+
+@pytest.mark.parametrize("size", [(80, 24), (140, 45)])
+async def test_the_totals_stay_on_screen_under_many_one_line_rows(runtime, env, size) -> None:
+    with env.ws.session() as s:
+        for number in range(40):
+            task = Task(id=new_id("task"), name=f"Task {number:02}", handle=f"t{number}")
+            s.add(task)
+            s.flush()
+            s.add(ProjectTask(id=new_id("project_task"), project_id=env.web, task_id=task.id))
+            s.add(TimeEntry(id=new_id("time_entry"), user_id=env.ws.admin_id,
+                            project_id=env.web, task_id=task.id, spent_date=MONDAY,
+                            duration_seconds=900, source=Source.CLI))
+    app = KeitoApp(runtime)
+    async with app.run_test(size=size) as pilot:
+        await open_week(pilot)
+        table = grid(app)
+        assert {row.height for row in table.rows.values()} == {1}
+        label = str(table.get_row(first_row(app))[0])
+        assert label == " Website · Task 00  Acme"
+        totals = app.screen.query_one("#week-totals", WeekTotals)
+        for _ in range(45):
+            await pilot.press("down")
+        await pilot.pause()
+        assert table.rows_shown[table.cursor_coordinate.row].task_name == "Task 39"
+        assert table.region.bottom <= totals.region.y < size[1] - 1
+        assert cells(app, TOTAL_ROW)[0] == "10.00"

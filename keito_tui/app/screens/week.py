@@ -54,7 +54,7 @@ from keito_tui.app.screens.week_dialogs import (
 )
 from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.footer import KeitoFooter
-from keito_tui.app.widgets.week_grid import WeekGrid
+from keito_tui.app.widgets.week_grid import WeekGrid, WeekTotals
 
 WEEK = Binding.Group("Week", compact=True)
 CELL = Binding.Group("Cell")
@@ -191,6 +191,7 @@ class WeekScreen(MainView):
             yield Static("", id="week-title", markup=False)
             yield Static("", id="week-progress", markup=False)
         yield WeekGrid(id="week-grid")
+        yield WeekTotals(id="week-totals")
         with Horizontal(id="week-edit"):
             yield Label("", id="week-edit-label", markup=False)
             yield Input(placeholder="1.5 or 1:30", id="week-edit-input", compact=True,
@@ -269,7 +270,9 @@ class WeekScreen(MainView):
         self.query_one("#week-title", Static).update(week_title(report))
         self.query_one("#week-progress", Static).update(
             progress_text(report, max(20, width - len(week_title(report)) - 4)))
-        self.grid.show(report, self.rows(report), width)
+        rows = self.rows(report)
+        self.grid.show(report, rows, width)
+        self.query_one("#week-totals", WeekTotals).show(report, rows, width)
 
     def on_resize(self) -> None:
         if self.report is not None and self.grid.layout_width != self.size.width:

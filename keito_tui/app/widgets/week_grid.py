@@ -1,6 +1,9 @@
-"""The week grid: a DataTable of project/task rows by day, with row, day and week totals.
+"""The week grid: a DataTable of project/task rows by day with row totals, and under it the
+day and week totals (WeekTotals), which stay on screen however far the rows scroll.
 
-The cursor stays on the day cells (never on the names, the totals column or the totals row).
+A row takes one line (project · task, the client dimmed) where the names column has room for
+it, two lines below that. The cursor stays on the day cells (never on the names or the
+totals column).
 Typing a digit, `.` or `:` on a cell, or Backspace, asks the screen to edit it; Enter or a
 click selects it (DataTable.CellSelected). Column widths follow the terminal's width: from 120
 columns the day headers show the date in full and the names take all the room that is left.
@@ -42,6 +45,8 @@ EDIT_KEYS = frozenset("0123456789.:")
 WIDE = 120
 #: The width of a day column below WIDE.
 NARROW_DAY = 6
+#: The narrowest names column that shows a row on one line.
+ONE_LINE_LABEL = 24
 
 PLAIN = Style.null()
 DIM = Style(dim=True)
@@ -206,10 +211,19 @@ def fitted(value: str, mark: str, width: int) -> str:
     return value[:-1]
 
 
-def row_label(row: WeekRow) -> GridText:
-    """Project (and client) on the first line, the task on the second."""
+def row_label(row: WeekRow, width: int = ONE_LINE_LABEL) -> GridText:
+    """`Project · Task  Client` (the client dimmed) on one line in a names column `width`
+    wide from ONE_LINE_LABEL; narrower, project and client first and the task below."""
+    if width >= ONE_LINE_LABEL:
+        return GridText(((" ", PLAIN), (row.project_name, BOLD), (f" · {row.task_name}", PLAIN),
+                         (f"  {row.client_name}", DIM)))
     return GridText(((" ", PLAIN), (row.project_name, BOLD), (f" · {row.client_name}", DIM)),
                     (("   " + row.task_name, PLAIN),))
+
+
+def row_height(layout: GridLayout) -> int:
+    """Lines a row takes in `layout`."""
+    return 1 if layout.label >= ONE_LINE_LABEL else 2
 
 
 class WeekGrid(DataTable[GridText]):
@@ -254,8 +268,7 @@ class WeekGrid(DataTable[GridText]):
                             width=layout.day, key=f"d{index}")
         self.add_column(Text("Total", justify="right"), width=layout.total, key="total")
         for row in rows:
-            self.add_row(*self.row_cells(row, report), key=row.key, height=2)
-        self.add_row(*self.total_cells(report, rows), key=TOTAL_ROW)
+            self.add_row(*self.row_cells(row, report), key=row.key, height=row_height(layout))
         if keep is not None:
             self.select(*keep)
         else:
@@ -266,7 +279,6 @@ class WeekGrid(DataTable[GridText]):
         self.report, self.rows_shown = report, rows
         columns = [column.key for column in self.ordered_columns]
         wanted = [(row.key, self.row_cells(row, report)) for row in rows]
-        wanted.append((TOTAL_ROW, self.total_cells(report, rows)))
         for key, texts in wanted:
             for column, text in zip(columns, texts, strict=True):
                 if self.get_cell(key, column) != text:
@@ -275,17 +287,11 @@ class WeekGrid(DataTable[GridText]):
     def row_cells(self, row: WeekRow, report: WeekReport) -> list[GridText]:
         """A row's label, its day cells and its total."""
         fmt = str(report.duration_format)
-        day_width = grid_layout(self.layout_width).day
-        return [row_label(row), *(cell_text(cell, fmt, day_width) for cell in row.cells),
+        layout = grid_layout(self.layout_width)
+        return [row_label(row, layout.label),
+                *(cell_text(cell, fmt, layout.day) for cell in row.cells),
                 GridText.of(format_duration(row.seconds, fmt), BOLD)]
 
-    def total_cells(self, report: WeekReport, rows: tuple[WeekRow, ...]) -> list[GridText]:
-        """The totals row: each day's total, and the week's."""
-        fmt = str(report.duration_format)
-        totals = [self.day_total(report, rows, i) for i in range(7)]
-        return [GridText.of(" Total", BOLD, right=False),
-                *(GridText.of(format_duration(s, fmt), BOLD) for s in totals),
-                GridText.of(format_duration(sum(totals), fmt), GRAND_TOTAL)]
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
@@ -320,10 +326,6 @@ class WeekGrid(DataTable[GridText]):
         lines = styled(own, pre + component, post)
         self._cell_render_cache[cache_key] = lines
         return lines
-
-    @staticmethod
-    def day_total(report: WeekReport, rows: tuple[WeekRow, ...], index: int) -> int:
-        return sum(row.cells[index].seconds for row in rows)
 
     # --- the cursor -------------------------------------------------------------------------
 
@@ -384,3 +386,41 @@ class WeekGrid(DataTable[GridText]):
         """What was typed for the edit being started (and forget it)."""
         typed, self.typed = self.typed or "", None
         return typed
+
+
+def total_cells(report: WeekReport, rows: tuple[WeekRow, ...]) -> list[GridText]:
+    """The totals row: each day's total, and the week's."""
+    fmt = str(report.duration_format)
+    totals = [sum(row.cells[i].seconds for row in rows) for i in range(7)]
+    return [GridText.of(" Total", BOLD, right=False),
+            *(GridText.of(format_duration(s, fmt), BOLD) for s in totals),
+            GridText.of(format_duration(sum(totals), fmt), GRAND_TOTAL)]
+
+
+class WeekTotals(DataTable[GridText]):
+    """The day and week totals under the grid, in the grid's columns: one line that does
+    not scroll with the rows."""
+
+    can_focus = False
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, show_header=False, show_cursor=False, cursor_type="none",
+                         cell_padding=0)
+        self.layout_width = 0
+
+    def show(self, report: WeekReport, rows: tuple[WeekRow, ...], width: int) -> None:
+        """The totals of `rows`, in columns laid out for `width`."""
+        texts = total_cells(report, rows)
+        if width != self.layout_width or not self.row_count:
+            layout = grid_layout(width)
+            self.layout_width = width
+            self.clear(columns=True)
+            self.add_column("", width=layout.label, key="label")
+            for index in range(7):
+                self.add_column("", width=layout.day, key=f"d{index}")
+            self.add_column("", width=layout.total, key="total")
+            self.add_row(*texts, key=TOTAL_ROW)
+            return
+        for column, text in zip([c.key for c in self.ordered_columns], texts, strict=True):
+            if self.get_cell(TOTAL_ROW, column) != text:
+                self.update_cell(TOTAL_ROW, column, text)
