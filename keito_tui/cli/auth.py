@@ -77,8 +77,9 @@ def login(
         out.record({"id": data["user"]["id"], **data} if out.quiet else data)
         return
     place = "the OS keyring" if where == STORED_IN_KEYRING else where
+    person = data["user"]
     out.message(
-        f"Logged in as {user.name} ({user.user_type}, {user.role}) "
+        f"Logged in as {person['name']} ({person['user_type']}, {person['role']}) "
         f"in {data['workspace']['name']}; key stored in {place}"
     )
 

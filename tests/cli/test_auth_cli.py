@@ -38,10 +38,10 @@ def store(request):
     keyring.set_keyring(previous)
 
 
-def agent_key(cli, name="review-bot-01") -> tuple[str, str]:
-    user = cli("user", "add", name, "--agent")
+def agent_key(cli, *flags: str, name="review-bot-01") -> tuple[str, str]:
+    user = cli("user", "add", name, "--agent", *flags)
     assert user.exit_code == 0, user
-    key = cli("key", "create", "--user", name)
+    key = cli("key", "create", "--user", name, *flags)
     assert key.exit_code == 0, key
     return user.json["id"], key.json["secret"]
 
@@ -122,7 +122,7 @@ def test_a_bad_key_does_not_replace_a_good_one(cli, workspace, store):
 
 def test_keito_api_key_beats_the_stored_key(cli, workspace, store):
     agent_id, secret = agent_key(cli)
-    other_id, other = agent_key(cli, "ci-bot")
+    other_id, other = agent_key(cli, name="ci-bot")
     assert cli("auth", "login", "--key", secret).exit_code == 0
     data = whoami(cli, env={"KEITO_API_KEY": other})
     assert data["user"]["id"] == other_id
@@ -132,7 +132,7 @@ def test_keito_api_key_beats_the_stored_key(cli, workspace, store):
 
 def test_login_warns_when_keito_api_key_will_win(cli, workspace, store):
     _, secret = agent_key(cli)
-    _, other = agent_key(cli, "ci-bot")
+    _, other = agent_key(cli, name="ci-bot")
     result = cli("auth", "login", "--key", secret, env={"KEITO_API_KEY": other})
     assert result.exit_code == 0
     assert "KEITO_API_KEY is set" in result.stderr
@@ -193,3 +193,10 @@ def test_whoami_names_the_account_and_warns_on_another(cli, workspace):
 def test_whoami_quiet_prints_the_user_id(cli, workspace):
     result = cli("whoami", "--quiet")
     assert result.stdout.strip() == workspace.admin_id
+
+
+def test_login_on_a_terminal_names_the_user(terminal, workspace, store):
+    _, secret = agent_key(terminal, "--json")
+    result = terminal("auth", "login", "--key", secret)
+    assert result.exit_code == 0, result
+    assert result.stdout.startswith("✓ Logged in as review-bot-01 (agent, member) in Acme")
