@@ -180,8 +180,9 @@ def remind(
 ) -> None:
     """Remind people with unsubmitted time or expenses to submit; safe to run from cron."""
     from keito_core.platform.identity import get_workspace
+    from keito_core.reports.reminders import remindable_user_ids
     from keito_core.rules.periods import parse_date
-    from keito_core.services.approvals.reminders import remindable_user_ids, run_reminders
+    from keito_core.services.approvals.reminders import run_reminders
 
     state = cli_state()
     now = state.runtime.clock()

@@ -11,13 +11,8 @@ from sqlmodel import select
 from keito_core.errors import KeitoError
 from keito_core.models import AuditEvent, Notification
 from keito_core.platform.identity import get_workspace
-from keito_core.services.approvals.reminders import (
-    DEADLINE,
-    REMINDER,
-    parse_kind,
-    run_reminders,
-    schedule_for,
-)
+from keito_core.reports.reminders import DEADLINE, REMINDER, parse_kind, schedule_for
+from keito_core.services.approvals.reminders import run_reminders
 from keito_core.services.directory import users
 from keito_core.services.inbox.notifications import (
     list_notifications,
