@@ -30,14 +30,19 @@ from keito_tui.app.widgets.footer import KeitoFooter
 KEYMAP_CHECK_DELAY = 1.0
 
 
-def _view(module: str, name: str) -> Callable[[], Screen]:
+class _view:  # noqa: N801 - used like a function in MODES
     """A mode's screen, imported when the mode is first opened (start-up loads only the day)."""
 
-    def make() -> Screen:
-        screen: Screen = getattr(import_module(f"keito_tui.app.screens.{module}"), name)()
-        return screen
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
 
-    return make
+    def view_class(self) -> type[MainView]:
+        view: type[MainView] = getattr(
+            import_module(f"keito_tui.app.screens.{self.module}"), self.name)
+        return view
+
+    def __call__(self) -> Screen:
+        return self.view_class()()
 
 
 class KeitoApp(App[None]):
@@ -239,6 +244,36 @@ class KeitoApp(App[None]):
                     action.description, action.help,
                     partial(self.run_action, action.action, screen),
                 )
+        yield from self.other_view_commands(screen)
+
+    def other_view_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The actions of the views not on screen, as `Week: Add row`: each opens its view
+        and runs there once the view has read its data. Found by searching (an empty
+        palette lists only this view's)."""
+        mode_here = self.current_mode if isinstance(screen, MainView) else None
+        for mode, make in self.MODES.items():
+            if mode == mode_here:
+                continue
+            view = make.view_class() if isinstance(make, _view) else make
+            if not isinstance(view, type) or not issubclass(view, MainView):
+                continue
+            for action in view.VIEW_ACTIONS:
+                if action.in_palette:
+                    yield SystemCommand(
+                        f"{view.VIEW_NAME}: {action.description}", action.help,
+                        partial(self.run_in_view, mode, action.action), discover=False)
+
+    async def run_in_view(self, mode: str, action: str) -> None:
+        """Open the view of `mode` and run its `action` once the view's reads are shown."""
+        if self.current_mode != mode:
+            await self.switch_mode(mode)
+        screen = self.screen
+        reading = [w for w in self.workers
+                   if w.node is screen and not (w.is_finished or w.is_cancelled)]
+        if reading:
+            await self.workers.wait_for_complete(reading)
+        # After the messages the reads posted to the view, which are handled first.
+        screen.call_later(self.run_action, action, screen)
 
     @staticmethod
     def view_actions(screen: Screen) -> tuple[KeitoAction, ...]:

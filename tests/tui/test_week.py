@@ -12,6 +12,7 @@ import pytest
 from rich.cells import cell_len
 from settling import finish_workers
 from sqlmodel import select
+from textual.command import CommandList
 from textual.geometry import Region
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, Static
@@ -532,3 +533,56 @@ async def test_the_totals_stay_on_screen_under_many_one_line_rows(runtime, env, 
         assert table.rows_shown[table.cursor_coordinate.row].task_name == "Task 39"
         assert table.region.bottom <= totals.region.y < size[1] - 1
         assert cells(app, TOTAL_ROW)[0] == "10.00"
+
+
+
+async def palette_pick(pilot: Pilot, search: str) -> str:
+    """Search the command palette for `search`; the first option's text (then chosen)."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*search)
+    await settle(pilot)  # the palette searches in a worker; its last one fills the list
+    first = pilot.app.screen.query_one(CommandList).get_option_at_index(0).prompt.plain
+    await pilot.press("enter")
+    await settle(pilot)
+    await settle(pilot)
+    return first
+
+
+async def test_the_palette_reaches_another_views_actions(runtime, env) -> None:
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_week(pilot)
+        first = await palette_pick(pilot, "timer")
+        assert first.startswith("Day: Timer")
+        assert app.current_mode == "day"
+        assert isinstance(app.screen, EntryDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        first = await palette_pick(pilot, "add row")
+        assert first.startswith("Week: Add row")
+        assert app.current_mode == "week"
+        assert isinstance(app.screen, AddRowDialog)
+
+
+@pytest.mark.parametrize(("view", "key"), [("week", "w"), ("day", "d")])
+async def test_the_week_is_submitted_from_the_day_and_week_views(runtime, env, view,
+                                                                  key) -> None:
+    with env.ws.session() as s:
+        s.get(Workspace, env.ws.workspace_id).feature_approvals = True
+    add(env, MONDAY, 2)
+    add(env, MONDAY + timedelta(days=1), 1.5)
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press(key)
+        await settle(pilot)
+        assert (await palette_pick(pilot, "submit")).startswith("Submit week")
+        assert isinstance(app.screen, DateDialog)
+        await pilot.press("enter")
+        await settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert "Submitted 2 time entries (3.50 h) for 2026-03-02 to 2026-03-08." in said, said
+    with env.ws.session(readonly=True) as s:
+        statuses = {e.approval_status for e in s.exec(select(TimeEntry)).all()}
+    assert statuses == {ApprovalStatus.SUBMITTED}

@@ -37,7 +37,7 @@ from keito_tui.app.screens.approval_detail import (
     status_text,
     summary_text,
 )
-from keito_tui.app.screens.dialogs import DateDialog
+from keito_tui.app.screens.submitting import SubmitsWeek
 from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.footer import KeitoFooter
 
@@ -95,14 +95,6 @@ class QueueData:
     actor_id: str
 
 
-@dataclass(frozen=True)
-class Submitted:
-    """A submit that went through: what to tell the user."""
-
-    text: str
-    warning: str | None
-
-
 def queue_cells(row: SubmissionSummary, *, fmt: str, today: date, marked: bool,
                 member_width: int, sources_width: int, with_status: bool) -> list[Text]:
     """The cells of one queue row."""
@@ -135,7 +127,7 @@ def queue_widths(width: int, data: QueueData) -> tuple[int, int]:
     return member, max(10, room - member)
 
 
-class ApprovalsScreen(DecidingView):
+class ApprovalsScreen(SubmitsWeek, DecidingView):
     """The approval queue: decide submissions, alone or marked together; submit your week."""
 
     VIEW_NAME = "Approvals"
@@ -147,11 +139,6 @@ class ApprovalsScreen(DecidingView):
         def __init__(self, data: QueueData) -> None:
             super().__init__()
             self.data = data
-
-    class SubmitDone(Message):
-        def __init__(self, result: Submitted) -> None:
-            super().__init__()
-            self.result = result
 
     def __init__(self) -> None:
         super().__init__()
@@ -370,46 +357,6 @@ class ApprovalsScreen(DecidingView):
 
     # --- submitting ---------------------------------------------------------------------------
 
-    def action_submit_week(self) -> None:
-        today = self.data.today if self.data is not None else None
-
-        def chosen(day: date | None) -> None:
-            if day is not None:
-                self.submit(day)
-
-        self.app.push_screen(DateDialog(today or date.today(), today=today,
-                                        title="Submit the week holding (Enter: this week)"),
-                             chosen)
-
-    @work(thread=True, exclusive=True, group="approvals-submit")
-    def submit(self, day: date) -> None:
-        from keito_core.platform.identity import get_workspace
-        from keito_core.rules.periods import week_bounds
-        from keito_core.services.approvals.workflow import period_text, submit_timesheet
-
-        try:
-            with self.runtime.session() as session:
-                actor = self.runtime.actor(session)
-                first, last = week_bounds(day, get_workspace(session).week_start)
-                result = submit_timesheet(session, actor=actor, date_from=first, date_to=last,
-                                          now=self.runtime.clock())
-                seconds = result.entry_seconds
-        except KeitoError as exc:
-            self.post_message(self.Refused(ErrorInfo.of(exc)))
-            return
-        entries_text = "1 time entry" if result.entry_count == 1 else (
-            f"{result.entry_count} time entries")
-        text = (f"Submitted {entries_text} ({seconds / 3600:.2f} h)"
-                + (f" and {result.expense_count} expense"
-                   f"{'' if result.expense_count == 1 else 's'}" if result.expense_count else "")
-                + f" for {period_text(first, last)}.")
-        warning = ("A running timer was left out: stop it and submit again to include it."
-                   if result.left_running else None)
-        self.post_message(self.SubmitDone(Submitted(text, warning)))
-
-    def on_approvals_screen_submit_done(self, message: SubmitDone) -> None:
-        self.notify(message.result.text, title="Submitted", markup=False)
-        if message.result.warning:
-            self.notify(message.result.warning, severity="warning", markup=False)
-        self.reload()
+    def submit_week_today(self) -> date | None:
+        return self.data.today if self.data is not None else None
 

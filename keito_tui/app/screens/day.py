@@ -27,6 +27,7 @@ from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.dialogs import ConfirmDialog, DateDialog
 from keito_tui.app.screens.entry_dialog import EntryDialog, EntrySaved
+from keito_tui.app.screens.submitting import SubmitsWeek
 from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.badges import source_badge
 from keito_tui.app.widgets.footer import KeitoFooter
@@ -64,6 +65,9 @@ VIEW_ACTIONS: tuple[KeitoAction, ...] = (
     KeitoAction("day.goto", "g", "go_to_date", "Go to date", "Show a date you type", group=DAY),
     KeitoAction("day.filter", "f", "cycle_filter", "Filter",
                 "Show entries from one source: all, people, CLI, API or agents", group=DAY),
+    KeitoAction("day.submit", "S", "submit_week", "Submit week",
+                "Submit your time and expenses of this day's week (or the week you pick) "
+                "for approval", show=False),
 )
 
 
@@ -198,7 +202,7 @@ class DayTable(DataTable[Text], inherit_bindings=False):
     ]
 
 
-class DayScreen(MainView):
+class DayScreen(SubmitsWeek, MainView):
     """Shows one day of the acting user's time; arrows move between days."""
 
     VIEW_NAME = "Day"
@@ -272,6 +276,12 @@ class DayScreen(MainView):
             self.show_report(force=True)
 
     # --- reading ----------------------------------------------------------------------------
+
+    def submit_week_day(self) -> date | None:
+        return self.day
+
+    def submit_week_today(self) -> date | None:
+        return self.report.today if self.report is not None else None
 
     def reload(self) -> None:
         self.load(self.day, self.source_filter, self.start_read(), lean=self.report is None)

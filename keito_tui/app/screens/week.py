@@ -43,6 +43,7 @@ from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.day import POLL_SECONDS
 from keito_tui.app.screens.dialogs import DateDialog
 from keito_tui.app.screens.entry_dialog import COMMAND_HINT, EntrySaved
+from keito_tui.app.screens.submitting import SubmitsWeek
 from keito_tui.app.screens.week_dialogs import (
     AddRowDialog,
     CellEntriesDialog,
@@ -77,6 +78,9 @@ VIEW_ACTIONS: tuple[KeitoAction, ...] = (
     KeitoAction("week.entries", "o", "open_entries", "Entries",
                 "Open the entries behind the selected cell to edit or delete one", group=CELL),
     KeitoAction("week.add_row", "n", "add_row", "Add row", "Add a row for a project and task"),
+    KeitoAction("week.submit", "S", "submit_week", "Submit week",
+                "Submit your time and expenses of the week shown (or the week you pick) for "
+                "approval", show=False),
     KeitoAction("week.next_cell", "tab", "next_cell", "Next cell",
                 "Move to the next day (saving a cell being edited)", show=False),
     KeitoAction("week.previous_cell", "shift+tab", "previous_cell", "Previous cell",
@@ -119,7 +123,7 @@ def week_title(report: WeekReport) -> str:
     return label
 
 
-class WeekScreen(MainView):
+class WeekScreen(SubmitsWeek, MainView):
     """The week grid."""
 
     VIEW_NAME = "Week"
@@ -208,6 +212,12 @@ class WeekScreen(MainView):
     def reload(self) -> None:
         self.load(self.week_anchor)
 
+    def submit_week_day(self) -> date | None:
+        return self.report.first_day if self.report is not None else self.week_anchor
+
+    def submit_week_today(self) -> date | None:
+        return self.report.today if self.report is not None else None
+
     def poll(self) -> None:
         """Read again now and then, while the view is on screen and nothing is being typed
         or saved."""
@@ -286,7 +296,7 @@ class WeekScreen(MainView):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("previous_week", "next_week", "this_week", "go_to_week", "add_row",
-                      "open_entries", "edit_cell"):
+                      "open_entries", "edit_cell", "submit_week"):
             return self.editing is None  # the edit line takes the keys meanwhile
         if action == "cancel_edit":
             return self.editing is not None
