@@ -1,4 +1,4 @@
-"""`keito expense`: log expenses (token costs in agent mode) and list them."""
+"""`keito expense`: log (token costs in agent mode), list, show, edit, copy and delete expenses."""
 
 from __future__ import annotations
 
@@ -34,7 +34,11 @@ from keito_tui.cli.tracking import (
     with_warnings,
 )
 
-app = typer.Typer(help="Log and list expenses, including LLM token costs.", no_args_is_help=True)
+app = typer.Typer(
+    help="Log, list, show, edit, copy and delete expenses, including LLM token costs.",
+    no_args_is_help=True,
+)
+ExpenseArg = Annotated[str, typer.Argument(help="Expense ID.")]
 
 LLM_USAGE = "LLM Usage"
 _COLUMNS = ["id", "spent_date", "project", "category", "units", "total_cost", "notes", "source"]
@@ -46,6 +50,13 @@ def _row(view: dict[str, Any]) -> dict[str, Any]:
         "project": (view.get("project") or {}).get("name"),
         "category": (view.get("expense_category") or {}).get("name"),
     }
+
+
+def _describe(view: dict[str, Any]) -> str:
+    """`LLM Usage expense of 0.135 on Acme Website`, as people read it."""
+    name = (view.get("expense_category") or {}).get("name", "")
+    where = (view.get("project") or {}).get("name", view["project_id"])
+    return f"{name} expense of {view['total_cost']} on {where}"
 
 
 @app.command("log")
@@ -123,8 +134,7 @@ def log(
         )
         view = with_warnings(state, session,
                              expense_views(session, actor, [expense], now=now)[0])
-    name = (view.get("expense_category") or {}).get("name", "")
-    state.output.message(f"Logged {name} expense of {view['total_cost']}", data=view)
+    state.output.message(f"Logged {_describe(view)}", data=view)
 
 
 @app.command("list")
@@ -167,6 +177,128 @@ def list_(
         title="Expenses",
         extra=page_extra(page),
     )
+
+
+@app.command("show")
+def show(expense: ExpenseArg) -> None:
+    """Show one expense."""
+    from keito_core.services.tracking.expenses import get_expense
+
+    state = cli_state()
+    now = state.runtime.clock()
+    with state.acting(readonly=True) as (session, actor):
+        found = get_expense(session, actor=actor, expense_id=expense)
+        view = expense_views(session, actor, [found], now=now)[0]
+    state.output.record(view, title=view["id"])
+
+
+@app.command("edit")
+def edit(
+    expense: ExpenseArg,
+    category: Annotated[
+        str | None,
+        typer.Option(help="Move to this category (name or ID).", autocompletion=complete_category),
+    ] = None,
+    quantity: Annotated[str | None, typer.Option(help="New number of units.")] = None,
+    total: Annotated[str | None, typer.Option(help="New total cost.")] = None,
+    unit_price: Annotated[
+        str | None, typer.Option("--unit-price", help="New price per unit.")
+    ] = None,
+    date: Annotated[str | None, typer.Option(help="Move to this date.")] = None,
+    notes: Annotated[str | None, typer.Option(help='Replace the notes ("" clears them).')] = None,
+    billable: BillableOpt = None,
+    receipt: Annotated[
+        Path | None, typer.Option(help="Replace the receipt: PNG, JPG, GIF or PDF, at most 10 MB.")
+    ] = None,
+    remove_receipt: Annotated[
+        bool, typer.Option("--remove-receipt", help="Remove the receipt.")
+    ] = False,
+    metadata: MetadataOpt = None,
+) -> None:
+    """Change an unlocked expense (its project, user and source never change)."""
+    from keito_core.errors import validation
+    from keito_core.rules.metadata import parse_metadata
+    from keito_core.services.tracking.expenses import edit_expense
+
+    changes: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("category_ref", category),
+            ("quantity", quantity),
+            ("total", total),
+            ("unit_price", unit_price),
+            ("spent_date", date),
+            ("notes", notes),
+            ("billable", billable),
+            ("receipt", receipt),
+        )
+        if value is not None
+    }
+    if remove_receipt:
+        changes["remove_receipt"] = True
+    if metadata is not None:
+        changes["meta"] = parse_metadata(metadata)
+    if not changes:
+        raise validation(
+            "nothing to change", hint="pass --total, --quantity, --notes, --date, ... "
+            "(see `keito expense edit --help`)"
+        )
+    state = cli_state()
+    now = state.runtime.clock()
+    with state.acting() as (session, actor):
+        updated = edit_expense(
+            session, actor=actor, expense_id=expense, now=now,
+            receipts_dir=state.runtime.settings.receipts_dir, **changes,
+        )
+        view = with_warnings(state, session, expense_views(session, actor, [updated], now=now)[0])
+    state.output.message(f"Updated {view['id']}: {_describe(view)}", data=view)
+
+
+@app.command("copy")
+def copy(
+    expense: ExpenseArg,
+    date: Annotated[str | None, typer.Option(help="Date of the copy (default: today).")] = None,
+    source: SourceOpt = None,
+    metadata: MetadataOpt = None,
+) -> None:
+    """Log a copy of an expense (same project, category, amounts and notes; no receipt)."""
+    from keito_core.services.tracking.expenses import copy_expense
+
+    state = cli_state()
+    origin = origin_for(state, source=source, agent_id=None, session_id=None, metadata=metadata)
+    now = state.runtime.clock()
+    with state.acting() as (session, actor):
+        copied = copy_expense(
+            session,
+            actor=actor,
+            expense_id=expense,
+            spent_date=date,
+            source=origin.context.source,
+            meta=origin.context.meta if metadata is not None else None,
+            now=now,
+        )
+        view = with_warnings(state, session, expense_views(session, actor, [copied], now=now)[0])
+    state.output.message(f"Copied to {view['id']} on {view['spent_date']}", data=view)
+
+
+@app.command("delete")
+def delete(
+    expense: ExpenseArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete an unlocked expense (its receipt file is kept)."""
+    import sys
+
+    from keito_core.services.tracking.expenses import delete_expense
+
+    state = cli_state()
+    if not yes and sys.stdin.isatty() and not state.output.json:
+        typer.confirm(f"Delete expense {expense}?", abort=True)
+    now = state.runtime.clock()
+    with state.acting() as (session, actor):
+        removed = delete_expense(session, actor=actor, expense_id=expense, now=now)
+        view = expense_views(session, actor, [removed], now=now)[0]
+    state.output.message(f"Deleted {view['id']}", data={**view, "deleted": True})
 
 
 @app.command("unlock")

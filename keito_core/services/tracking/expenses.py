@@ -59,7 +59,7 @@ from keito_core.services.tracking.entry_context import (
 )
 from keito_core.services.tracking.receipts import ReceiptFile, check_receipt, store_receipt
 
-__all__ = ["EDITABLE", "Page", "delete_expense", "edit_expense", "get_expense",
+__all__ = ["EDITABLE", "Page", "copy_expense", "delete_expense", "edit_expense", "get_expense",
            "list_expenses", "log_expense"]
 
 _NOUN = "expense"
@@ -205,6 +205,41 @@ def log_expense(session: Session, *, actor: policy.Actor, project_ref: str,
     session.add(expense)
     session.flush()
     audit.record(session, actor_id=actor.user_id, action="expense.create", entity=expense,
+                 changes=_snapshot(expense), now=now)
+    return expense
+
+
+def copy_expense(session: Session, *, actor: policy.Actor, expense_id: str,
+                 spent_date: str | date | None = None, source: Source | str,
+                 meta: dict[str, Any] | None = None, now: datetime) -> Expense:
+    """A new expense like an existing one, dated `spent_date` (default: the owner's today).
+
+    It copies the project, category, amounts (units, unit price and total as stored), notes,
+    billable choice and metadata (or takes `meta` when given); not the receipt, which is the
+    original purchase's. The rules of logging apply to the copy as to a new expense.
+    """
+    original = load_item(session, Expense, expense_id, actor=actor,
+                         action=Action.EXPENSE_VIEW, noun=_NOUN)
+    owner = owner_by_id(session, actor, original.user_id, now=now)
+    project = loggable_project(session, original.project_id)
+    require_logging(actor, Action.EXPENSE_CREATE, owner, project)
+    _check_feature(owner)
+    category = _category(session, original.category_id)
+    day = parse_day(spent_date, today=owner.today)
+    check_work_day(session, day, owner)
+    refuse_locked_day(owner.workspace, day, owner.today, noun=_NOUN)
+    expense = Expense(
+        id=new_id("expense"), user_id=owner.user.id, project_id=project.id,
+        category_id=category.id, spent_date=day, units=original.units,
+        unit_price=original.unit_price, total_cost=original.total_cost, notes=original.notes,
+        is_billable=_billable(project, category, original.is_billable),
+        source=check_source(source),
+        meta=dict(original.meta or {}) if meta is None else validate_metadata(meta),
+        created_at=now, updated_at=now,
+    )
+    session.add(expense)
+    session.flush()
+    audit.record(session, actor_id=actor.user_id, action="expense.copy", entity=expense,
                  changes=_snapshot(expense), now=now)
     return expense
 
