@@ -295,19 +295,20 @@ def time_entry(
     project: Any = None,
     task: Any = None,
     user: Any = None,
-    now: datetime | None = None,
+    now: datetime,
     timezone: str | None = None,
     locked: bool | None = None,
 ) -> dict[str, Any]:
     """A time entry in the reference API's shape, with extras; its billable and cost rates
     as the viewer may see them.
 
-    `now` makes a running timer's hours its elapsed time (else 0, as the API reports);
-    `timezone` gives started_time/ended_time in that zone (else UTC); `locked` is the full
-    locking decision when the caller has it (else: invoiced, or approved and not unlocked).
+    `now` is the instant shown: a running timer's hours and duration_seconds are its time
+    so far (as the reference API reports them), up to a day; `timezone` gives started_time
+    and ended_time in that zone (else UTC); `locked` is the full locking decision when the
+    caller has it (else: invoiced, or approved and not unlocked).
     """
     seconds = e.duration_seconds
-    if e.is_running and now is not None and e.timer_started_at is not None:
+    if e.is_running and e.timer_started_at is not None:
         seconds = max(0, min(int((now - e.timer_started_at).total_seconds()), 24 * 3600))
     zone = ZoneInfo(timezone) if timezone else UTC
     if locked is None:

@@ -238,7 +238,7 @@ class AgentWork:
                 session, actor=actor, project_ref=self.project_id, task_ref=self.task_id,
                 notes=self.session.notes, billable=self.is_billable, source=self.source,
                 meta=meta, now=now)
-            return TimeEntry.from_dict(public.time_entry(started.entry, viewer=actor)), now
+            return TimeEntry.from_dict(public.time_entry(started.entry, viewer=actor, now=now)), now
 
         from keito_core.api.resources import run_start
 
@@ -275,7 +275,7 @@ class AgentWork:
                 if changes:
                     saved = svc.edit_entry(session, actor=actor, entry_id=entry.id, now=now,
                                            **changes)
-                result = TimeEntry.from_dict(public.time_entry(saved, viewer=actor))
+                result = TimeEntry.from_dict(public.time_entry(saved, viewer=actor, now=now))
             expenses = log_usage(session, actor, now, project_id=self.project_id, day=day,
                                  usages=rows, source=self.source, meta=self._meta)
             return (result, now), expenses

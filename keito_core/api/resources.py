@@ -11,6 +11,7 @@ import base64
 import binascii
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -139,7 +140,7 @@ def entries_out(session: Session, actor: Actor, entries: list[Any],
     from keito_core import presenters as public
 
     return [TimeEntry.from_dict(view) for view in _locked_views(
-        session, actor, entries, now, public.time_entry)]
+        session, actor, entries, now, partial(public.time_entry, now=now))]
 
 
 def expenses_out(session: Session, actor: Actor, expenses: list[Any],
@@ -193,7 +194,7 @@ class TimeEntries:
                 session, actor=actor, project_ref=project_id, task_ref=task_id,
                 duration=duration, spent_date=day_text(spent_date), notes=notes,
                 billable=is_billable, source=source, meta=metadata, now=now, user_ref=user_id)
-            return TimeEntry.from_dict(public.time_entry(entry, viewer=actor))
+            return TimeEntry.from_dict(public.time_entry(entry, viewer=actor, now=now))
 
         return self._client.run(work)
 
@@ -207,7 +208,7 @@ class TimeEntries:
             started = svc.start_timer(
                 session, actor=actor, project_ref=project_id, task_ref=task_id, notes=notes,
                 billable=is_billable, source=source, meta=metadata, now=now, user_ref=user_id)
-            return TimeEntry.from_dict(public.time_entry(started.entry, viewer=actor))
+            return TimeEntry.from_dict(public.time_entry(started.entry, viewer=actor, now=now))
 
         return run_start(self._client, work)
 

@@ -118,6 +118,7 @@ def _running_timer_view(
         project=dict(project) if project else None,
         task=dict(task) if task else None,
         user={"id": user["id"], "name": user["name"]},
+        now=now,
     )
 
 

@@ -170,7 +170,7 @@ class KeitoTaskCallback:
                     duration=format((Decimal(seconds) / 3600).quantize(Decimal("0.000001")),
                                     "f"),
                     notes=role, source="agent", meta=with_model(model=total.model), now=now)
-                entry = TimeEntry.from_dict(public.time_entry(saved, viewer=actor))
+                entry = TimeEntry.from_dict(public.time_entry(saved, viewer=actor, now=now))
             expenses = []
             if total.total > 0:
                 day = entry.spent_date if entry is not None else None

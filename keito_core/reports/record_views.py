@@ -30,7 +30,7 @@ def time_entry_views(session: Session, *, viewer: Actor, entries: Sequence[TimeE
     return [
         presenters.time_entry(e, viewer=viewer, project=projects.get(e.project_id),
                               task=tasks.get(e.task_id or ""), user=users.get(e.user_id),
-                              locked=locked)
+                              now=now, locked=locked)
         for e, locked in zip(items, locks, strict=True)
     ]
 

@@ -95,6 +95,7 @@ def test_a_running_timer_prints_the_same_json(cli, team, capsys):
     data = json.loads(lean)
     assert data["running"] is True and data["elapsed_hours"] == 0.7864
     entry = data["entry"]
+    assert (entry["hours"], entry["duration_seconds"]) == (0.786389, 2831)  # the time so far
     assert entry["id"] == entry_id
     assert entry["project"]["name"] == "Acme Website"
     assert entry["task"]["name"] == "Development"

@@ -289,3 +289,16 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(cli, acme, monkeypatch
     assert result.exit_code == 0
     assert result.stderr == ""
     assert len(cli("time", "list").json["data"]) == 1  # the entry was saved before the write
+
+
+def test_a_running_timer_shows_its_time_so_far(cli, acme):
+    """docs/tracking.md: a running entry's hours are the time so far, as in the reference API."""
+    with time_machine.travel(datetime(2026, 3, 6, 9, 0, tzinfo=UTC), tick=False):
+        started = cli("time", "start", "--project", "acme").json
+    with time_machine.travel(datetime(2026, 3, 6, 10, 30, tzinfo=UTC), tick=False):
+        status = cli("time", "status").json
+        [listed] = cli("time", "list", "--running", "--date", "2026-03-06").json["data"]
+        shown = cli("time", "show", started["id"]).json
+    assert status["elapsed_hours"] == 1.5 and status["entry"]["hours"] == 1.5
+    assert (listed["hours"], listed["duration_seconds"]) == (1.5, 5400)
+    assert shown["hours"] == 1.5

@@ -161,7 +161,7 @@ Shape = Callable[[Actor], dict[str, Any]]
 #: Each record kind's shape as a viewer sees it (budgets hidden from the team where a project
 #: is involved; `visible` kinds show them).
 KINDS: dict[str, Shape] = {
-    "time_entry": lambda v: presenters.time_entry(_time_entry(), viewer=v),
+    "time_entry": lambda v: presenters.time_entry(_time_entry(), viewer=v, now=WHEN),
     "expense": lambda v: presenters.expense(_expense(), viewer=v),
     "project": lambda v: presenters.project(_project(budget_visible_to_team=False), viewer=v),
     "project_visible_budget": lambda v: presenters.project(

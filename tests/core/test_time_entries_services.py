@@ -651,7 +651,7 @@ def test_public_time_entry_shape(env):
                                s.get(User, env.mia))
         admin, member = env.ws.actor(s), env.ws.actor(s, env.mia)
     data = public.time_entry(stored, viewer=admin, project=project, task=task, user=user,
-                             timezone="Europe/Paris")
+                             timezone="Europe/Paris", now=NOW)
     for key in ("id", "project_id", "task_id", "user_id", "spent_date", "hours", "notes",
                 "is_running", "is_billable", "source", "metadata", "created_at", "updated_at",
                 "timer_started_at", "started_time", "ended_time", "billable_rate", "cost_rate",
@@ -664,7 +664,7 @@ def test_public_time_entry_shape(env):
     assert (data["source"], data["metadata"], data["is_locked"]) == ("agent",
                                                                      {"agent_type": "claude-code"},
                                                                      False)
-    hidden = public.time_entry(stored, viewer=member)
+    hidden = public.time_entry(stored, viewer=member, now=NOW)
     assert "billable_rate" not in hidden and "cost_rate" not in hidden
     assert hidden["project"] is None and hidden["started_time"].utcoffset() == timedelta(0)
 

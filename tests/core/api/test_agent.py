@@ -315,3 +315,13 @@ def test_track_makes_its_client_from_the_environment_on_first_call(world, monkey
     assert job() == "done"
     [entry] = rows(workspace, TimeEntry)
     assert (entry.user_id, entry.source, entry.is_running) == (world.agent, "agent", False)
+
+
+def test_a_running_entry_reports_its_time_so_far(world, client, clock) -> None:
+    """As the reference API does: a running timer's hours are the time so far."""
+    started = client.time_entries.create(project_id="ACME", is_running=True)
+    assert started.is_running and started.hours == Decimal("0.00")
+    clock.advance(minutes=90)
+    assert client.time_entries.get(started.id).hours == Decimal("1.50")
+    [listed] = client.time_entries.list().data
+    assert (listed.hours, listed.duration_seconds) == (Decimal("1.50"), 5400)
