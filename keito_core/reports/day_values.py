@@ -203,3 +203,14 @@ def running_timer_of(row: Any) -> RunningTimer | None:
     return RunningTimer(entry_id=row.id, client=row.client_name, project=row.project_name,
                         task=row.task_name, notes=row.notes, spent_date=row.spent_date,
                         timer_started_at=started)
+
+
+def matching_entries(entries: tuple[DayEntry, ...], search: str) -> tuple[DayEntry, ...]:
+    """The entries whose project, client, task or notes hold every word of `search`
+    (case-insensitive; an empty search keeps them all)."""
+    words = search.casefold().split()
+    if not words:
+        return entries
+    return tuple(entry for entry in entries
+                 if all(word in " ".join((entry.project, entry.client, entry.task or "",
+                                          entry.notes or "")).casefold() for word in words))

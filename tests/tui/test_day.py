@@ -672,3 +672,33 @@ async def test_a_read_overtaken_by_a_newer_one_is_not_shown(
         screen.post_message(DayScreen.Loaded(before, (), stale))
         await settle(pilot)
         assert rows(app) == [] and screen.report is not None and screen.report.entries == ()
+
+
+async def test_search_lists_the_entries_whose_project_client_task_or_notes_match(
+        runtime, workspace, ids) -> None:  # noqa: ANN001
+    log(workspace, hours="1", notes="Kick-off call")
+    log(workspace, hours="2", notes="Wireframes", task="meetings")
+    log(workspace, hours="0.5", project="helpdesk", task=None, notes="Printer")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(rows(app)) == 3
+        await pilot.press("slash", *"helpdesk")
+        await pilot.pause()
+        assert [row[3] for row in rows(app)] == ["Printer"]
+        app.screen.query_one("#day-search", Input).value = ""
+        await pilot.press(*"website meet")
+        await pilot.pause()
+        assert [row[3] for row in rows(app)] == ["Wireframes"]
+        await pilot.press("enter")  # keeps the search, back to the list
+        await settle(pilot)
+        assert app.screen.focused is app.screen.query_one(DayTable)
+        assert [row[3] for row in rows(app)] == ["Wireframes"]
+        app.screen.query_one("#day-search", Input).value = ""
+        await pilot.press("slash", *"initech kick")
+        await pilot.pause()
+        assert [row[3] for row in rows(app)] == ["Kick-off call"]
+        await pilot.press("escape")  # clears it
+        await pilot.pause()
+        assert len(rows(app)) == 3
+        assert app.screen.focused is app.screen.query_one(DayTable)

@@ -18,10 +18,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from keito_core.errors import KeitoError
-from keito_core.reports.day_values import SOURCE_FILTERS, DayEntry, DayReport, ProjectChoice
+from keito_core.reports.day_values import (
+    SOURCE_FILTERS,
+    DayEntry,
+    DayReport,
+    ProjectChoice,
+    matching_entries,
+)
 from keito_core.rules.durations import MAX_DURATION_SECONDS, format_duration
 from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.screens.base import MainView
@@ -65,6 +71,9 @@ VIEW_ACTIONS: tuple[KeitoAction, ...] = (
     KeitoAction("day.goto", "g", "go_to_date", "Go to date", "Show a date you type", group=DAY),
     KeitoAction("day.filter", "f", "cycle_filter", "Filter",
                 "Show entries from one source: all, people, CLI, API or agents", group=DAY),
+    KeitoAction("day.search", "slash", "search", "Search",
+                "Show only entries whose project, client, task or notes hold what you type "
+                "(Enter keeps it, Escape clears it)", key_display="/", group=DAY),
     KeitoAction("day.submit", "S", "submit_week", "Submit week",
                 "Submit your time and expenses of this day's week (or the week you pick) "
                 "for approval", show=False),
@@ -243,6 +252,8 @@ class DayScreen(SubmitsWeek, MainView):
         #: The day shown; None until the first read says what today is.
         self.day: date | None = None
         self.source_filter = "all"
+        #: Words an entry's project, client, task or notes must hold to be listed.
+        self.search = ""
         self.report: DayReport | None = None
         #: The projects the entry forms offer; None until the first full read.
         self.projects: tuple[ProjectChoice, ...] | None = None
@@ -260,6 +271,10 @@ class DayScreen(SubmitsWeek, MainView):
             yield Static("", id="day-filter", markup=False)
             yield Static("", id="day-totals", markup=False)
         yield Static(timer_text(None, 0), id="day-timer")
+        with Horizontal(id="day-search-bar"):
+            yield Static("Search:", id="day-search-label")
+            yield Input(placeholder="project, client, task or notes", id="day-search",
+                        compact=True)
         yield DayTable(id="day-entries", cursor_type="row", zebra_stripes=True)
         yield Static("", id="day-empty", markup=False)
         yield KeitoFooter(compact=True)
@@ -383,17 +398,22 @@ class DayScreen(SubmitsWeek, MainView):
             heading = Text(label, justify="right" if key == "hours" else "left")
             table.add_column(heading, key=key, width=self.widths[key])
         running = self.running_seconds()
-        for entry in report.entries:
+        entries = matching_entries(report.entries, self.search)
+        for entry in entries:
             cells = entry_cells(entry, self.widths, report.duration_format, running)
             table.add_row(*(cells[key] for key, _ in COLUMNS), key=entry.id)
-        ids = [entry.id for entry in report.entries]
+        ids = [entry.id for entry in entries]
         if keep in ids:
             table.move_cursor(row=ids.index(keep))
         empty = self.query_one("#day-empty", Static)
         if not ids:
             label = FILTER_LABELS[report.source_filter]
             shown = "" if report.source_filter == "all" else f" from {label}"
-            empty.update(f"No entries{shown} on this day. n logs one, ␣ starts a timer.")
+            if self.search.strip():
+                empty.update(f"No entries{shown} on this day match “{self.search.strip()}”. "
+                             "/ changes the search; Escape in it clears it.")
+            else:
+                empty.update(f"No entries{shown} on this day. n logs one, ␣ starts a timer.")
         empty.set_class(not ids, "-visible")
 
     def tick(self) -> None:
@@ -518,6 +538,38 @@ class DayScreen(SubmitsWeek, MainView):
             return
         self.app.push_screen(DateDialog(self.report.day, today=self.report.today),
                              self.go_to)
+
+    def action_search(self) -> None:
+        self.query_one("#day-search-bar").add_class("-visible")
+        self.query_one("#day-search", Input).focus()
+
+    @on(Input.Changed, "#day-search")
+    def search_changed(self, event: Input.Changed) -> None:
+        self.search = event.value
+        if self.report is not None:
+            self.show_table(self.report)
+
+    @on(Input.Submitted, "#day-search")
+    def search_kept(self) -> None:
+        self.end_search(clear=False)
+
+    def end_search(self, *, clear: bool) -> None:
+        """Back to the entries, keeping the search (the bar stays while it filters) or
+        clearing it."""
+        box = self.query_one("#day-search", Input)
+        if clear:
+            box.value = ""
+            self.search = ""
+            if self.report is not None:
+                self.show_table(self.report)
+        self.query_one("#day-search-bar").set_class(bool(self.search.strip()), "-visible")
+        self.query_one(DayTable).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Escape in the search box clears the search."""
+        if event.key == "escape" and self.focused is self.query_one("#day-search", Input):
+            event.stop()
+            self.end_search(clear=True)
 
     def action_cycle_filter(self) -> None:
         index = FILTER_NAMES.index(self.source_filter)
