@@ -13,7 +13,7 @@ from settling import finish_workers
 from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
-from textual.widgets._footer import FooterKey
+from textual.widgets._footer import FooterKey, FooterLabel
 
 from keito_core.enums import BillBy, ProjectType, Role, UserType
 from keito_core.errors import KeitoError
@@ -389,6 +389,29 @@ async def test_footer_shows_every_binding_and_fits_80_columns(
         for binding_id in ("day", "week", "expenses", "approvals", "inbox", "manage",
                            "settings", "refresh", "help", "quit"):
             assert bindings[binding_id].description and bindings[binding_id].tooltip
+
+
+@pytest.mark.parametrize("view", ["d", "w", "e", "a", "i", "m", "s"])
+async def test_every_footer_label_is_set_off_from_the_next_key_at_80_columns(
+    runtime: Runtime, workspace, view: str  # noqa: ANN001
+) -> None:
+    app = KeitoApp(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(view)
+        await settle(pilot)
+        for _ in range(100):  # the footer is laid out after the view's first read
+            parts = [*app.screen.query(FooterKey), *app.screen.query(FooterLabel)]
+            if parts and all(part.region.width > 0 for part in parts):
+                break
+            await pilot.pause(0.02)
+        line = app.screen.query_one("KeitoFooter").region.y
+        parts.sort(key=lambda part: part.region.x)
+        for part, after in zip(parts, parts[1:], strict=False):
+            assert part.region.y == after.region.y == line
+            if isinstance(part, FooterLabel):
+                assert after.region.x > part.region.right, (part.render(), after.render())
+        assert all(part.region.right <= 80 for part in parts)
 
 
 async def test_question_mark_opens_help_listing_every_binding(
