@@ -232,10 +232,11 @@ def _visible(actor: policy.Actor) -> Any:
 def list_submissions(session: Session, *, actor: policy.Actor, status: str | None = "submitted",
                      user_ref: str | None = None, source: str | None = None,
                      date_from: date | str | None = None, date_to: date | str | None = None,
-                     now: datetime | None = None) -> list[SubmissionSummary]:
-    """Submissions the actor may see, oldest first: `status` None for all; `source` keeps those
-    with a time entry or expense of that source; dates keep periods overlapping them (`now`
-    lets them be relative: today, -7)."""
+                     now: datetime | None = None,
+                     newest_first: bool = False) -> list[SubmissionSummary]:
+    """Submissions the actor may see, oldest first (or newest first, as the app lists them):
+    `status` None for all; `source` keeps those with a time entry or expense of that source;
+    dates keep periods overlapping them (`now` lets them be relative: today, -7)."""
     query = select(Submission)
     visible = _visible(actor)
     if visible is not None:
@@ -256,7 +257,10 @@ def list_submissions(session: Session, *, actor: policy.Actor, status: str | Non
         query = query.where(Submission.period_end >= first)
     if last is not None:
         query = query.where(Submission.period_start <= last)
-    query = query.order_by(col(Submission.submitted_at), col(Submission.id))
+    if newest_first:
+        query = query.order_by(col(Submission.submitted_at).desc(), col(Submission.id).desc())
+    else:
+        query = query.order_by(col(Submission.submitted_at), col(Submission.id))
     return summarize(session, actor, list(session.exec(query).all()))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -414,6 +414,23 @@ async def test_drill_in_shows_entries_flags_and_daily_totals_and_decides(
         statuses = {e.approval_status for e in s.exec(
             select(TimeEntry).where(TimeEntry.user_id == team.mia)).all()}
     assert statuses == {"rejected"}
+
+
+async def test_the_queue_lists_the_newest_submission_first(team) -> None:  # noqa: ANN001
+    log(team, "mia", "2", "2026-02-24")
+    log(team, "mia", "3", "2026-03-03")
+    with runtime_as(team, "mia") as rt, rt.session() as s:
+        for first, last, days_ago in (("2026-02-23", "2026-03-01", 5), ("2026-03-02",
+                                                                         "2026-03-08", 0)):
+            submit_timesheet(s, actor=rt.actor(s), date_from=first, date_to=last,
+                             now=NOW - timedelta(days=days_ago))
+    with runtime_as(team, "max") as rt:
+        app = KeitoApp(rt)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_queue(pilot)
+            listed = rows(screen)
+            assert [("02–08 Mar" in r, "23 Feb–01 Mar" in r) for r in listed] == [
+                (True, False), (False, True)], listed
 
 
 # --- submitting from the app ----------------------------------------------------------------

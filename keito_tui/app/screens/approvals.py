@@ -192,7 +192,7 @@ class ApprovalsScreen(SubmitsWeek, DecidingView):
                     session, actor=actor,
                     status=None if chosen.status == "all" else chosen.status,
                     source=None if chosen.source == "all" else chosen.source,
-                    now=self.runtime.clock()) if enabled else []
+                    now=self.runtime.clock(), newest_first=True) if enabled else []
                 data = QueueData(filter=chosen, enabled=enabled, rows=tuple(rows),
                                  duration_format=str(workspace.duration_format),
                                  today=self.runtime.today(workspace.timezone),
