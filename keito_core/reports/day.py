@@ -112,6 +112,7 @@ def day_report(session: Session, *, actor: policy.Actor, day: date | None, now: 
         day_seconds=day_seconds, week_seconds=week_seconds,
         capacity_seconds=weekly_capacity(workspace, user),
         running=running_timer(session, user_id=user.id), source_filter=source_filter,
+        time_format=str(workspace.time_format),
     )
 
 

@@ -98,6 +98,8 @@ class DayReport:
     capacity_seconds: int
     running: RunningTimer | None
     source_filter: str
+    #: The workspace's clock, 24h or 12h, for the times the entry forms show.
+    time_format: str = "24h"
 
 
 @dataclass(frozen=True)

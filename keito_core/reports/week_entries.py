@@ -26,13 +26,16 @@ class EntryForm:
     projects: tuple[ProjectChoice, ...]
     timezone: str
     duration_format: str
+    #: The workspace's clock, 24h or 12h.
+    time_format: str = "24h"
 
 
 def entry_form(session: Session, *, actor: policy.Actor, now: datetime) -> EntryForm:
     """The entry form's projects, time zone and duration format, for the acting user."""
     owner = owner_by_id(session, actor, actor.user_id, now=now)
     return EntryForm(projects=project_choices(session, actor=actor), timezone=owner.tz.key,
-                     duration_format=str(owner.workspace.duration_format))
+                     duration_format=str(owner.workspace.duration_format),
+                     time_format=str(owner.workspace.time_format))
 
 
 def cell_entries(session: Session, *, actor: policy.Actor, project_id: str,

@@ -702,3 +702,28 @@ async def test_search_lists_the_entries_whose_project_client_task_or_notes_match
         await pilot.pause()
         assert len(rows(app)) == 3
         assert app.screen.focused is app.screen.query_one(DayTable)
+
+
+async def test_the_entry_form_shows_and_takes_times_on_a_12_hour_clock(
+        runtime, workspace, ids) -> None:  # noqa: ANN001
+    with workspace.session() as s:
+        s.get(WorkspaceRow, workspace.workspace_id).time_format = "12h"
+        entry = time_entries.log_time(s, actor=workspace.actor(s), project_ref="website",
+                                      task_ref="design", start="13:05", end="14:35",
+                                      spent_date=TODAY, source="tui", now=NOW)
+        entry_id = entry.id
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryDialog)
+        start, end = (app.screen.query_one(f"#{name}", Input) for name in ("start", "end"))
+        assert (start.value, end.value) == ("1:05 pm", "2:35 pm")
+        start.value = "12:35 pm"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, EntryDialog)
+    saved = next(e for e in entries(workspace) if e.id == entry_id)
+    assert (saved.started_at.hour, saved.started_at.minute, saved.duration_seconds) == (
+        12, 35, 2 * 3600)

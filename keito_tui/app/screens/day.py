@@ -460,7 +460,8 @@ class DayScreen(SubmitsWeek, MainView):
         assert report is not None
         return EntryDialog(self.runtime, mode=mode, day=report.day,  # type: ignore[arg-type]
                            projects=self.projects or (), timezone=report.timezone,
-                           duration_format=report.duration_format, entry=entry)
+                           duration_format=report.duration_format, entry=entry,
+                           time_format=report.time_format)
 
     def after_dialog(self, result: EntrySaved | None) -> None:
         if result is None:

@@ -45,11 +45,14 @@ class EntrySaved:
     day: date
 
 
-def clock_text(instant: datetime | None, tz: str) -> str:
-    """An instant as local h:mm (empty when there is none)."""
+def clock_text(instant: datetime | None, tz: str, time_format: str = "24h") -> str:
+    """An instant as local time, `13:05` or (12h) `1:05 pm` (empty when there is none)."""
     if instant is None:
         return ""
-    return instant.astimezone(ZoneInfo(tz)).strftime("%H:%M")
+    local = instant.astimezone(ZoneInfo(tz))
+    if time_format == "12h":
+        return f"{local.hour % 12 or 12}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
+    return local.strftime("%H:%M")
 
 
 class EntryDialog(ModalScreen[EntrySaved | None]):
@@ -90,7 +93,8 @@ class EntryDialog(ModalScreen[EntrySaved | None]):
 
     def __init__(self, runtime: Runtime, *, mode: Mode, day: date,
                  projects: tuple[ProjectChoice, ...], timezone: str,
-                 duration_format: str = "decimal", entry: DayEntry | None = None) -> None:
+                 duration_format: str = "decimal", entry: DayEntry | None = None,
+                 time_format: str = "24h") -> None:
         super().__init__()
         self.runtime = runtime
         self.mode: Mode = mode
@@ -98,6 +102,7 @@ class EntryDialog(ModalScreen[EntrySaved | None]):
         self.projects = {project.id: project for project in projects}
         self.timezone = timezone
         self.duration_format = duration_format
+        self.time_format = time_format
         self.entry = entry
         self.initial: dict[str, Any] = self.initial_values()
         self.billable_touched = False
@@ -112,8 +117,9 @@ class EntryDialog(ModalScreen[EntrySaved | None]):
         duration = "" if entry.is_running else format_duration(entry.duration_seconds,
                                                                 self.duration_format)
         return {"project": entry.project_id, "task": entry.task_id, "notes": entry.notes or "",
-                "duration": duration, "start": clock_text(entry.started_at, self.timezone),
-                "end": clock_text(entry.ended_at, self.timezone),
+                "duration": duration,
+                "start": clock_text(entry.started_at, self.timezone, self.time_format),
+                "end": clock_text(entry.ended_at, self.timezone, self.time_format),
                 "spent_date": self.day.isoformat(), "billable": entry.is_billable}
 
     def project_options(self) -> list[tuple[str, str]]:
@@ -153,10 +159,12 @@ class EntryDialog(ModalScreen[EntrySaved | None]):
                 yield FormField("Duration", Input(
                     initial["duration"], placeholder="1.5 or 1:30 (or start and end below)",
                     id="duration", compact=True), field="duration")
+                start, end = ("9:00 am", "10:30 am") if self.time_format == "12h" else (
+                    "9:00", "10:30")
                 with Horizontal(id="entry-times"):
-                    yield FormField("Start", Input(initial["start"], placeholder="9:00",
+                    yield FormField("Start", Input(initial["start"], placeholder=start,
                                                    id="start", compact=True), field="start")
-                    yield FormField("End", Input(initial["end"], placeholder="10:30",
+                    yield FormField("End", Input(initial["end"], placeholder=end,
                                                  id="end", compact=True), field="end")
                 yield FormField("Date", Input(initial["spent_date"], placeholder="YYYY-MM-DD",
                                               id="spent_date", compact=True), field="spent_date")

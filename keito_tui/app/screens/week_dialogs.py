@@ -151,12 +151,11 @@ class CellEntriesDialog(ModalScreen[bool]):
 
     class Loaded(Message):
         def __init__(self, entries: tuple[DayEntry, ...], projects: tuple[ProjectChoice, ...],
-                     timezone: str, duration_format: str) -> None:
+                     form: EntryForm) -> None:
             super().__init__()
             self.entries = entries
             self.projects = projects
-            self.timezone = timezone
-            self.duration_format = duration_format
+            self.form = form
 
     class Failed(Message):
         def __init__(self, error: ErrorInfo) -> None:
@@ -174,6 +173,7 @@ class CellEntriesDialog(ModalScreen[bool]):
         self.projects: tuple[ProjectChoice, ...] = ()
         self.timezone = "UTC"
         self.duration_format = "decimal"
+        self.time_format = "24h"
         self.changed = False
 
     def compose(self) -> ComposeResult:
@@ -204,12 +204,13 @@ class CellEntriesDialog(ModalScreen[bool]):
         except KeitoError as exc:
             self.post_message(self.Failed(ErrorInfo.of(exc)))
             return
-        self.post_message(self.Loaded(entries, form.projects, form.timezone,
-                                      form.duration_format))
+        self.post_message(self.Loaded(entries, form.projects, form))
 
     def on_cell_entries_dialog_loaded(self, message: Loaded) -> None:
         self.entries, self.projects = message.entries, message.projects
-        self.timezone, self.duration_format = message.timezone, message.duration_format
+        form = message.form
+        self.timezone, self.duration_format = form.timezone, form.duration_format
+        self.time_format = form.time_format
         table = self.query_one("#cell-table", DataTable)
         table.clear()
         for entry in self.entries:
@@ -217,8 +218,8 @@ class CellEntriesDialog(ModalScreen[bool]):
             if entry.started_at and entry.ended_at:
                 from keito_tui.app.screens.entry_dialog import clock_text
 
-                span = (f"{clock_text(entry.started_at, self.timezone)}-"
-                        f"{clock_text(entry.ended_at, self.timezone)}")
+                span = (f"{clock_text(entry.started_at, self.timezone, self.time_format)}-"
+                        f"{clock_text(entry.ended_at, self.timezone, self.time_format)}")
             table.add_row(
                 Text(entry.notes or "(no notes)", style="" if entry.notes else "dim",
                      no_wrap=True, overflow="ellipsis"),
@@ -262,7 +263,7 @@ class CellEntriesDialog(ModalScreen[bool]):
         self.app.push_screen(
             EntryDialog(self.runtime, mode="edit", day=self.cell.day, projects=self.projects,
                         timezone=self.timezone, duration_format=self.duration_format,
-                        entry=entry),
+                        entry=entry, time_format=self.time_format),
             self.edited)
 
     def edited(self, saved: EntrySaved | None) -> None:
@@ -313,7 +314,8 @@ class NewCellEntryDialog(EntryDialog):
 
     def __init__(self, runtime: Runtime, *, cell: CellKey, duration: str, form: EntryForm) -> None:
         super().__init__(runtime, mode="new", day=cell.day, projects=form.projects,
-                         timezone=form.timezone, duration_format=form.duration_format)
+                         timezone=form.timezone, duration_format=form.duration_format,
+                         time_format=form.time_format)
         prefill: dict[str, Any] = {"duration": duration}
         project = self.projects.get(cell.project_id)
         if project is not None:  # a project the form offers (else the user chooses one)
