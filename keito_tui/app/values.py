@@ -6,6 +6,7 @@ what the start-up path imports must stay free of the table classes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,30 @@ if TYPE_CHECKING:
     from keito_core.errors import KeitoError
 
 ROLE_NAMES = {"admin": "Administrator", "manager": "Manager", "member": "Member"}
+
+#: A hint that tells the user to run a command or pass an option: no use in the app.
+COMMAND_HINT = re.compile(r"(^|\s)--[a-z]|`keito ")
+
+#: The app's own words for the command-line hints whose action the app offers.
+APP_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"`keito client archive "), "archive it instead: x in Manage › Clients"),
+    (re.compile(r"`keito settings set (\S+) true`"),
+     r"an administrator can turn them on in Settings (\1)"),
+    (re.compile(r"--budget-by"), "choose Total hours or Total fees as the budget; per-task "
+     "and per-person budgets are set in the project's tasks (k) and team (t)"),
+)
+
+
+def app_hint(hint: str | None) -> str | None:
+    """`hint` as the app gives it: in the app's words where the app offers the action, and
+    none where it only tells the user to run a command."""
+    if not hint or not COMMAND_HINT.search(hint):
+        return hint
+    for pattern, words in APP_HINTS:
+        found = pattern.search(hint)
+        if found:
+            return found.expand(words)
+    return None
 
 
 @dataclass(frozen=True)
@@ -26,7 +51,8 @@ class ErrorInfo:
 
     @classmethod
     def of(cls, exc: KeitoError) -> ErrorInfo:
-        return cls(exc.code, exc.message, exc.field, exc.hint)
+        """The error, its hint as the app gives it (app_hint)."""
+        return cls(exc.code, exc.message, exc.field, app_hint(exc.hint))
 
 
 @dataclass(frozen=True)

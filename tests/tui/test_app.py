@@ -521,3 +521,19 @@ async def test_a_workspace_that_cannot_be_opened_says_why(
             assert app.current_mode == "_default"
     finally:
         runtime.close()
+
+
+@pytest.mark.parametrize(("hint", "shown"), [
+    ("restore the client first", "restore the client first"),
+    ("give --unit-price, e.g. --unit mile --unit-price 0.67", None),
+    ("an administrator can turn them on: `keito settings set features.expenses true`",
+     "an administrator can turn them on in Settings (features.expenses)"),
+    ("set --budget-by hours or fees; per-task and per-person budgets are set with "
+     "`keito project task add` and `keito project assign`",
+     "choose Total hours or Total fees as the budget; per-task and per-person budgets are "
+     "set in the project's tasks (k) and team (t)"),
+])
+def test_the_app_gives_no_command_line_hints(hint: str, shown: str | None) -> None:
+    from keito_tui.app.values import ErrorInfo
+
+    assert ErrorInfo.of(KeitoError("validation_error", "no", hint=hint)).hint == shown

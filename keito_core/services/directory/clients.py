@@ -205,7 +205,8 @@ def delete_client(session: Session, *, actor: Actor, ref: str, now: datetime) ->
         held = [f"{n} {word}{'' if n == 1 else 's'}"
                 for n, word in ((projects, "project"), (invoices, "invoice")) if n]
         raise conflict(
-            f"client {client.name!r} cannot be deleted: {' and '.join(held)} refer to it",
+            f"client {client.name!r} cannot be deleted: {' and '.join(held)} "
+            f"{'refers' if projects + invoices == 1 else 'refer'} to it",
             hint=f"archive it instead: `keito client archive {client.id}`",
         )
     audit.record(session, actor_id=actor.user_id, action="client.delete", entity=client,

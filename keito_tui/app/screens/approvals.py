@@ -226,8 +226,7 @@ class ApprovalsScreen(SubmitsWeek, DecidingView):
         if not data.enabled:
             self.query_one("#approvals-off", Static).update(
                 "Approvals are turned off in this workspace: entries are final when saved.\n\n"
-                "An administrator can turn them on in Settings (features.approvals) or with "
-                "`keito settings set features.approvals true`.")
+                "An administrator can turn them on in Settings (s, then features.approvals).")
             return
         table = self.query_one("#queue", ItemTable)
         selected = self.selected()

@@ -13,6 +13,7 @@ from textual.widgets import Button, Input, Static
 
 from keito_core.errors import KeitoError
 from keito_core.rules.periods import parse_date
+from keito_tui.app.values import app_hint
 
 DIALOG_CSS = """
 ConfirmDialog, DateDialog {
@@ -137,7 +138,8 @@ class DateDialog(ModalScreen[date | None]):
         try:
             chosen = parse_date(event.value or "today", today=self.reference_day())
         except KeitoError as exc:
-            text = exc.message if not exc.hint else f"{exc.message} ({exc.hint})"
+            hint = app_hint(exc.hint)
+            text = exc.message if not hint else f"{exc.message} ({hint})"
             self.query_one("#date-error", Static).update(text)
             return
         self.dismiss(chosen)

@@ -6,7 +6,6 @@ times; the services decide what is valid and their errors are shown next to the 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -29,7 +28,6 @@ from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.form_field import FormField
 
 #: Hints written for the command line (flags, `keito ...`) are left out of the form.
-COMMAND_HINT = re.compile(r"(^|\s)--[a-z]|`keito ")
 
 Mode = Literal["new", "edit", "timer"]
 TITLES = {"new": "New time entry", "edit": "Edit time entry", "timer": "Start a timer"}
@@ -328,8 +326,7 @@ class EntryDialog(ModalScreen[EntrySaved | None]):
 
     def show_error(self, error: ErrorInfo | None) -> None:
         """Put the message next to its field (or under the form); clear the others."""
-        hint = error.hint if error and error.hint and not COMMAND_HINT.search(error.hint) else None
-        text = "" if error is None else "\n".join(filter(None, (error.message, hint)))
+        text = "" if error is None else "\n".join(filter(None, (error.message, error.hint)))
         fields = {field.field: field for field in self.query(FormField)}
         target = fields.get(error.field or "") if error else None
         for field in fields.values():

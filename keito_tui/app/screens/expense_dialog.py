@@ -24,7 +24,7 @@ from keito_core.reports.expenses import CategoryChoice, ExpenseLine, ExpenseProj
 from keito_core.rules.money import CURRENCY_SYMBOLS, format_number, minor_units
 from keito_core.services.tracking.expenses import unit_total
 from keito_core.services.tracking.receipts import check_receipt
-from keito_tui.app.values import ErrorInfo
+from keito_tui.app.values import ErrorInfo, app_hint
 from keito_tui.app.widgets.form_field import FormField
 
 #: Service error fields shown next to another field of the form.
@@ -264,7 +264,7 @@ class ExpenseDialog(ModalScreen[SavedExpense | None]):
         try:
             check_receipt(path)
         except KeitoError as exc:
-            field.error = "\n".join(filter(None, (exc.message, exc.hint)))
+            field.error = "\n".join(filter(None, (exc.message, app_hint(exc.hint))))
             return False
         return True
 

@@ -320,8 +320,7 @@ class ExpensesScreen(MainView):
         off = self.query_one("#expenses-off", Static)
         if not enabled:
             off.update("Expenses are turned off in this workspace.\n\nAn administrator can "
-                       "turn them on in Settings (features.expenses) or with "
-                       "`keito settings set features.expenses true`.")
+                       "turn them on in Settings (s, then features.expenses).")
             return
         self.query_one("#expense-period", Static).update(period_title(report))
         self.show_choices(report)

@@ -22,7 +22,7 @@ from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.loaders import Listing, Row, settings_rows
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.manage_actions import selected_id
-from keito_tui.app.values import ErrorInfo
+from keito_tui.app.values import ErrorInfo, app_hint
 from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.record_view import Column, RecordView
 
@@ -216,7 +216,7 @@ class SettingsScreen(MainView):
                 try:
                     check_setting_change(actor)
                 except KeitoError as exc:
-                    refused = "\n".join(filter(None, (exc.message, exc.hint)))
+                    refused = "\n".join(filter(None, (exc.message, app_hint(exc.hint))))
         except KeitoError as exc:
             self.post_message(self.LoadFailed(ErrorInfo.of(exc)))
             return

@@ -96,14 +96,11 @@ class SubmitsWeek:
         view.app.call_from_thread(self.submit_done, Submitted(text, warning))
 
     def submit_refused(self, error: ErrorInfo) -> None:
-        """Say why nothing was submitted (the hint only when it is no command to run)."""
-        from keito_tui.app.screens.entry_dialog import COMMAND_HINT
-
+        """Say why nothing was submitted."""
         view: MainView = self  # type: ignore[assignment]
         title = {"authorization_error": "Not allowed", "conflict": "Not now"}.get(
             error.code, "Not submitted")
-        hint = error.hint if error.hint and not COMMAND_HINT.search(error.hint) else None
-        text = f"{error.message} ({hint})" if hint else error.message
+        text = f"{error.message} ({error.hint})" if error.hint else error.message
         view.notify(text, title=title, severity="warning", markup=False)
 
     def submit_done(self, result: Submitted) -> None:

@@ -42,7 +42,7 @@ from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.day import POLL_SECONDS
 from keito_tui.app.screens.dialogs import DateDialog
-from keito_tui.app.screens.entry_dialog import COMMAND_HINT, EntrySaved
+from keito_tui.app.screens.entry_dialog import EntrySaved
 from keito_tui.app.screens.submitting import SubmitsWeek
 from keito_tui.app.screens.week_dialogs import (
     AddRowDialog,
@@ -471,8 +471,7 @@ class WeekScreen(SubmitsWeek, MainView):
         if error.field == "notes" and row is not None and not row.cells[message.day_index].entries:
             self.read_notes_form(message.key, message.day_index, message.text)
             return
-        hint = error.hint if error.hint and not COMMAND_HINT.search(error.hint) else None
-        self.notify("\n".join(filter(None, (error.message, hint))),
+        self.notify("\n".join(filter(None, (error.message, error.hint))),
                     title="Locked" if error.code == "locked" else "Not saved",
                     severity="error", markup=False)
         if error.code != "locked":
