@@ -586,3 +586,21 @@ async def test_the_week_is_submitted_from_the_day_and_week_views(runtime, env, v
     with env.ws.session(readonly=True) as s:
         statuses = {e.approval_status for e in s.exec(select(TimeEntry)).all()}
     assert statuses == {ApprovalStatus.SUBMITTED}
+
+
+@pytest.mark.parametrize(("fmt", "shown"), [("decimal", "12.50 of 40.00 h  31%"),
+                                            ("hh:mm", "12:30 of 40:00  31%")])
+def test_the_progress_reads_in_the_workspaces_duration_format(fmt: str, shown: str) -> None:
+    from keito_core.enums import DurationFormat, WeekDay
+    from keito_core.reports.week import WeekCell, WeekReport, WeekRow
+    from keito_tui.app.screens.week import progress_text
+
+    days = tuple(MONDAY + timedelta(days=i) for i in range(7))
+    row = WeekRow(project_id="p", project_name="P", client_name="C", task_id=None,
+                  task_name="(no task)",
+                  cells=(WeekCell(day=days[0], seconds=45000),
+                         *(WeekCell(day=d) for d in days[1:])))
+    report = WeekReport(user_id="u", user_name="U", days=days, today=MONDAY, rows=(row,),
+                        day_locks=(None,) * 7, capacity_seconds=40 * 3600,
+                        duration_format=DurationFormat(fmt), week_start=WeekDay.MONDAY)
+    assert progress_text(report, 20) == shown

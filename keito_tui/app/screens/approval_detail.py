@@ -138,7 +138,8 @@ def summary_text(summary: SubmissionSummary, fmt: str, *, today: date | None = N
         text.append(f" by {summary.decided_by_name}", style="dim")
     if summary.reason:
         text.append(f": “{' '.join(summary.reason.split())}”", style="italic")
-    text.append(f"\n{hours(summary.total_seconds, fmt)} h: "
+    unit = " h" if fmt == "decimal" else ""
+    text.append(f"\n{hours(summary.total_seconds, fmt)}{unit}: "
                 f"{hours(summary.billable_seconds, fmt)} billable, "
                 f"{hours(summary.non_billable_seconds, fmt)} not  ")
     text.append_text(sources_text(summary.seconds_by_source, fmt))

@@ -91,11 +91,13 @@ VIEW_ACTIONS: tuple[KeitoAction, ...] = (
 
 
 def progress_text(report: WeekReport, width: int) -> str:
-    """`12.50 / 40.00 h  31% ███░░░░░` with a bar as long as there is room for."""
+    """`12.50 of 40.00 h  31% ███░░░░░` (`12:30 of 40:00` in h:mm) with a bar as long as
+    there is room for."""
     fmt = str(report.duration_format)
     total = format_duration(report.total_seconds, fmt)
     capacity = format_duration(report.capacity_seconds, fmt)
-    text = f"{total} of {capacity} h  {report.capacity_percent}%"
+    unit = " h" if report.duration_format == "decimal" else ""
+    text = f"{total} of {capacity}{unit}  {report.capacity_percent}%"
     room = max(0, min(30, width - len(text) - 1))
     if room >= 5:
         filled = min(room, room * report.capacity_percent // 100)
