@@ -354,8 +354,10 @@ def expense(
     category: Any = None,
     user: Any = None,
     locked: bool | None = None,
+    currency: str | None = None,
 ) -> dict[str, Any]:
-    """An expense in the reference API's shape, with its receipt and related names."""
+    """An expense in the reference API's shape, with its receipt, related names and the
+    currency of its amounts (its client's, when the caller has it)."""
     if locked is None:
         locked = x.invoice_id is not None or (
             x.approval_status == "approved" and x.unlocked_at is None
@@ -377,6 +379,7 @@ def expense(
         "units": x.units,
         "unit_price": x.unit_price,
         "total_cost": x.total_cost,
+        "currency": currency,
         "notes": x.notes,
         "is_billable": x.is_billable,
         "source": x.source,

@@ -74,7 +74,7 @@ def log_usage(session: Session, actor: Actor, now: datetime, *, project_id: str,
               usages: list[TokenUsage], source: str,
               meta: Callable[..., dict[str, Any]]) -> list[Expense]:
     """One LLM Usage expense per usage: units = total tokens / 1000 (in the caller's unit)."""
-    from keito_core import presenters as public
+    from keito_core.api.resources import expenses_out
     from keito_core.models.expenses import LLM_USAGE
     from keito_core.services.tracking import expenses as svc
 
@@ -86,8 +86,8 @@ def log_usage(session: Session, actor: Actor, now: datetime, *, project_id: str,
             source=source, now=now,
             meta=meta(model=usage.model, input_tokens=usage.input_tokens,
                       output_tokens=usage.output_tokens))
-        logged.append(Expense.from_dict(public.expense(expense, viewer=actor)))
-    return logged
+        logged.append(expense)
+    return expenses_out(session, actor, logged, now)
 
 
 @dataclass(frozen=True)

@@ -147,9 +147,11 @@ def expenses_out(session: Session, actor: Actor, expenses: list[Any],
                  now: datetime) -> list[Expense]:
     """Expenses as the API returns them to `actor`, `is_locked` by the rule edits apply."""
     from keito_core import presenters as public
+    from keito_core.reports.record_views import expense_currencies
 
-    return [Expense.from_dict(view) for view in _locked_views(
-        session, actor, expenses, now, public.expense)]
+    currencies = expense_currencies(session, expenses)
+    return [Expense.from_dict({**view, "currency": currencies.get(view["project_id"])})
+            for view in _locked_views(session, actor, expenses, now, public.expense)]
 
 
 def _locked_views(session: Session, actor: Actor, items: list[Any], now: datetime,
@@ -310,7 +312,6 @@ class Expenses:
         receipt_path = None if receipt is None else Path(receipt)
 
         def work(session: Session, actor: Actor, now: datetime) -> Expense:
-            from keito_core import presenters as public
             from keito_core.services.tracking import expenses as svc
 
             expense = svc.log_expense(
@@ -319,7 +320,7 @@ class Expenses:
                 unit_price=price, spent_date=day_text(spent_date), notes=notes,
                 billable=is_billable, source=source, meta=metadata, receipt=receipt_path,
                 receipts_dir=self._client.receipts_dir, now=now, user_ref=user_id)
-            return Expense.from_dict(public.expense(expense, viewer=actor))
+            return expenses_out(session, actor, [expense], now)[0]
 
         return self._client.run(work)
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from keito_core import presenters
-from keito_core.models import Expense, ExpenseCategory, Project, Task, TimeEntry, User
+from keito_core.models import Client, Expense, ExpenseCategory, Project, Task, TimeEntry, User
 from keito_core.platform.access import lock_flags
 from keito_core.rules.permissions import Actor
 
@@ -43,12 +43,24 @@ def expense_views(session: Session, *, viewer: Actor, expenses: Sequence[Expense
     categories = _by_id(session, ExpenseCategory, {x.category_id for x in items})
     users = _by_id(session, User, {x.user_id for x in items})
     locks = lock_flags(session, items, now=now)
+    currencies = expense_currencies(session, items)
     return [
         presenters.expense(x, viewer=viewer, project=projects.get(x.project_id),
                            category=categories.get(x.category_id), user=users.get(x.user_id),
-                           locked=locked)
+                           locked=locked, currency=currencies.get(x.project_id))
         for x, locked in zip(items, locks, strict=True)
     ]
+
+
+def expense_currencies(session: Session, expenses: Sequence[Expense]) -> dict[str, str]:
+    """The currency of each expense's project (its client's), by project id: one query."""
+    ids = sorted({x.project_id for x in expenses})
+    if not ids:
+        return {}
+    rows = session.exec(select(Project.id, Client.currency)
+                        .join(Client, col(Client.id) == col(Project.client_id))
+                        .where(col(Project.id).in_(ids))).all()
+    return {project_id: currency for project_id, currency in rows}
 
 
 def _by_id(session: Session, model: Any, ids: set[str]) -> dict[str, Any]:

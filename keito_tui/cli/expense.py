@@ -41,7 +41,7 @@ app = typer.Typer(
 ExpenseArg = Annotated[str, typer.Argument(help="Expense ID.")]
 
 LLM_USAGE = "LLM Usage"
-_COLUMNS = ["id", "spent_date", "project", "category", "units", "total_cost", "notes", "source"]
+_COLUMNS = ["id", "spent_date", "project", "category", "units", "total", "notes", "source"]
 
 
 def _row(view: dict[str, Any]) -> dict[str, Any]:
@@ -49,14 +49,33 @@ def _row(view: dict[str, Any]) -> dict[str, Any]:
         **view,
         "project": (view.get("project") or {}).get("name"),
         "category": (view.get("expense_category") or {}).get("name"),
+        "total": _money(view),
     }
+
+
+def _money(view: dict[str, Any]) -> str:
+    """`12.50 USD`, `0.135 GBP`: the total in its currency, at least to its minor unit and
+    never cut (empty where the total is hidden)."""
+    from decimal import Decimal
+
+    from keito_core.rules.money import format_number, minor_units
+
+    total, currency = view.get("total_cost"), view.get("currency")
+    if total is None:
+        return ""
+    exponent = Decimal(total).normalize().as_tuple().exponent
+    places = max(minor_units(currency) if currency else 0,
+                 -exponent if isinstance(exponent, int) else 0)
+    number = format_number(Decimal(total), places)
+    return f"{number} {currency}" if currency else number
 
 
 def _describe(view: dict[str, Any]) -> str:
     """`LLM Usage expense of 0.135 on Acme Website`, as people read it."""
     name = (view.get("expense_category") or {}).get("name", "")
     where = (view.get("project") or {}).get("name", view["project_id"])
-    return f"{name} expense of {view['total_cost']} on {where}"
+    cost = _money(view)
+    return f"{name} expense{f' of {cost}' if cost else ''} on {where}"
 
 
 @app.command("log")
@@ -176,6 +195,7 @@ def list_(
         columns=_COLUMNS,
         title="Expenses",
         extra=page_extra(page),
+        optional=["source", "units"],
     )
 
 

@@ -59,6 +59,9 @@ def root(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only IDs; suppress non-essential output.")
     ] = False,
+    ids: Annotated[
+        bool, typer.Option("--ids", help="Show IDs whole in tables, even on a narrow terminal.")
+    ] = False,
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
@@ -68,6 +71,7 @@ def root(
     output = Output.detect(
         json_flag=json_output or flags.get("json", False), quiet=quiet or flags.get("quiet", False)
     )
+    output.whole_ids = ids or flags.get("ids", False)
     set_state(CliState(output=output))
     if ctx.invoked_subcommand is None:
         _open_app()

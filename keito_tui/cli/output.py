@@ -14,7 +14,34 @@ from typing import Any, TextIO
 from keito_core.errors import KeitoError
 
 #: Flags accepted anywhere on the command line, before or after the command.
-GLOBAL_FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet"}
+GLOBAL_FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet", "--ids": "ids"}
+#: Table columns whose values people type into the next command: never cut or wrapped.
+TYPED_COLUMNS = frozenset({"handle", "code", "prefix"})
+#: Short values read at a glance (dates, amounts): never cut or wrapped either.
+WHOLE_COLUMNS = frozenset({"spent_date", "hours", "total"})
+#: Names, typed too (`--user review-bot-01`, `--category "LLM Usage"`): wrapped between words,
+#: cut only when a single word cannot fit.
+NAME_COLUMNS = frozenset({"name", "user", "project", "task", "category", "client", "client_name"})
+#: Characters of an ID's random tail kept in a short ID (more when two rows would share one).
+SHORT_ID_TAIL = 6
+
+
+def _is_id(column: str) -> bool:
+    return column == "id" or column.endswith("_id")
+
+
+def short_ids(ids: Iterable[str]) -> dict[str, str]:
+    """`te_…k4f7qz` for each ID: its prefix and enough of its random tail to tell them apart."""
+    whole = sorted({value for value in ids if value})
+    for tail in range(SHORT_ID_TAIL, 40):
+        short = {}
+        for value in whole:
+            prefix, sep, rest = value.partition("_")
+            short[value] = (f"{prefix}_…{rest[-tail:]}" if sep and len(rest) > tail + 1
+                            else value)
+        if len(set(short.values())) == len(short):
+            return short
+    return {value: value for value in whole}  # pragma: no cover - distinct IDs end apart
 
 
 def to_jsonable(value: Any) -> Any:
@@ -50,12 +77,46 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _floor(column: str, values: list[str], natural: int, tier: int = 0) -> int:
+    """The narrowest a column may get: IDs, typed values, dates and amounts whole; at tier 0
+    names cut only between words (`--user review-bot-01` is typed too) and notes kept
+    readable; at tier 1 notes, at tier 2 names too, down to a few characters."""
+    if _is_id(column) or column in TYPED_COLUMNS or column in WHOLE_COLUMNS:
+        return natural
+    if column in NAME_COLUMNS and tier < 2:
+        return max([len(word) for value in values for word in value.split()] or [1])
+    return min(natural, 16 if column in ("notes", "title", "note") and tier < 1 else 4)
+
+
+def _fit(natural: list[int], floors: list[int], room: int) -> list[int]:
+    """Column widths within `room`: each column gets its floor, then the spare room goes to
+    the columns that need least first (they show whole), the rest shared evenly."""
+    widths = list(floors)
+    spare = room - sum(floors)
+    wanting = sorted((i for i in range(len(widths)) if natural[i] > widths[i]),
+                     key=lambda i: natural[i] - widths[i])
+    while wanting and spare > 0:
+        share = spare // len(wanting)
+        first = wanting[0]
+        if natural[first] - widths[first] <= share:
+            spare -= natural[first] - widths[first]
+            widths[first] = natural[first]
+            wanting.pop(0)
+            continue
+        for rank, i in enumerate(wanting):
+            widths[i] += share + (1 if rank < spare - share * len(wanting) else 0)
+        break
+    return widths
+
+
 @dataclass
 class Output:
     """Renders records, lists and messages for people (tables) or programs (JSON)."""
 
     json: bool = False
     quiet: bool = False
+    #: --ids: tables show IDs whole even where they would be shortened to fit.
+    whole_ids: bool = False
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
 
@@ -105,8 +166,13 @@ class Output:
         columns: Iterable[str],
         title: str | None = None,
         extra: Mapping[str, Any] | None = None,
+        optional: Sequence[str] = (),
     ) -> None:
-        """Many objects: JSON {"data": [...], ...extra}; a table with `columns` on a terminal."""
+        """Many objects: JSON {"data": [...], ...extra}; a table with `columns` on a terminal.
+
+        On a narrow terminal IDs are shortened (not with --ids), and the `optional` columns
+        are left out, last first, while the table cannot show every value whole.
+        """
         if self.quiet:
             for row in rows:
                 self.stdout.write(f"{row.get('id', '')}\n")
@@ -122,16 +188,50 @@ class Output:
             console.print(f"[dim]No {title.lower() if title else 'results'}.[/]")
             return
         columns = list(columns)
-        table = Table(title=title)
-        for column in columns:
-            if column == "id":  # IDs are there to be copied: never cut or wrapped
-                longest = max(len(_cell(row.get(column))) for row in rows)
-                table.add_column("id", no_wrap=True, min_width=longest)
-            else:
-                table.add_column(column.replace("_", " "))
-        for row in rows:
-            table.add_row(*(_cell(row.get(column)) for column in columns))
+        for column in reversed(optional):
+            if self._natural_width(rows, columns) <= console.width:
+                break
+            columns.remove(column)
+        cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+        widths = [max(len(column), *(len(line[i]) for line in cells))
+                  for i, column in enumerate(columns)]
+        ids = [i for i, column in enumerate(columns) if _is_id(column)]
+        shorten = (ids and not self.whole_ids
+                   and sum(widths) + 3 * len(columns) + 1 > console.width)
+        if shorten:
+            short = short_ids(line[i] for line in cells for i in ids)
+            for line in cells:
+                for i in ids:
+                    line[i] = short.get(line[i], line[i])
+        natural = [max(len(column), *(len(line[i]) for line in cells))
+                   for i, column in enumerate(columns)]
+        room = console.width - 3 * len(columns) - 1  # one space each side and the rules
+        for tier in range(3):
+            floors = [_floor(column, [line[i] for line in cells], natural[i], tier)
+                      for i, column in enumerate(columns)]
+            if sum(floors) <= room:
+                break
+        fitted = _fit(natural, floors, room) if sum(natural) > room else None
+        table = Table(title=title, caption="IDs shortened to fit: --ids shows them whole, "
+                      "--json or -q prints them" if shorten else None)
+        for i, column in enumerate(columns):
+            typed = _is_id(column) or column in TYPED_COLUMNS or column in WHOLE_COLUMNS
+            table.add_column(column.replace("_", " "), no_wrap=typed,
+                             width=fitted[i] if fitted else None)
+        for line in cells:
+            table.add_row(*line)
         console.print(table)
+
+    def _natural_width(self, rows: Sequence[Mapping[str, Any]], columns: list[str]) -> int:
+        """The width of a table of `columns` with every value whole (IDs shortened unless
+        --ids), rules included."""
+        width = 3 * len(columns) + 1
+        for column in columns:
+            values = [_cell(row.get(column)) for row in rows]
+            if _is_id(column) and not self.whole_ids:
+                values = list(short_ids(values).values()) or [""]
+            width += max(len(column), *(len(value) for value in values))
+        return width
 
     def message(self, text: str, *, data: Mapping[str, Any] | None = None) -> None:
         """A confirmation: JSON `data` (or {"message": text}) for programs, a line for people."""

@@ -116,7 +116,8 @@ def list_(
     with state.acting(readonly=True) as (session, actor):
         rows = [v.public() for v in list_projects(session, actor=actor, status=status,
                                                   client_ref=client)]
-    state.output.listing(rows, columns=_LIST_COLUMNS, title="Projects")
+    state.output.listing(rows, columns=_LIST_COLUMNS, title="Projects",
+                         optional=["billing_type", "is_active"])
 
 
 @app.command("show")

@@ -280,6 +280,7 @@ def list_(
         columns=_COLUMNS,
         title="Time entries",
         extra=page_extra(page),
+        optional=["source", "is_running"],
     )
 
 

@@ -224,8 +224,9 @@ def test_status_and_all_together_are_refused(as_, team) -> None:
     assert as_("max", "approvals", "list", "--status", "approved").exit_code == 0
 
 
-def test_tables_on_a_terminal_keep_ids_whole(team, workspace, monkeypatch) -> None:
-    """A narrow terminal wraps names, never the IDs people copy into the next command."""
+def test_tables_on_a_terminal_keep_ids_whole_with_ids(team, workspace, monkeypatch) -> None:
+    """With --ids a narrow terminal wraps names, never the IDs people copy into the next
+    command (without it they are shortened: tests/cli/test_tables_cli.py)."""
     import io
 
     from keito_tui.cli import state as state_module
@@ -249,7 +250,7 @@ def test_tables_on_a_terminal_keep_ids_whole(team, workspace, monkeypatch) -> No
         env = team.env["mia"]
         runner.invoke(app, ["time", "log", "--project", "acme", "--hours", "1"], env=env)
         runner.invoke(app, ["timesheet", "submit"], env=env)
-        listed = runner.invoke(app, ["approvals", "list"], env=team.env["max"])
+        listed = runner.invoke(app, ["approvals", "list", "--ids"], env=team.env["max"])
     assert listed.exit_code == 0, listed.output
     text = captured[-1].stdout.getvalue()
     ids = [line for line in text.splitlines() if "sub_" in line]

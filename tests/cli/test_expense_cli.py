@@ -27,9 +27,10 @@ def acme(workspace):
     return workspace
 
 
-def _meal(cli, total="125.0", **kwargs):
+def _meal(cli, *flags, total="125.0", **kwargs):
     logged = cli("expense", "log", "--project", "acme", "--category", "Meals & Entertainment",
-                 "--total", total, "--notes", "Client lunch", "--date", "2026-03-02", **kwargs)
+                 "--total", total, "--notes", "Client lunch", "--date", "2026-03-02", *flags,
+                 **kwargs)
     assert logged.exit_code == 0, logged
     return logged.json
 
@@ -90,3 +91,16 @@ def test_the_apps_rules_apply(cli, acme):
         locked = cli("expense", *args)
         assert (locked.exit_code, locked.error["code"]) == (3, "locked"), args
     assert cli("expense", "show", mine["id"]).json["total_cost"] == 125
+
+
+def test_the_category_and_the_clients_currency_are_shown(cli, terminal, acme):
+    logged = terminal("expense", "log", "--project", "acme", "--quantity", "45")
+    assert logged.exit_code == 0, logged
+    assert logged.stdout == "✓ Logged LLM Usage expense of 0.135 USD on Acme Website\n"
+    _meal(terminal, "--json", total="1234.5")
+    listed = terminal("expense", "list", "--from", "2026-03-01")
+    assert listed.exit_code == 0, listed
+    assert "LLM Usage" in listed.stdout and "Meals" in listed.stdout
+    assert "0.135 USD" in listed.stdout and "1,234.50 USD" in listed.stdout
+    data = terminal("expense", "list", "--from", "2026-03-01", "--json").json["data"]
+    assert {x["currency"] for x in data} == {"USD"}
