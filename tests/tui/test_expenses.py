@@ -188,6 +188,26 @@ def test_narrow_tables_drop_the_quantity_and_notes_columns() -> None:
         "quantity", "total", "notes"]
 
 
+@pytest.mark.parametrize("size", [(80, 24), (140, 45)])
+async def test_a_very_large_total_shows_every_digit(runtime, env, size) -> None:  # noqa: ANN001
+    log(env, total="99999999999")
+    log(env, total="12.50")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=size) as pilot:
+        screen = await open_expenses(pilot)
+        table = screen.query_one(ExpenseTable)
+        assert table.columns["total"].width >= 18  # type: ignore[index]
+        assert sorted(cell.strip() for cell in column(screen, "total")) == [
+            "£12.50", "£99,999,999,999.00"]
+        assert "£99,999,999,999.00" in app.export_screenshot().replace("&#160;", " ")
+
+
+def test_a_total_too_wide_for_its_column_ends_in_an_ellipsis() -> None:
+    from keito_tui.app.screens.expenses import cut_total
+
+    assert str(cut_total("£99,999,999,999,999,999,999.00", 24)).endswith("…")
+
+
 def notes_of(app: KeitoApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
 

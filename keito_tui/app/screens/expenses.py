@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import date
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -133,10 +134,18 @@ def detail_text(line: ExpenseLine | None) -> Text:
     return text
 
 
-def column_plan(width: int, *, iso_dates: bool) -> list[tuple[str, str, int]]:
-    """(key, heading, width) of each column for a table `width` cells wide."""
+#: The Total column's narrowest width (a longer total widens it, up to MAX_TOTAL).
+MIN_TOTAL = 11
+MAX_TOTAL = 24
+
+
+def column_plan(width: int, *, iso_dates: bool, total: int = MIN_TOTAL,
+                ) -> list[tuple[str, str, int]]:
+    """(key, heading, width) of each column for a table `width` cells wide, the Total column
+    `total` wide (within MIN_TOTAL and MAX_TOTAL: the longest total listed)."""
     wide = width >= 110
-    fixed = {"source": 7, "date": 10 if iso_dates else 6, "total": 11, "billable": 4,
+    fixed = {"source": 7, "date": 10 if iso_dates else 6,
+             "total": min(MAX_TOTAL, max(MIN_TOTAL, total)), "billable": 4,
              "receipt": 2, "lock": 2}
     flexible = ["project", "category", *(["quantity", "notes"] if wide else [])]
     padding = 2 * (len(fixed) + len(flexible)) + 2
@@ -163,6 +172,14 @@ def column_plan(width: int, *, iso_dates: bool) -> list[tuple[str, str, int]]:
     return plan
 
 
+def cut_total(text: str, width: int) -> Text:
+    """A total, right-justified; one too wide for its column keeps its first digits and
+    ends in an ellipsis rather than losing its last ones silently."""
+    cell = Text(text, justify="right")
+    cell.truncate(width, overflow="ellipsis")
+    return cell
+
+
 def line_cells(line: ExpenseLine, plan: list[tuple[str, str, int]],
                *, iso_dates: bool) -> list[Text]:
     """The table cells of one expense, in the plan's order."""
@@ -179,7 +196,7 @@ def line_cells(line: ExpenseLine, plan: list[tuple[str, str, int]],
         "project": cut(f"{line.client} › {line.project}", widths["project"]),
         "category": cut(line.category, widths["category"]),
         "quantity": cut(quantity_text(line), widths.get("quantity", 0)),
-        "total": Text(money_text(line.total, line.currency), justify="right"),
+        "total": cut_total(money_text(line.total, line.currency), widths["total"]),
         "notes": cut(line.notes or "", widths.get("notes", 0)),
         "billable": Text("  $" if line.is_billable else "", style="green"),
         "receipt": Text(RECEIPT_MARK if line.receipt_name else ""),
@@ -347,7 +364,9 @@ class ExpensesScreen(MainView):
         keep = self.select_id or self.selected_id()
         self.select_id = None
         iso = report.filter.period == "all"
-        plan = column_plan(self.width, iso_dates=iso)
+        longest = max((cell_len(money_text(line.total, line.currency))
+                       for line in report.lines), default=0)
+        plan = column_plan(self.width, iso_dates=iso, total=longest)
         table.clear(columns=True)
         for key, label, width in plan:
             table.add_column(Text(label, justify="right" if key == "total" else "left"),
