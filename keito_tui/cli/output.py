@@ -61,6 +61,13 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+def hours_text(hours: Any) -> str:
+    """1.5 -> "1h 30m"."""
+    minutes = round(float(hours) * 60)
+    h, m = divmod(minutes, 60)
+    return f"{h}h {m:02d}m" if h else f"{m}m"
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""

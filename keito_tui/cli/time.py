@@ -164,6 +164,7 @@ def stop(
 def status(user: UserOpt = None) -> None:
     """Show the running timer, if any."""
     from keito_core.services.tracking.time_entries import running_timer
+    from keito_tui.cli.launch import show_status
 
     state = cli_state()
     now = state.runtime.clock()
@@ -171,23 +172,7 @@ def status(user: UserOpt = None) -> None:
         entry = running_timer(session, actor=actor, user_ref=user)
         view = entry_views(session, actor, [entry], now=now)[0] if entry else None
         started_at = entry.timer_started_at if entry else None
-    out = state.output
-    if view is None or started_at is None:
-        out.message("No timer running", data={"running": False, "entry": None})
-        return
-    elapsed = (now - started_at).total_seconds() / 3600
-    data = {"running": True, "elapsed_hours": round(elapsed, 4), "entry": view}
-    if out.json or out.quiet:
-        out.record({"id": view["id"], **data} if out.quiet else data)
-        return
-    started = view.get("timer_started_at")
-    out.stdout.write(
-        f"⏱ Timer running: {hours_text(elapsed)}\n"
-        f"  Project: {(view.get('project') or {}).get('name', '')}\n"
-        f"  Task: {(view.get('task') or {}).get('name', '')}\n"
-        f"  Started: {started.strftime('%Y-%m-%d %H:%M') if started else ''}\n"
-        + (f"  Notes: {view['notes']}\n" if view.get("notes") else "")
-    )
+    show_status(state.output, view if started_at else None, now=now)
 
 
 @app.command("log")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from keito_core.errors import KeitoError
+from keito_tui.cli.output import hours_text as hours_text  # re-exported for the commands
 from keito_tui.cli.state import CliState
 
 if TYPE_CHECKING:
@@ -119,13 +120,6 @@ def require(value: str | None, flag: str, hint: str) -> str:
             "validation_error", f"{flag} is required", field=flag.lstrip("-"), hint=hint
         )
     return value
-
-
-def hours_text(hours: Any) -> str:
-    """1.5 -> "1h 30m"."""
-    minutes = round(float(hours) * 60)
-    h, m = divmod(minutes, 60)
-    return f"{h}h {m:02d}m" if h else f"{m}m"
 
 
 def with_warnings(state: CliState, session: Session, data: dict[str, Any]) -> dict[str, Any]:

@@ -166,13 +166,28 @@ def test_a_revoked_key_or_an_archived_user_is_left_to_the_full_path(cli, team, c
     assert cli("time", "status").error["code"] == "authentication_error"
 
 
-def test_only_time_status_for_programs_is_handled(team, capsys, monkeypatch):
+def test_only_time_status_is_handled(team, capsys):
     for argv in (["time", "status", "--user", "bea"], ["time", "status", "--help"],
                  ["time", "stop"], ["status"], ["time", "status", "extra"]):
         assert launch.quick_time_status(argv) is None
     assert capsys.readouterr().out == ""
-    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
-    assert launch.quick_time_status(["time", "status"]) is None  # the CLI renders the text
+
+
+@sqlite_only
+def test_on_a_terminal_the_text_is_the_full_clis(terminal, team, capsys):
+    """Shell prompts call `keito time status` on every command: the fast path prints the text."""
+    full, lean = _both(terminal, capsys)
+    assert lean == full == "✓ No timer running\n"
+    _start(team)
+    full, lean = _both(terminal, capsys)
+    assert lean == full
+    assert full == ("⏱ Timer running: 47m\n  Project: Acme Website\n  Task: Development\n"
+                    "  Started: 2026-03-06 09:15\n  Notes: Fixing the login form\n")
+    with team.session() as s:
+        stop_timer(s, actor=team.actor(s), now=T0 + timedelta(minutes=5))
+    _start(team, task=None, notes=None)
+    full, lean = _both(terminal, capsys)
+    assert lean == full and "Task: \n" in full and "Notes" not in full
 
 
 def test_other_databases_and_missing_files_are_left_to_the_full_path(team, capsys, monkeypatch,
@@ -195,23 +210,28 @@ def test_a_database_behind_the_code_is_left_to_the_full_path(team, capsys):
 
 
 @sqlite_only
-def test_the_program_answers_status_without_typer_or_the_orm(team, keito_home):
+@pytest.mark.parametrize("terminal", [False, True], ids=["json", "text"])
+def test_the_program_answers_status_without_typer_or_the_orm(team, keito_home, terminal):
     """Run the real entry point in a fresh interpreter and look at what it loaded."""
     _start(team)
     code = (
         "import json, sys\n"
         "from keito_tui.cli import launch\n"
-        "sys.argv = ['keito', 'time', 'status', '--json']\n"
+        f"sys.argv = {['keito', 'time', 'status'] + ([] if terminal else ['--json'])!r}\n"
+        f"sys.stdout.isatty = lambda: {terminal}\n"
         "try:\n"
         "    launch.run()\n"
         "finally:\n"
-        "    heavy = ('typer', 'sqlalchemy', 'sqlmodel', 'pydantic')\n"
+        "    heavy = ('typer', 'sqlalchemy', 'sqlmodel', 'pydantic', 'rich')\n"
         "    print(json.dumps([m for m in heavy if m in sys.modules]), file=sys.stderr)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=os.environ, check=False)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["running"] is True
+    if terminal:
+        assert result.stdout.startswith("⏱ Timer running: ")
+    else:
+        assert json.loads(result.stdout)["running"] is True
     assert json.loads(result.stderr.strip().splitlines()[-1]) == []
 
 
