@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rich.text import Text
 from settling import finish_workers
+from sqlmodel import select
 from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
@@ -147,6 +148,10 @@ async def test_onboarding_creates_the_workspace_then_shows_the_day_view(runtime:
             "Globex", "EUR", "Europe/Paris", "sunday"
         )
         assert (admin.name, admin.email, admin.role) == ("Hank", "h@g.io", "admin")
+        tasks = {t.name: (t.is_default, t.is_billable_default)
+                 for t in session.exec(select(Task)).all()}
+    assert tasks["Development"] == (True, True)
+    assert tasks["Business Development"] == (True, False)
 
 
 async def test_onboarding_shows_a_bad_currency_next_to_the_field_and_keeps_the_form(
@@ -177,6 +182,30 @@ async def test_onboarding_shows_a_bad_currency_next_to_the_field_and_keeps_the_f
         await settle(pilot)
         assert app.current_mode == "day"
     assert has_workspace(runtime)
+
+
+async def test_onboarding_shows_every_problem_at_once_and_clears_one_when_fixed(
+    runtime: Runtime,
+) -> None:
+    app = KeitoApp(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        await fill(pilot, "currency", "XQZ")
+        await fill(pilot, "email", "not-an-address")
+        await pilot.press("enter")
+        await settle(pilot)
+        errors = {f.field: f.error for f in screen.query(FormField) if f.error}
+        assert set(errors) == {"company", "currency", "email"}, errors
+        assert screen.focused is screen.query_one("#company", Input)
+        await pilot.press(*"Globex")
+        await pilot.pause()
+        assert screen.query_one("#field-company", FormField).error == ""
+        assert screen.query_one("#field-currency", FormField).error != ""
+        create = screen.query_one("#create")
+        footer = screen.query_one("KeitoFooter")
+        assert create.region.height > 0 and create.region.bottom <= footer.region.y
+        assert not has_workspace(runtime)
 
 
 async def test_onboarding_shows_an_error_without_a_field_under_the_form(runtime: Runtime) -> None:

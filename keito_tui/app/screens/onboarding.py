@@ -1,15 +1,20 @@
-"""First run: create the workspace and its first administrator from a short form."""
+"""First run: create the workspace and its first administrator from a short form.
+
+Every field is checked before anything is written, so all the problems show at once (each
+next to its field, cleared as soon as the field changes). The new workspace starts with
+COMMON_TASKS, default tasks that every new project gets, as Harvest's do."""
 
 from __future__ import annotations
 
 import getpass
 import locale
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 from zoneinfo import available_timezones
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
@@ -23,8 +28,41 @@ from keito_tui.app.values import ErrorInfo, WorkspaceSummary
 from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.form_field import FormField
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
 #: The form's inputs, named as the service names its fields in validation errors.
 TEXT_FIELDS = ("company", "currency", "timezone", "name", "email")
+
+#: The tasks a new workspace starts with (name, billable by default); each is a default task,
+#: which every new project gets.
+COMMON_TASKS: tuple[tuple[str, bool], ...] = (
+    ("Design", True), ("Development", True), ("Meetings", True),
+    ("Project Management", True), ("Business Development", False),
+)
+
+
+def form_errors(answers: Mapping[str, str]) -> dict[str, str]:
+    """Every field's problem at once ({field: message}), from the rules the service applies."""
+    from keito_core.rules.money import validate_currency
+    from keito_core.rules.periods import parse_timezone
+    from keito_core.rules.text import validate_email, validate_name
+
+    checks: dict[str, Callable[[str], object]] = {
+        "company": lambda text: validate_name(text, "company"),
+        "currency": validate_currency,
+        "timezone": parse_timezone,
+        "name": lambda text: validate_name(text, "name"),
+        "email": validate_email,
+    }
+    errors: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            check(answers.get(name, ""))
+        except KeitoError as exc:
+            info = ErrorInfo.of(exc)
+            errors[name] = "\n".join(filter(None, (info.message, info.hint)))
+    return errors
 
 
 def default_currency() -> str:
@@ -111,7 +149,8 @@ class OnboardingScreen(Screen[WorkspaceSummary]):
                 value("email", ""), placeholder="e.g. ada@acme.com", id="email", compact=True,
             ), field="email")
             yield Static("", id="form-error", markup=False)
-            yield Button("Create workspace", id="create", variant="primary")
+        with Horizontal(id="onboarding-actions"):
+            yield Button("Create workspace", id="create", variant="primary", compact=True)
         yield KeitoFooter()
 
     def on_mount(self) -> None:
@@ -129,9 +168,20 @@ class OnboardingScreen(Screen[WorkspaceSummary]):
         button = self.query_one("#create", Button)
         if button.disabled:  # already creating
             return
+        answers = self.values()
+        errors = form_errors(answers)
+        if errors:
+            self.show_errors(errors)
+            return
         self.show_error(None)
         button.disabled = True
-        self.create_workspace(self.runtime, self.values())
+        self.create_workspace(self.runtime, answers)
+
+    @on(Input.Changed)
+    def field_changed(self, event: Input.Changed) -> None:
+        """A field's message goes as soon as the field is changed."""
+        field = self.query_one(f"#field-{event.input.id}", FormField)
+        field.error = ""
 
     @work(thread=True, exclusive=True, group="onboarding")
     def create_workspace(self, runtime: Runtime, answers: dict[str, str]) -> None:
@@ -152,6 +202,7 @@ class OnboardingScreen(Screen[WorkspaceSummary]):
                     now=runtime.clock(),
                 )
                 summary = summary_of(header_of(workspace, admin))
+                add_common_tasks(runtime, session)
         except KeitoError as exc:
             self.post_message(self.Rejected(ErrorInfo.of(exc)))
             return
@@ -163,6 +214,17 @@ class OnboardingScreen(Screen[WorkspaceSummary]):
 
     def on_onboarding_screen_created(self, message: Created) -> None:
         self.dismiss(message.summary)
+
+    def show_errors(self, errors: Mapping[str, str]) -> None:
+        """Each message next to its field (the others cleared); the first such field focused."""
+        first = None
+        for field in self.query(FormField):
+            field.error = errors.get(field.field, "")
+            if field.error and first is None:
+                first = field
+        self.query_one("#form-error", Static).set_class(False, "-visible")
+        if first is not None:
+            first.control.focus()
 
     def show_error(self, error: ErrorInfo | None) -> None:
         """Put the message next to its field (or under the form); clear the others."""
@@ -176,3 +238,13 @@ class OnboardingScreen(Screen[WorkspaceSummary]):
         general.set_class(bool(text) and target is None, "-visible")
         if target is not None:
             target.control.focus()
+
+
+def add_common_tasks(runtime: Runtime, session: Session) -> None:
+    """COMMON_TASKS, as the new workspace's administrator, in the transaction creating it."""
+    from keito_core.services.directory.tasks import create_task
+
+    actor = runtime.actor(session)
+    for name, billable in COMMON_TASKS:
+        create_task(session, actor=actor, name=name, billable=billable, is_default=True,
+                    now=runtime.clock())
