@@ -88,7 +88,7 @@ def filter_user(session: Session, actor: policy.Actor, action: Action, user_ref:
     """The id of the user a list is filtered to, refusing users the actor may not see."""
     user = resolve_user(session, actor, user_ref)
     if user.id != actor.user_id and Scope.MANAGED not in policy.scopes_for(actor, action):
-        policy.require(actor, action, Target(owner_id=user.id))
+        policy.require(actor, action, Target(owner_id=user.id, owner_name=user.name))
     return user.id
 
 

@@ -31,7 +31,7 @@ def _one(
         if len(rows) == 1:
             return rows[0]
         if len(rows) > 1:
-            raise _ambiguous(kind, ref, field, rows)
+            raise _ambiguous(session, kind, ref, field, rows)
     # Last, a unique prefix of the name (the last column): "bob" finds "Bob Smith".
     escaped = lowered.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     rows = session.exec(
@@ -40,19 +40,37 @@ def _one(
     if len(rows) == 1:
         return rows[0]
     if len(rows) > 1:
-        raise _ambiguous(kind, ref, field, rows)
+        raise _ambiguous(session, kind, ref, field, rows)
     raise not_found(kind, ref, field=field)
 
 
-def _ambiguous(kind: str, ref: str, field: str, rows: Sequence[Any]) -> KeitoError:
-    names = ", ".join(getattr(row, "name", row.id) for row in rows[:5])
-    more = ", ..." if len(rows) > 5 else ""
+def _ambiguous(session: Session, kind: str, ref: str, field: str,
+               rows: Sequence[Any]) -> KeitoError:
+    names = "; ".join(_label(session, row) for row in rows[:5])
+    more = "; ..." if len(rows) > 5 else ""
+    typed = {"project": "the handle, the code", "user": "the email",
+             "client": "the full name"}.get(kind, "the handle")
     return KeitoError(
         "validation_error",
         f"{kind} {ref!r} is ambiguous: it matches {names}{more}",
         field=field,
-        hint="use the full name or the ID",
+        hint=f"use {typed} or the ID",
     )
+
+
+def _label(session: Session, row: Any) -> str:
+    """`Support Retainer (Bluebell Health Partners, BHP-SUP, bluebell-support-retainer)`:
+    a name with what tells it apart from its namesakes."""
+    if isinstance(row, Project):
+        client = session.get(Client, row.client_id)
+        details = [client.name if client else None, row.code, row.handle]
+    elif isinstance(row, User):
+        details = [row.email]
+    else:
+        details = [getattr(row, "handle", None)]
+    shown = ", ".join(str(d) for d in details if d)
+    name = getattr(row, "name", row.id)
+    return f"{name} ({shown})" if shown else str(name)
 
 
 def find_user(session: Session, ref: str, *, field: str = "user") -> User:

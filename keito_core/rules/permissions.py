@@ -30,7 +30,7 @@ Decisions, where the reference leaves room:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from keito_core.enums import ManagerPermission, Role, UserStatus, UserType
@@ -146,10 +146,16 @@ class Actor:
 
 @dataclass(frozen=True)
 class Target:
-    """The record acted on: whose it is and which project it belongs to."""
+    """The record acted on: whose it is and which project it belongs to.
+
+    The names, when the caller has them, are what a refusal says (else the IDs); they never
+    change a decision.
+    """
 
     owner_id: str | None = None
     project_id: str | None = None
+    owner_name: str | None = field(default=None, compare=False)
+    project_name: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -357,9 +363,11 @@ _SCOPE_WORDS = {
 def _describe(actor: Actor, target: Target) -> str:
     parts = []
     if target.owner_id and target.owner_id != actor.user_id:
-        parts.append(f"user {target.owner_id}")
+        parts.append(f"of {target.owner_name}" if target.owner_name
+                     else f"user {target.owner_id}")
     if target.project_id:
-        parts.append(f"project {target.project_id}")
+        parts.append(f"on {target.project_name}" if target.project_name
+                     else f"project {target.project_id}")
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -399,8 +407,10 @@ def may_log_to_project(actor: Actor, project_id: str) -> bool:
     return project_id in actor.assigned_project_ids | actor.managed_project_ids
 
 
-def require_project_assignment(actor: Actor, project_id: str) -> None:
-    """Raise project_not_assigned unless `may_log_to_project(actor, project_id)`."""
+def require_project_assignment(actor: Actor, project_id: str, *, user_name: str | None = None,
+                               project_name: str | None = None) -> None:
+    """Raise project_not_assigned unless `may_log_to_project(actor, project_id)`; the message
+    names the user and the project when given their names."""
     if not actor.is_active:
         raise KeitoError(
             "authorization_error",
@@ -410,7 +420,8 @@ def require_project_assignment(actor: Actor, project_id: str) -> None:
     if not may_log_to_project(actor, project_id):
         raise KeitoError(
             "project_not_assigned",
-            f"user {actor.user_id} is not assigned to project {project_id}",
+            f"{user_name or 'user ' + actor.user_id} is not assigned to "
+            f"{project_name or 'project ' + project_id}",
             field="project",
             hint="An administrator or the project's manager can add them to the project team.",
         )

@@ -91,8 +91,11 @@ def project_task(session: Session, project: Project,
 def require_logging(actor: policy.Actor, action: policy.Action, owner: Owner,
                     project: Project) -> None:
     """The actor may create for the owner, and the owner may log to the project."""
-    policy.require(actor, action, policy.Target(owner_id=owner.user.id, project_id=project.id))
-    policy.require_project_assignment(owner.actor, project.id)
+    policy.require(actor, action, policy.Target(owner_id=owner.user.id, project_id=project.id,
+                                                owner_name=owner.user.name,
+                                                project_name=project.name))
+    policy.require_project_assignment(owner.actor, project.id, user_name=owner.user.name,
+                                      project_name=project.name)
 
 
 def clean_notes(notes: str | None) -> str | None:
@@ -206,7 +209,13 @@ def load_item(session: Session, model: Any, item_id: str, *, actor: policy.Actor
     item = session.get(model, (item_id or "").strip()) if item_id else None
     if item is None:
         raise KeitoError("not_found", f"{noun} {item_id!r} not found", field="id")
-    policy.require(actor, action, policy.Target(owner_id=item.user_id, project_id=item.project_id))
+    target = policy.Target(owner_id=item.user_id, project_id=item.project_id)
+    if not policy.can(actor, action, target):  # the refusal names the owner and the project
+        owner, project = session.get(User, item.user_id), session.get(Project, item.project_id)
+        target = policy.Target(owner_id=item.user_id, project_id=item.project_id,
+                               owner_name=owner.name if owner else None,
+                               project_name=project.name if project else None)
+    policy.require(actor, action, target)
     return item
 
 
