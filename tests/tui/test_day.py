@@ -727,3 +727,15 @@ async def test_the_entry_form_shows_and_takes_times_on_a_12_hour_clock(
     saved = next(e for e in entries(workspace) if e.id == entry_id)
     assert (saved.started_at.hour, saved.started_at.minute, saved.duration_seconds) == (
         12, 35, 2 * 3600)
+
+
+async def test_with_no_project_new_and_timer_point_to_manage(runtime, workspace) -> None:  # noqa: ANN001
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key in ("n", "space"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert not isinstance(app.screen, EntryDialog)
+        said = [str(n.message) for n in app._notifications]
+        assert len(said) == 2 and all("Press m for Manage" in text for text in said), said

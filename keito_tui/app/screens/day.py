@@ -80,6 +80,11 @@ VIEW_ACTIONS: tuple[KeitoAction, ...] = (
 )
 
 
+#: What logging time without a project to log to says.
+NO_PROJECT = ("You are on no active project yet. Press m for Manage: add a client, then a "
+              "project (it gets the default tasks), and log time to it here.")
+
+
 # --- text the view shows (plain functions, so they are easy to test) --------------------------
 
 
@@ -361,9 +366,13 @@ class DayScreen(SubmitsWeek, MainView):
         self.show_report()
 
     def projects_ready(self, action: str) -> bool:
-        """Whether the entry forms' projects are read; if not, run `action` once they are."""
+        """Whether the entry forms' projects are read and there is one to log to; if they
+        are not read yet, run `action` once they are."""
         if self.projects is None:
             self.waiting_for_projects = action
+            return False
+        if not self.projects and action in ("new_entry", "toggle_timer"):
+            self.notify(NO_PROJECT, title="No project yet", severity="warning", markup=False)
             return False
         return True
 

@@ -40,7 +40,7 @@ from keito_core.rules.durations import format_duration
 from keito_core.services.tracking.week_cells import CellChange
 from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.screens.base import MainView
-from keito_tui.app.screens.day import POLL_SECONDS
+from keito_tui.app.screens.day import NO_PROJECT, POLL_SECONDS
 from keito_tui.app.screens.dialogs import DateDialog
 from keito_tui.app.screens.entry_dialog import EntrySaved
 from keito_tui.app.screens.submitting import SubmitsWeek
@@ -543,7 +543,7 @@ class WeekScreen(SubmitsWeek, MainView):
 
     def on_week_screen_projects_read(self, message: ProjectsRead) -> None:
         if not message.projects:
-            self.notify("You are on no active project yet.", severity="warning")
+            self.notify(NO_PROJECT, title="No project yet", severity="warning", markup=False)
             return
         self.app.push_screen(AddRowDialog(message.projects), self.row_added)
 
