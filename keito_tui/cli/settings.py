@@ -14,6 +14,17 @@ if TYPE_CHECKING:
 app = typer.Typer(help="List, read and change workspace settings.", no_args_is_help=True)
 
 
+#: Settings whose empty value (none, or 0 minutes) turns the feature off.
+_OFF_WHEN_EMPTY = frozenset({"rounding", "lock_after_days"})
+
+
+def _text(value: SettingValue) -> str:
+    """A setting's value as people read it: `off` for a feature turned off, `none` if unset."""
+    if value.key in _OFF_WHEN_EMPTY and value.value in (None, 0):
+        return "off"
+    return "none" if value.value is None else str(value.value)
+
+
 def _row(value: SettingValue) -> dict[str, object]:
     return {
         "key": value.key,
@@ -32,9 +43,10 @@ def list_(
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
-        rows = [_row(v) for v in list_settings(session, actor=actor)]
+        values = list_settings(session, actor=actor)
     if group:
-        rows = [r for r in rows if r["group"] == group]
+        values = [v for v in values if v.group == group]
+    rows = [_row(v) if state.output.json else {**_row(v), "value": _text(v)} for v in values]
     state.output.listing(rows, columns=["key", "value", "description"], title="Settings")
 
 
@@ -49,7 +61,7 @@ def get(key: Annotated[str, typer.Argument(help="Setting key, e.g. timezone.")])
     if state.output.json:
         state.output.record(_row(value))
     else:
-        state.output.stdout.write(f"{'' if value.value is None else value.value}\n")
+        state.output.stdout.write(f"{_text(value)}\n")
 
 
 @app.command("set")
@@ -63,4 +75,4 @@ def set_(
     state = cli_state()
     with state.acting() as (session, actor):
         result = set_setting(session, actor=actor, key=key, value=value, now=state.runtime.clock())
-    state.output.message(f"{result.key} = {result.value}", data=_row(result))
+    state.output.message(f"{result.key} = {_text(result)}", data=_row(result))

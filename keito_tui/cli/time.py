@@ -295,6 +295,7 @@ def edit(
     metadata: MetadataOpt = None,
 ) -> None:
     """Change an unlocked time entry (its project and source never change)."""
+    from keito_core.errors import validation
     from keito_core.rules.metadata import parse_metadata
     from keito_core.services.tracking.time_entries import edit_entry
 
@@ -313,6 +314,11 @@ def edit(
     }
     if metadata is not None:
         changes["meta"] = parse_metadata(metadata)
+    if not changes:
+        raise validation(
+            "nothing to change", hint="pass --hours, --start, --end, --date, --task, --notes, "
+            "--billable or --metadata (see `keito time edit --help`)"
+        )
     state = cli_state()
     now = state.runtime.clock()
     with state.acting() as (session, actor):

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from keito_core.errors import KeitoError
-from keito_tui.cli.state import cli_state
+from keito_tui.cli.state import CliState, cli_state
 
 
 def detect_timezone() -> str:
@@ -20,6 +20,20 @@ def detect_timezone() -> str:
         return get_localzone_name() or "UTC"
     except Exception:
         return "UTC"
+
+
+def _has_workspace(state: CliState) -> bool:
+    """Whether the configured database already holds a workspace (a missing or unreadable
+    one does not: init then creates it, or reports why it cannot)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from keito_core.reports.workspace import has_workspace
+
+    try:
+        with state.runtime.session(readonly=True) as session:
+            return has_workspace(session)
+    except (KeitoError, SQLAlchemyError):
+        return False
 
 
 def _ask(label: str, default: str | None) -> str:
@@ -51,6 +65,11 @@ def init(
     state = cli_state()
     interactive = sys.stdin.isatty() and not state.output.json
     login = getpass.getuser()
+    if interactive and _has_workspace(state):
+        # Refuse before asking anything (init_workspace refuses too, for scripts and races).
+        raise KeitoError("conflict", "this database already has a workspace",
+                         hint="see `keito settings list`; `keito demo --path DIR` builds "
+                              "another one elsewhere")
     if interactive:
         company = company or _ask("Company name", None)
         currency = currency or _ask("Currency (ISO 4217)", "USD")

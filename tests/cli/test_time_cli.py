@@ -302,3 +302,10 @@ def test_a_running_timer_shows_its_time_so_far(cli, acme):
     assert status["elapsed_hours"] == 1.5 and status["entry"]["hours"] == 1.5
     assert (listed["hours"], listed["duration_seconds"]) == (1.5, 5400)
     assert shown["hours"] == 1.5
+
+
+def test_edit_without_a_change_says_so(cli, acme):
+    logged = cli("time", "log", "--project", "acme", "--hours", "1").json
+    result = cli("time", "edit", logged["id"])
+    assert (result.exit_code, result.error["message"]) == (2, "nothing to change")
+    assert cli("time", "show", logged["id"]).json["updated_at"] == logged["updated_at"]

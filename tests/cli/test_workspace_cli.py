@@ -112,3 +112,27 @@ def test_timezones_are_stored_by_their_canonical_name(cli):
     assert result.json["workspace"]["timezone"] == "Europe/London"
     changed = cli("settings", "set", "timezone", "america/new_york")
     assert changed.json["value"] == "America/New_York"
+
+
+def test_a_second_init_on_a_terminal_refuses_before_asking(terminal, workspace, monkeypatch):
+    from types import SimpleNamespace
+
+    from keito_tui.cli import workspace as init_module
+
+    monkeypatch.setattr(init_module, "sys", SimpleNamespace(stdin=SimpleNamespace(
+        isatty=lambda: True)))
+    result = terminal("init", input="Other Co\nEUR\nUTC\nmonday\nMe\nme@x.test\n")
+    assert result.exit_code == 3, result
+    assert result.stdout == ""  # not one question asked
+    assert "already has a workspace" in result.stderr
+
+
+def test_settings_say_off_for_a_feature_turned_off(terminal, workspace):
+    assert terminal("settings", "set", "rounding", "off").stdout == "✓ rounding = off\n"
+    assert terminal("settings", "set", "rounding", "15m").stdout == "✓ rounding = 15\n"
+    assert terminal("settings", "set", "lock_after_days", "none").stdout == (
+        "✓ lock_after_days = off\n")
+    assert terminal("settings", "get", "lock_after_days").stdout == "off\n"
+    assert terminal("settings", "get", "rounding", "--json").json["value"] == 15
+    assert terminal("settings", "set", "lock_after_days", "30").stdout == (
+        "✓ lock_after_days = 30\n")
