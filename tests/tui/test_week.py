@@ -378,6 +378,32 @@ async def test_add_row_chooses_a_project_then_a_task(runtime, env) -> None:
     assert stored(env) == [(date(2026, 3, 6), env.meet, 4 * 3600, "tui")]
 
 
+async def test_a_quick_tab_and_enter_in_add_row_never_cancels(runtime, env) -> None:
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_week(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AddRowDialog)
+        dialog.query_one("#add-project", Select).value = env.web
+        await pilot.press("tab", "enter")  # at once: the task list opens, the dialog stays
+        await pilot.pause()
+        assert dialog.is_attached and dialog in app.screen_stack
+        assert dialog.query_one("#add-task", Select).expanded
+        await pilot.press("escape")  # closes the open list
+        await pilot.pause()
+        await pilot.press("tab", "enter")  # Add row, with no task chosen: it says so
+        await pilot.pause()
+        assert app.screen is dialog
+        assert "Choose a task." in str(dialog.query_one("#add-error", Static).render())
+        dialog.query_one("#add-task", Select).value = env.dev
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert [row.task_name for row in grid(app).rows_shown] == ["Development"]
+
+
 async def test_arrows_t_and_g_change_the_week(runtime, env) -> None:
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:

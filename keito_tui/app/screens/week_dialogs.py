@@ -46,7 +46,11 @@ class NewRow:
 
 
 class AddRowDialog(ModalScreen[NewRow | None]):
-    """Choose a project, then one of its tasks; dismissed with a NewRow (None: cancelled)."""
+    """Choose a project, then one of its tasks; dismissed with a NewRow (None: cancelled).
+
+    Tab moves project, task, Add row, Cancel, in that order, and choosing moves no focus: a
+    quick Tab and Enter after a choice reaches the next list or adds the row (or says what is
+    missing), never Cancel."""
 
     DEFAULT_CSS = DIALOG_CSS + """
     AddRowDialog { align: center middle; }
@@ -67,11 +71,12 @@ class AddRowDialog(ModalScreen[NewRow | None]):
             yield Static("Add a row", classes="dialog--title", markup=False)
             yield Select([(p.label, p.id) for p in self.projects.values()],
                          prompt="Project (type to search)", id="add-project", compact=True)
-            yield Select([], prompt="Task", id="add-task", compact=True)
+            yield Select([], prompt="Task (choose a project first)", id="add-task",
+                         compact=True)
             yield Static("", classes="dialog--error", id="add-error", markup=False)
             with Horizontal(classes="dialog--buttons"):
-                yield Button("Cancel", id="add-cancel", compact=True)
                 yield Button("Add row", id="add-save", variant="primary", compact=True)
+                yield Button("Cancel", id="add-cancel", compact=True)
         yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
@@ -82,15 +87,11 @@ class AddRowDialog(ModalScreen[NewRow | None]):
         project = self.projects.get(str(event.value))
         tasks = self.query_one("#add-task", Select)
         tasks.set_options([(t.name, t.id) for t in project.tasks] if project else [])
+        tasks.prompt = ("Task" if project.tasks else "No task") if project else (
+            "Task (choose a project first)")
         if project is not None and len(project.tasks) == 1:
             tasks.value = project.tasks[0].id
-        if project is not None:
-            tasks.focus()
-
-    @on(Select.Changed, "#add-task")
-    def task_chosen(self, event: Select.Changed) -> None:
-        if event.value is not Select.NULL:
-            self.query_one("#add-save", Button).focus()
+        self.query_one("#add-error", Static).update("")
 
     @on(Button.Pressed, "#add-save")
     def action_add(self) -> None:
