@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
+from keito_core.demo.activity import write_activity
 from keito_core.demo.data import (
     EXPENSE_NOTES,
     TASK_NOTES,
@@ -106,6 +107,8 @@ class WorkWriter:
         self._approval_events()
         self._submission_items()
         self.counts["submissions"] = len(self.sub_rows)
+        self.counts.update(write_activity(self.session, self.cast, self.sub_rows,
+                                          self.sub_items))
         self.first_day = plan[-1][0]
         return dict(self.counts)
 

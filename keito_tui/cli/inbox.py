@@ -60,7 +60,7 @@ def _show_inbox(unread: bool, limit: int, cursor: str | None) -> None:
         return
     table = [{**row, "new": "●" if not row["is_read"] else "", "note": row["body"]}
              for row in rows]
-    out.listing(table, columns=_INBOX_COLUMNS, title="Notifications")
+    out.listing(table, columns=_INBOX_COLUMNS, title="Notifications", optional=["kind"])
     out.stdout.write(f"{count} unread.\n")
     if page.has_more:
         out.stdout.write(f"More: --cursor {page.next_cursor}\n")
@@ -284,6 +284,6 @@ def audit(
         }
         for view in views
     ]
-    out.listing(rows, columns=_AUDIT_COLUMNS, title="Audit trail")
+    out.listing(rows, columns=_AUDIT_COLUMNS, title="Audit trail", optional=["reason"])
     if page.has_more:
         out.stdout.write(f"More: --cursor {page.next_cursor}\n")

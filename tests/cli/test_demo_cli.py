@@ -78,3 +78,19 @@ def test_bad_input_builds_nothing(cli, tmp_path):
     assert not (home / "data" / "keito.db").exists()
     # The configured database was not touched either: it still has no workspace.
     assert cli("settings", "list").exit_code == 8
+
+
+def test_the_demo_fills_the_inbox_and_the_audit_trail(cli, tmp_path):
+    home = tmp_path / "demo"
+    result = cli("demo", "--entries", "500", "--path", str(home))
+    counts = result.json["counts"]
+    assert counts["notifications"] > 0 and counts["audit_events"] > counts["submissions"]
+    inbox = cli("notifications", "list", env=home_env(home))  # as Alex Morgan, the admin
+    assert inbox.exit_code == 0, inbox
+    assert inbox.json["unread"] > 0
+    assert all(n["kind"] == "timesheet_submitted" and " submitted a timesheet for " in n["title"]
+               for n in inbox.json["data"])
+    trail = cli("audit", env=home_env(home))
+    assert trail.exit_code == 0, trail
+    actions = {event["action"] for event in trail.json["data"]}
+    assert {"submission.submit", "submission.approve"} <= actions
