@@ -404,6 +404,29 @@ async def test_a_quick_tab_and_enter_in_add_row_never_cancels(runtime, env) -> N
         assert [row.task_name for row in grid(app).rows_shown] == ["Development"]
 
 
+async def test_saving_the_sunday_of_a_new_row_keeps_the_cursor_on_that_row(runtime, env) -> None:
+    add(env, MONDAY, 1, task="meet")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_week(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, AddRowDialog)
+        dialog.query_one("#add-project", Select).value = env.web
+        await pilot.pause()
+        dialog.query_one("#add-task", Select).value = env.dev
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        dev = next(row.key for row in grid(app).rows_shown if row.task_name == "Development")
+        grid(app).select(dev, 6)
+        await pilot.press("2", "enter")
+        await settle(pilot)
+        assert grid(app).selected() == (dev, 6)
+    assert (date(2026, 3, 8), env.dev, 2 * 3600, "tui") in stored(env)
+
+
 async def test_arrows_t_and_g_change_the_week(runtime, env) -> None:
     app = KeitoApp(runtime)
     async with app.run_test(size=SIZE) as pilot:

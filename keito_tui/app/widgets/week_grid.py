@@ -353,11 +353,12 @@ class WeekGrid(DataTable[GridText]):
         self.cursor_coordinate = Coordinate(index, min(max(day_index, 0), 6) + 1)
 
     def step(self, offset: int) -> None:
-        """Move `offset` days on (Tab: 1, Shift+Tab: -1), wrapping to the next or previous row."""
+        """Move `offset` days on (Tab: 1, Shift+Tab: -1), on to the next or previous row; the
+        first and last cells of the grid are as far as it goes (no wrapping to the far end)."""
         if not self.rows_shown:
             return
         position = self.cursor_coordinate.row * 7 + self.cursor_coordinate.column - 1 + offset
-        position %= 7 * len(self.rows_shown)
+        position = min(max(position, 0), 7 * len(self.rows_shown) - 1)
         self.cursor_coordinate = Coordinate(position // 7, position % 7 + 1)
 
     # --- keys -------------------------------------------------------------------------------
