@@ -739,3 +739,15 @@ async def test_with_no_project_new_and_timer_point_to_manage(runtime, workspace)
             assert not isinstance(app.screen, EntryDialog)
         said = [str(n.message) for n in app._notifications]
         assert len(said) == 2 and all("Press m for Manage" in text for text in said), said
+
+
+async def test_the_first_key_in_an_opened_entry_form_adds_to_the_notes(
+        runtime: Runtime, workspace, ids) -> None:  # noqa: ANN001
+    entry_id = log(workspace, hours="1", notes="Design review")
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await start_app(app, pilot)
+        await open_dialog(pilot, "enter", EntryDialog)
+        await pilot.press(*" v2", "ctrl+s")
+        await settle(pilot)
+    assert next(e for e in entries(workspace) if e.id == entry_id).notes == "Design review v2"

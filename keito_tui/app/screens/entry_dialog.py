@@ -176,6 +176,8 @@ class EntryDialog(ModalScreen[EntrySaved | None]):
         yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
+        for box in self.query(Input):  # the cursor at the end: a first key adds, not replaces
+            box.select_on_focus = False
         self.update_billable_control(self.initial["project"])
         if self.mode == "edit":
             self.query_one("#notes", Input).focus()

@@ -171,6 +171,8 @@ class ExpenseDialog(ModalScreen[SavedExpense | None]):
                 yield Button("Save", id="save", variant="primary", compact=True)
 
     def on_mount(self) -> None:
+        for box in self.query(Input):  # the cursor at the end: a first key adds, not replaces
+            box.select_on_focus = False
         self.shown_choice = (self.current_project().id, self.current_category().id)
         self.show_category(initial=True)
         self.query_one("#spent_date", Input).focus()

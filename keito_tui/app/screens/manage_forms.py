@@ -134,6 +134,8 @@ class RecordForm(ModalScreen[str | None]):
         return Input(str(value), placeholder=spec.placeholder, id=spec.name, compact=True)
 
     def on_mount(self) -> None:
+        for box in self.query(Input):  # the cursor at the end: a first key adds, not replaces
+            box.select_on_focus = False
         controls = [self.query_one(f"#{spec.name}") for spec in self.spec.fields]
         if controls:
             controls[0].focus()
