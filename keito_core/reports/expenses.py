@@ -131,6 +131,8 @@ class ExpenseReport:
     totals: tuple[CurrencyTotal, ...] = ()
     projects: tuple[ExpenseProjectChoice, ...] = ()
     categories: tuple[CategoryChoice, ...] = ()
+    #: The project of the user's most recently logged expense (a new one starts on it).
+    last_project_id: str | None = None
 
 
 def period_bounds(kind: str, anchor: date,
@@ -293,4 +295,8 @@ def expense_report(session: Session, *, actor: policy.Actor, chosen: ExpenseFilt
         totals=expense_totals(session, user_id=user.id, chosen=chosen, first=first, last=last),
         projects=expense_project_choices(session, actor=actor),
         categories=category_choices(session),
+        last_project_id=session.exec(
+            select(Expense.project_id).where(Expense.user_id == user.id)
+            .order_by(col(Expense.created_at).desc(), col(Expense.id).desc()).limit(1)
+        ).first(),
     )

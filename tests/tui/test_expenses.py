@@ -208,6 +208,25 @@ def test_a_total_too_wide_for_its_column_ends_in_an_ellipsis() -> None:
     assert str(cut_total("£99,999,999,999,999,999,999.00", 24)).endswith("…")
 
 
+async def test_a_new_expense_starts_on_the_last_project_used(runtime, env) -> None:  # noqa: ANN001
+    with env.ws.session() as s:
+        aardvark = Project(id=new_id("project"), client_id=s.get(Project, env.web).client_id,
+                           name="Aardvark", handle="aardvark")
+        s.add(aardvark)
+        s.flush()
+        s.add(ProjectMember(id=new_id("project_member"), project_id=aardvark.id,
+                            user_id=env.ws.admin_id))
+    log(env, total="5")  # on Website, which sorts after Aardvark
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_expenses(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExpenseDialog)
+        assert dialog.query_one("#project", Select).value == env.web
+
+
 def notes_of(app: KeitoApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
 

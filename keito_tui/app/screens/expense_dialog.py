@@ -56,6 +56,8 @@ class ExpenseForm:
     categories: tuple[CategoryChoice, ...]
     today: date
     expense: ExpenseLine | None = None
+    #: The project a new expense starts on (the last one used), when the form offers it.
+    project_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,9 @@ class ExpenseDialog(ModalScreen[SavedExpense | None]):
         x = self.expense
         projects, categories = self.project_options(), self.category_options()
         category = self.categories[x.category_id if x else categories[0][1]]
-        project_id = x.project_id if x else projects[0][1]
+        offered = {value for _, value in projects}
+        project_id = x.project_id if x else (
+            self.form.project_id if self.form.project_id in offered else projects[0][1])
         with Vertical(classes="dialog", id="expense-dialog"):
             yield Static("Edit expense" if x else "New expense", classes="dialog--title")
             with VerticalScroll(id="expense-form"):

@@ -489,7 +489,8 @@ class ExpensesScreen(MainView):
                         markup=False)
             return None
         return ExpenseForm(projects=report.projects, categories=report.categories,
-                           today=report.today, expense=expense)
+                           today=report.today, expense=expense,
+                           project_id=report.last_project_id)
 
     def action_new_expense(self) -> None:
         form = self.form()
