@@ -102,6 +102,8 @@ async def until(pilot, ready):
 async def drive(pilot):
     app = pilot.app
     await until(pilot, lambda: app.summary is not None)
+    # The day view's first read shown (untimed): a key sent earlier may reach no view yet.
+    await until(pilot, lambda: getattr(app.screen, "report", None) is not None)
     await pilot.press("w")
     await until(pilot, lambda: isinstance(app.screen, WeekScreen) and app.screen.report)
     grid = app.screen.query_one(WeekGrid)
