@@ -25,14 +25,12 @@ def detect_timezone() -> str:
 def _has_workspace(state: CliState) -> bool:
     """Whether the configured database already holds a workspace (a missing or unreadable
     one does not: init then creates it, or reports why it cannot)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from keito_core.reports.workspace import has_workspace
 
     try:
         with state.runtime.session(readonly=True) as session:
             return has_workspace(session)
-    except (KeitoError, SQLAlchemyError):
+    except Exception:  # unreadable for any reason: init goes on and reports what it meets
         return False
 
 
