@@ -59,3 +59,12 @@ def test_an_ambiguous_project_tells_the_namesakes_apart(cli, acme):
     assert "Bluebell Health Partners" in message and "Cobalt Freight" in message
     assert "BHP-SUP" in message and "CBF-SUP" in message
     assert "code" in refused.error["hint"]
+
+
+def test_a_members_look_at_someone_else_names_them(cli, acme):
+    for args in (("user", "show", "Ada Admin"), ("time", "status", "--user", "Ada Admin"),
+                 ("time", "stop", "--user", "Ada Admin")):
+        refused = cli(*args, env=acme.bot)
+        assert refused.error["code"] == "authorization_error", (args, refused)
+        assert "Ada Admin" in refused.error["message"], (args, refused)
+        _no_ids(refused.error["message"])

@@ -296,7 +296,7 @@ def list_users(
 
 def get_user(session: Session, *, actor: policy.Actor, ref: str) -> User:
     user = resolve_user(session, actor, ref)
-    policy.require(actor, Action.USER_VIEW, Target(owner_id=user.id))
+    policy.require(actor, Action.USER_VIEW, Target(owner_id=user.id, owner_name=user.name))
     return user
 
 

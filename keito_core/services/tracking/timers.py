@@ -158,7 +158,8 @@ def stop_timer(session: Session, *, actor: policy.Actor, notes: str | None = Non
     owner = owner_of(session, actor, user_ref, now=now)
     entry = find_running(session, owner.user.id)
     if entry is None:
-        policy.require(actor, Action.TIME_ENTRY_VIEW, Target(owner_id=owner.user.id))
+        policy.require(actor, Action.TIME_ENTRY_VIEW,
+                       Target(owner_id=owner.user.id, owner_name=owner.user.name))
         who = "" if owner.user.id == actor.user_id else f" for {owner.user.name}"
         raise conflict(f"no timer is running{who}", field="timer",
                        hint="start one with `keito time start --project PROJECT`")
@@ -187,7 +188,8 @@ def running_timer(session: Session, *, actor: policy.Actor,
     user = resolve_user(session, actor, user_ref)
     entry = find_running(session, user.id)
     policy.require(actor, Action.TIME_ENTRY_VIEW,
-                   Target(owner_id=user.id, project_id=entry.project_id if entry else None))
+                   Target(owner_id=user.id, project_id=entry.project_id if entry else None,
+                          owner_name=user.name))
     return entry
 
 
