@@ -11,6 +11,8 @@ from settling import finish_workers
 from textual.pilot import Pilot
 from textual.widgets._footer import FooterKey
 
+from keito_core.models import Client, Project, ProjectMember
+from keito_core.platform.ids import new_id
 from keito_core.platform.runtime import Runtime, make_runtime
 from keito_tui.app import keito_app
 from keito_tui.app.bindings import KeitoAction
@@ -31,6 +33,13 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 def runtime(keito_home: Path, workspace) -> Iterator[Runtime]:  # noqa: ANN001
+    with workspace.session() as session:  # a project to log to, so the entry form opens
+        session.add(Client(id=(client_id := new_id("client")), name="Acme", currency="GBP"))
+        session.flush()
+        session.add(Project(id=(project_id := new_id("project")), client_id=client_id,
+                            name="Website", handle="web"))
+        session.add(ProjectMember(id=new_id("project_member"), project_id=project_id,
+                                  user_id=workspace.admin_id))
     rt = make_runtime()
     yield rt
     rt.close()
