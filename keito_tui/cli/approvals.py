@@ -29,6 +29,8 @@ WeekOpt = Annotated[
 SubmissionArgs = Annotated[list[str], typer.Argument(help="Submission IDs (one or more).")]
 NoteOpt = Annotated[str | None, typer.Option(help="A note for the team member.")]
 
+#: Left out on a narrow terminal, last first.
+_QUEUE_OPTIONAL = ["status", "billable_hours"]
 _QUEUE_COLUMNS = ["id", "user", "period", "status", "total_hours", "billable_hours",
                   "expenses", "flags"]
 
@@ -141,7 +143,7 @@ def status(
     if view["running_timer"]:
         out.stdout.write("A timer is running in this period.\n")
     out.listing([_queue_row(s) for s in view["submissions"]], columns=_QUEUE_COLUMNS,
-                title="Submissions")
+                title="Submissions", optional=_QUEUE_OPTIONAL)
 
 
 @approvals_app.command("list")
@@ -175,7 +177,7 @@ def list_(
     views = [public.submission_public(r, viewer=actor) for r in rows]
     out = state.output
     out.listing(views if out.json else [_queue_row(v) for v in views], columns=_QUEUE_COLUMNS,
-                title="Submissions")
+                title="Submissions", optional=_QUEUE_OPTIONAL)
 
 
 @approvals_app.command("show")

@@ -18,10 +18,12 @@ GLOBAL_FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet", "--ids": "i
 #: Table columns whose values people type into the next command: never cut or wrapped.
 TYPED_COLUMNS = frozenset({"handle", "code", "prefix"})
 #: Short values read at a glance (dates, amounts): never cut or wrapped either.
-WHOLE_COLUMNS = frozenset({"spent_date", "hours", "total", "created_at", "action"})
+WHOLE_COLUMNS = frozenset({"spent_date", "hours", "total", "total_hours", "created_at",
+                           "action"})
 #: Names, typed too (`--user review-bot-01`, `--category "LLM Usage"`): wrapped between words,
 #: cut only when a single word cannot fit.
-NAME_COLUMNS = frozenset({"name", "user", "project", "task", "category", "client", "client_name"})
+NAME_COLUMNS = frozenset({"name", "user", "project", "task", "category", "client", "client_name",
+                          "period"})
 #: Characters of an ID's random tail kept in a short ID (more when two rows would share one).
 SHORT_ID_TAIL = 6
 
