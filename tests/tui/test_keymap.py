@@ -116,7 +116,11 @@ async def test_keys_from_config_rebind_the_views_and_the_footer_and_help_show_th
         await pilot.pause()
         assert isinstance(app.screen, DayScreen)  # n no longer opens the form
         await pilot.press("N")
-        await pilot.pause()
+        for _ in range(40):  # the form opens once a re-read in flight has brought the projects
+            if isinstance(app.screen, EntryDialog):
+                break
+            await finish_workers(app)
+            await pilot.pause()
         assert isinstance(app.screen, EntryDialog)
         await pilot.press("escape")
         await pilot.pause()
