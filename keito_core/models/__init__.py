@@ -11,7 +11,13 @@ from keito_core.models.approvals import ApprovalEvent, Submission, SubmissionIte
 from keito_core.models.base import metadata
 from keito_core.models.clients import Client, Contact
 from keito_core.models.expenses import LLM_USAGE, Expense, ExpenseCategory
-from keito_core.models.invoices import Invoice, InvoiceLine, Payment
+from keito_core.models.invoices import (
+    Invoice,
+    InvoiceLine,
+    InvoiceMessage,
+    InvoiceNumber,
+    Payment,
+)
 from keito_core.models.projects import Project, ProjectMember, ProjectTask
 from keito_core.models.tasks import Task
 from keito_core.models.time_entries import TimeEntry
@@ -30,6 +36,8 @@ __all__ = [
     "ExpenseCategory",
     "Invoice",
     "InvoiceLine",
+    "InvoiceMessage",
+    "InvoiceNumber",
     "ManagerTeammate",
     "Notification",
     "Payment",

@@ -71,6 +71,8 @@ class Expense(Timestamped, table=True):
     approval_status: ApprovalStatus = enum_field(ApprovalStatus, ApprovalStatus.UNSUBMITTED)
     submission_id: str | None = fk("submissions.id", nullable=True)
     invoice_id: str | None = fk("invoices.id", nullable=True)
+    #: The invoice line that bills it (removing the line releases it).
+    invoice_line_id: str | None = fk("invoice_lines.id", nullable=True)
     unlocked_at: datetime | None = timestamp(nullable=True)
     unlocked_by_id: str | None = fk("users.id", nullable=True, index=False)
     source: Source = enum_field(Source, Source.CLI, index=True)

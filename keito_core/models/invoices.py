@@ -62,8 +62,18 @@ class Invoice(Timestamped, table=True):
 
 
 class InvoiceLine(TableModel, table=True):
+    """One line: quantity x unit price = amount (rounded once), and the taxes it bears.
+
+    Time entries and expenses billed on a line point at it (`invoice_line_id`); removing the
+    line releases them. A fixed-fee project's fee line names the project in `fee_project_id`,
+    which is unique: the database itself bills a fee once.
+    """
+
     __tablename__ = "invoice_lines"
-    __table_args__ = (sa.Index("ix_invoice_lines_invoice_position", "invoice_id", "position"),)
+    __table_args__ = (
+        sa.Index("ix_invoice_lines_invoice_position", "invoice_id", "position"),
+        sa.Index("uq_invoice_lines_fee_project_id", "fee_project_id", unique=True),
+    )
 
     id: str = id_field()
     invoice_id: str = fk("invoices.id", ondelete="CASCADE", index=False)
@@ -76,6 +86,41 @@ class InvoiceLine(TableModel, table=True):
     taxed1: bool = Field(default=True)
     taxed2: bool = Field(default=True)
     project_id: str | None = fk("projects.id", nullable=True)
+    #: The line bills an agent's time (printed with an agent label).
+    is_agent: bool = Field(default=False)
+    fee_project_id: str | None = fk("projects.id", nullable=True, index=False)
+    created_at: datetime = timestamp()
+
+
+class InvoiceNumber(TableModel, table=True):
+    """Every invoice number ever given: the primary key makes a number impossible to reuse,
+    even after its invoice is deleted."""
+
+    __tablename__ = "invoice_numbers"
+
+    number: str = Field(primary_key=True, max_length=64)
+    #: No foreign key: the record outlives a deleted invoice.
+    invoice_id: str = Field(max_length=40)
+    created_at: datetime = timestamp()
+
+
+class InvoiceMessage(TableModel, table=True):
+    """An email sent about an invoice, or a state change recorded in its history
+    (the API's InvoiceMessage: send, reminder, thank_you, mark_sent, close, reopen)."""
+
+    __tablename__ = "invoice_messages"
+
+    id: str = id_field()
+    invoice_id: str = fk("invoices.id", ondelete="CASCADE")
+    event_type: str = Field(max_length=20)
+    sent_by_id: str | None = fk("users.id", nullable=True, index=False)
+    sent_from_email: str | None = Field(default=None, max_length=254)
+    recipients: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=sa.Column("recipients", sa.JSON, nullable=False))
+    subject: str | None = Field(default=None)
+    body: str | None = Field(default=None)
+    attach_pdf: bool = Field(default=False)
+    send_me_a_copy: bool = Field(default=False)
     created_at: datetime = timestamp()
 
 

@@ -32,6 +32,9 @@ class Workspace(Timestamped, table=True):
 
     id: str = id_field()
     name: str = Field(max_length=200)
+    #: The company's mailing address (lines) and phone, printed on invoices.
+    company_address: str | None = Field(default=None, max_length=500)
+    company_phone: str | None = Field(default=None, max_length=40)
     # Time and date preferences
     timezone: str = Field(max_length=64)
     week_start: WeekDay = enum_field(WeekDay, WeekDay.MONDAY)

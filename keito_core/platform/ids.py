@@ -28,6 +28,7 @@ PREFIXES: dict[str, str] = {
     "invoice": "inv",
     "invoice_line": "il",
     "payment": "pay",
+    "invoice_message": "imsg",
     "saved_report": "rpt",
     "notification": "ntf",
     "sync_connection": "acc",
