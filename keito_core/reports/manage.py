@@ -105,9 +105,11 @@ class CategoryLine:
 
 @dataclass(frozen=True)
 class ManageLists:
-    """Everything the Manage view's tabs show; money is in the workspace's `currency`."""
+    """Everything the Manage view's tabs show; money is in the workspace's `currency`,
+    durations read in its `duration_format`."""
 
     currency: str
+    duration_format: str
     clients: Lines[ClientLine] = field(default_factory=Lines)
     projects: Lines[ProjectLine] = field(default_factory=Lines)
     tasks: Lines[TaskLine] = field(default_factory=Lines)
@@ -149,11 +151,13 @@ class ProjectTaskLine:
 
 @dataclass(frozen=True)
 class ProjectLines(Generic[Line]):
-    """A project's team or tasks; money is in the workspace's `currency`."""
+    """A project's team or tasks; money is in the workspace's `currency`, durations read in
+    its `duration_format`."""
 
     project_id: str
     project_name: str
     currency: str
+    duration_format: str
     rows: tuple[Line, ...]
 
 
@@ -176,6 +180,7 @@ def manage_lists(session: Session, *, actor: policy.Actor) -> ManageLists:
     workspace = get_workspace(session)
     return ManageLists(
         currency=workspace.currency,
+        duration_format=str(workspace.duration_format),
         clients=_clients(session, actor),
         projects=_projects(session, actor),
         tasks=_tasks(session, actor),
@@ -308,16 +313,18 @@ def project_team(session: Session, *, actor: policy.Actor,
                  project_ref: str) -> ProjectLines[MemberLine]:
     """A project's people and agents by name, with their rate overrides."""
     project = _viewed_project(session, actor, project_ref)
-    return ProjectLines(project.id, project.name, get_workspace(session).currency,
-                        _member_lines(session, actor, project))
+    workspace = get_workspace(session)
+    return ProjectLines(project.id, project.name, workspace.currency,
+                        str(workspace.duration_format), _member_lines(session, actor, project))
 
 
 def project_tasks(session: Session, *, actor: policy.Actor,
                   project_ref: str) -> ProjectLines[ProjectTaskLine]:
     """A project's tasks, active ones first, with their billable flags and rate overrides."""
     project = _viewed_project(session, actor, project_ref)
-    return ProjectLines(project.id, project.name, get_workspace(session).currency,
-                        _task_lines(session, actor, project))
+    workspace = get_workspace(session)
+    return ProjectLines(project.id, project.name, workspace.currency,
+                        str(workspace.duration_format), _task_lines(session, actor, project))
 
 
 def team_member(session: Session, *, actor: policy.Actor, project_ref: str,

@@ -171,6 +171,12 @@ def format_duration(seconds: int, fmt: DurationFormat | str) -> str:
     return f"{sign}{minutes // 60}:{minutes % 60:02d}"
 
 
+def format_duration_unit(seconds: int, fmt: DurationFormat | str) -> str:
+    """`27.83 h` or `27:50`: a duration in running text, where a bare decimal could be a count."""
+    text = format_duration(seconds, fmt)
+    return f"{text} h" if DurationFormat(fmt) is DurationFormat.DECIMAL else text
+
+
 def seconds_to_hours(seconds: int) -> Decimal:
     """Hours in `seconds` as a Decimal rounded half-up to 6 places."""
     return (Decimal(seconds) / SECONDS_PER_HOUR).quantize(

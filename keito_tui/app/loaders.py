@@ -23,6 +23,7 @@ from keito_core.reports.manage import (
     manage_lists,
 )
 from keito_core.reports.workspace import WorkspaceHeader, has_workspace, workspace_header
+from keito_core.rules.durations import format_duration, hours_to_seconds
 from keito_core.rules.money import format_money
 from keito_core.services.workspace.setup import list_settings
 from keito_tui.app.values import ROLE_NAMES, WorkspaceSummary
@@ -93,8 +94,12 @@ def money(value: Decimal | None, currency: str) -> str | None:
     return None if value is None else format_money(value, currency)
 
 
-def hours(seconds: int) -> str:
-    return f"{exact(Decimal(seconds) / 3600)}h"
+def hours(value: int | Decimal | None, fmt: str) -> str | None:
+    """Seconds (an int) or hours (a Decimal) in the workspace's duration format: 40.00 or 40:00."""
+    if value is None:
+        return None
+    seconds = value if isinstance(value, int) else hours_to_seconds(value)
+    return format_duration(seconds, fmt)
 
 
 def listing(lines: Lines[Line], row: Callable[[Line], Row]) -> Listing:
@@ -130,7 +135,8 @@ def manage_data(session: Session, *, actor: policy.Actor) -> ManageData:
                 "role": ROLE_NAMES.get(u.role, u.role),
                 "rate": HIDDEN if "billable_rate" in u.hidden
                 else money(u.billable_rate, currency),
-                "capacity": hours(u.weekly_capacity_seconds), "status": u.status.capitalize()}
+                "capacity": hours(u.weekly_capacity_seconds, lists.duration_format),
+                "status": u.status.capitalize()}
 
     def category(c: CategoryLine) -> Row:
         return {"id": c.id, "name": c.name, "unit": c.unit_name,

@@ -344,14 +344,14 @@ async def test_add_a_manager_with_permissions_and_an_agent_then_archive(
             assert grace.weekly_capacity_seconds == 32 * 3600 + 1800
             assert grace.timezone == "Europe/Paris"
             assert codex.user_type is UserType.AGENT and codex.email.endswith("agents.keito.local")
-        assert rows(app, "team")[codex.id] == ["Codex", " Agent ", "Member", "–", "60h", "Active"]
+        assert rows(app, "team")[codex.id] == ["Codex", " Agent ", "Member", "–", "60.00", "Active"]
 
         await select_row(pilot, "team", grace.id)
         await press(pilot, "enter")
         await fill(pilot, role="member", perm_view_rates=False, capacity="")
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ManageScreen), notices(app)
-        assert rows(app, "team")[grace.id][2:5] == ["Member", "£150.00", "40h"]
+        assert rows(app, "team")[grace.id][2:5] == ["Member", "£150.00", "40.00"]
 
         await select_row(pilot, "team", codex.id)
         await press(pilot, "x")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -44,6 +43,7 @@ from keito_core.reports.reminders import (
     schedule_for,
 )
 from keito_core.rules import permissions as policy
+from keito_core.rules.durations import format_duration_unit
 from keito_core.services.inbox.notifications import notify
 
 
@@ -102,8 +102,8 @@ def _message(kind: str, member: Outstanding, schedule: Schedule, ws: Workspace) 
         title = f"Deadline: submit your timesheet for {span}"
     else:
         title = f"Reminder: submit your timesheet for {span}"
-    hours = format(Decimal(member.seconds) / 3600, ".2f")
-    parts = [f"{_count(member.time_entries, 'time entry', 'time entries')} ({hours} h)"]
+    hours = format_duration_unit(member.seconds, ws.duration_format)
+    parts = [f"{_count(member.time_entries, 'time entry', 'time entries')} ({hours})"]
     if not member.time_entries:
         parts = []
     if member.expenses:

@@ -60,6 +60,7 @@ from keito_core.rules.approval_flow import (
     past_tense,
     period_bounds,
 )
+from keito_core.rules.durations import format_duration_unit
 from keito_core.rules.locking import item_lock_reason
 from keito_core.rules.permissions import Action, Target
 from keito_core.rules.text import MAX_REASON_LENGTH, clean_text, counted
@@ -210,11 +211,11 @@ def submit_timesheet(session: Session, *, actor: policy.Actor, date_from: date |
                           "period": [first.isoformat(), last.isoformat()],
                           "time_entries": entries, "expenses": expenses}, now=now)
     seconds = sum(i.duration_seconds for i in items if isinstance(i, TimeEntry))
-    hours = seconds / 3600
+    hours = format_duration_unit(seconds, owner.workspace.duration_format)
     notify(session, user_ids=approvers_for(session, owner.user.id, _pairs(items)),
            kind="timesheet_submitted",
            title=f"{owner.user.name} submitted a timesheet for {period_text(first, last)}",
-           body=f"{hours:.2f} h in {counted(entries, 'time entry')}, "
+           body=f"{hours} in {counted(entries, 'time entry')}, "
                 f"{counted(expenses, 'expense')}",
            subject_type="submission", subject_id=submission.id, now=now)
     session.flush()

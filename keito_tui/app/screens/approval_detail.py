@@ -25,7 +25,7 @@ from textual.widgets import Button, DataTable, Header, Input, Static
 
 from keito_core.errors import KeitoError
 from keito_core.reports.approval_queue import SubmissionDetail, SubmissionSummary
-from keito_core.rules.durations import format_duration
+from keito_core.rules.durations import format_duration, format_duration_unit
 from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.dialogs import DIALOG_CSS
@@ -138,8 +138,7 @@ def summary_text(summary: SubmissionSummary, fmt: str, *, today: date | None = N
         text.append(f" by {summary.decided_by_name}", style="dim")
     if summary.reason:
         text.append(f": “{' '.join(summary.reason.split())}”", style="italic")
-    unit = " h" if fmt == "decimal" else ""
-    text.append(f"\n{hours(summary.total_seconds, fmt)}{unit}: "
+    text.append(f"\n{format_duration_unit(summary.total_seconds, fmt)}: "
                 f"{hours(summary.billable_seconds, fmt)} billable, "
                 f"{hours(summary.non_billable_seconds, fmt)} not  ")
     text.append_text(sources_text(summary.seconds_by_source, fmt))

@@ -6,11 +6,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from keito_core.errors import validation
+from keito_core.platform.identity import get_workspace
 from keito_core.reports import manage
 from keito_core.services.directory import clients, project_team, users
-from keito_tui.app.loaders import HIDDEN, Listing, money
+from keito_tui.app.loaders import HIDDEN, Listing, hours, money
 from keito_tui.app.screens.manage_actions import RecordList, Write, user_type_cell
-from keito_tui.app.screens.manage_forms import FormSpec, hours_text
+from keito_tui.app.screens.manage_forms import FormSpec
 from keito_tui.app.screens.manage_projects import member_form, project_task_form
 from keito_tui.app.screens.manage_specs import contact_form
 from keito_tui.app.screens.manage_team import teammate_form
@@ -30,11 +31,9 @@ def _rate(line: manage.MemberLine | manage.ProjectTaskLine, currency: str) -> st
     return "default" if line.uses_default_rate else money(line.hourly_rate, currency)
 
 
-def _budget(line: manage.MemberLine | manage.ProjectTaskLine) -> str | None:
-    if "budget_hours" in line.hidden:
-        return HIDDEN
-    hours = line.budget_hours
-    return None if hours is None else f"{hours.normalize():f}h"
+def _budget(line: manage.MemberLine | manage.ProjectTaskLine, fmt: str) -> str | None:
+    """The line's hours budget in the workspace's duration format, or hidden."""
+    return HIDDEN if "budget_hours" in line.hidden else hours(line.budget_hours, fmt)
 
 
 class ContactsList(RecordList):
@@ -83,7 +82,7 @@ class ProjectTeamList(RecordList):
         team = manage.project_team(session, actor=actor, project_ref=self.owner_id)
         return Listing(tuple(
             {"id": m.id, "name": m.name, "type": m.user_type, "rate": _rate(m, team.currency),
-             "budget": _budget(m), "manager": m.is_project_manager}
+             "budget": _budget(m, team.duration_format), "manager": m.is_project_manager}
             for m in team.rows
         ))
 
@@ -114,7 +113,7 @@ class ProjectTasksList(RecordList):
         listed = manage.project_tasks(session, actor=actor, project_ref=self.owner_id)
         return Listing(tuple(
             {"id": t.id, "name": t.name, "billable": t.is_billable,
-             "rate": _rate(t, listed.currency), "budget": _budget(t),
+             "rate": _rate(t, listed.currency), "budget": _budget(t, listed.duration_format),
              "active": t.is_active}
             for t in listed.rows
         ))
@@ -146,11 +145,13 @@ class TeammatesList(RecordList):
 
     def read(self, session: Session, actor: policy.Actor) -> Listing:
         rows = users.list_teammates(session, actor=actor, manager_ref=self.owner_id)
+        workspace = get_workspace(session)
+        fmt, default = str(workspace.duration_format), workspace.weekly_capacity_seconds
         return Listing(tuple(
             {"id": u.id, "name": u.name, "type": str(u.user_type),
              "role": ROLE_NAMES.get(str(u.role), str(u.role)),
-             "capacity": None if u.weekly_capacity_seconds is None
-             else f"{hours_text(u.weekly_capacity_seconds)}h",
+             "capacity": hours(u.weekly_capacity_seconds
+                               if u.weekly_capacity_seconds is not None else default, fmt),
              "status": str(u.status).capitalize()}
             for u in rows
         ))

@@ -32,13 +32,12 @@ class Submitted:
 def submitted_text(*, entries: int, seconds: int, expenses: int, period: str,
                    duration_format: str) -> str:
     """`Submitted 2 time entries (3.50 h) and 1 expense for 2026-03-02 to 2026-03-08.`"""
-    from keito_core.rules.durations import format_duration
+    from keito_core.rules.durations import format_duration_unit
 
     what = "1 time entry" if entries == 1 else f"{entries} time entries"
-    hours = format_duration(seconds, duration_format)
-    unit = " h" if "." in hours else ""
+    hours = format_duration_unit(seconds, duration_format)
     extra = (f" and {expenses} expense{'' if expenses == 1 else 's'}" if expenses else "")
-    return f"Submitted {what} ({hours}{unit}){extra} for {period}."
+    return f"Submitted {what} ({hours}){extra} for {period}."
 
 
 class SubmitsWeek:

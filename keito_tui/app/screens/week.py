@@ -36,7 +36,7 @@ from keito_core.reports.week import (
     cell_lock_message,
     row_key,
 )
-from keito_core.rules.durations import format_duration
+from keito_core.rules.durations import format_duration, format_duration_unit
 from keito_core.services.tracking.week_cells import CellChange
 from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.screens.base import MainView
@@ -95,9 +95,8 @@ def progress_text(report: WeekReport, width: int) -> str:
     there is room for."""
     fmt = str(report.duration_format)
     total = format_duration(report.total_seconds, fmt)
-    capacity = format_duration(report.capacity_seconds, fmt)
-    unit = " h" if report.duration_format == "decimal" else ""
-    text = f"{total} of {capacity}{unit}  {report.capacity_percent}%"
+    capacity = format_duration_unit(report.capacity_seconds, fmt)
+    text = f"{total} of {capacity}  {report.capacity_percent}%"
     room = max(0, min(30, width - len(text) - 1))
     if room >= 5:
         filled = min(room, room * report.capacity_percent // 100)
