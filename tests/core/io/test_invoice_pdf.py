@@ -203,9 +203,12 @@ def test_an_unreadable_logo_prints_the_company_name(tmp_path: Path) -> None:
 @pytest.mark.parametrize("state, mark", [("draft", "DRAFT"), ("paid", "PAID"),
                                          ("closed", "CLOSED"), ("open", None)])
 def test_draft_paid_and_closed_invoices_are_marked(state: str, mark: str | None) -> None:
-    text = "\n".join(pages_text(render_pdf(replace(standard(), state=state))))
+    data = render_pdf(replace(standard(), state=state))
+    text = "\n".join(pages_text(data))
     for word in ("DRAFT", "PAID", "CLOSED"):
         assert (word in text) == (word == mark), word
+    across = [text for text, size in sized_runs(data) if size == 110]  # across the page
+    assert across == ([mark] if mark else [])
 
 
 def test_typed_markup_prints_as_typed() -> None:
