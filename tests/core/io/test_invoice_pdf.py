@@ -53,9 +53,11 @@ def fonts(data: bytes) -> dict[str, Any]:
 
 def test_number_lines_and_totals_print_as_stored() -> None:
     doc = standard()
-    text = "\n".join(pages_text(render_pdf(doc)))
+    data = render_pdf(doc)
+    text = "\n".join(pages_text(data))
     fmt = DocumentText.of(doc)
 
+    assert set(fonts(data)) == {"FiraSans-Regular", "FiraSans-Bold"}  # no CJK font cut
     assert "INVOICE" in text and "INV-2026-0042" in text
     for item in doc.lines:
         assert item.description in text
