@@ -197,7 +197,20 @@ class DocumentFonts:
         codes = [ord(c) for c in text]
         preferred = ("JP" if any(map(_is_kana, codes))
                      else "KR" if any(map(_is_hangul, codes)) else None)
-        return sorted(self._sources, key=lambda source: source[0] != preferred)
+        return self._first(preferred)
+
+    def _first(self, key: str | None) -> list[tuple[str, Path]]:
+        """The CJK fonts with `key` first."""
+        return sorted(self._sources, key=lambda source: source[0] != key)
+
+    def _font_for(self, code: int, order: list[tuple[str, Path]]) -> str | None:
+        """The CJK font that sets `code`: kana in JP and Hangul in KR when they are installed,
+        anything else in the text's preferred order."""
+        if _is_kana(code):
+            order = self._first("JP")
+        elif _is_hangul(code):
+            order = self._first("KR")
+        return next((key for key, path in order if code in _chars_of(path)), None)
 
     def _runs(self, text: str) -> list[tuple[str | None, str]]:
         """`text` cut into runs, each with the CJK font that sets it (None: the body font)."""
@@ -212,7 +225,7 @@ class DocumentFonts:
             if char.isspace() or code in self._main:
                 wanted = font if char.isspace() else None
             else:
-                wanted = next((key for key, path in order if code in _chars_of(path)), None)
+                wanted = self._font_for(code, order)
             if wanted != font and current:
                 runs.append((font, "".join(current)))
                 current = []
