@@ -5,6 +5,7 @@ The PDF's text is read back with pypdf, page by page, so the tests see what a re
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import re
@@ -20,7 +21,7 @@ import pytest
 from invoice_samples import CLIENT, document, line, numbered, replace, standard, tiny_png
 from pypdf import PdfReader
 
-from keito_core.io import invoice_labels
+from keito_core.io import invoice_labels, pdf_fonts
 from keito_core.io.invoice_document import DocumentPayment, Party
 from keito_core.io.invoice_pdf import render_pdf, write_pdf
 from keito_core.io.money_text import DocumentText
@@ -97,6 +98,16 @@ def test_unicode_prints_in_embedded_fonts_and_reads_back() -> None:
 
     krw = document([line("Consulting", "10.00", "150000", "KRW")], currency="KRW")
     assert "₩1,500,000" in "\n".join(pages_text(render_pdf(krw)))
+
+
+def test_without_fonttools_cjk_prints_in_the_whole_variable_font(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(pdf_fonts.importlib.util, "find_spec",
+                        lambda name, *args: None if name == "fontTools" else find_spec(name, *args))
+    data = render_pdf(document([line("龍之介の請求", "1.00", "10.00")]))
+    assert "龍之介の請求" in "\n".join(pages_text(data))
+    assert "NotoSansJP-Thin" in fonts(data)  # its default instance, embedded as a subset
 
 
 def test_a_symbol_no_font_has_prints_the_currency_code() -> None:
