@@ -50,7 +50,8 @@ def list_(archived: ArchivedOpt = False, all_: AllOpt = False) -> None:
     with state.acting(readonly=True) as (session, actor):
         categories = list_categories(session, actor=actor, status=list_status(archived, all_))
         rows = [public.category(c, viewer=actor) for c in categories]
-    state.output.listing(rows, columns=_COLUMNS, title="Expense categories")
+    state.output.listing(rows, columns=_COLUMNS, title="Expense categories",
+                         optional=["is_billable", "is_active"])
 
 
 @app.command("show")

@@ -18,7 +18,7 @@ contact_app = typer.Typer(help="Add, list, edit and remove a client's contacts."
 app.add_typer(contact_app, name="contact")
 
 _COLUMNS = ["id", "name", "currency", "city", "country", "is_active"]
-_CONTACT_COLUMNS = ["id", "first_name", "last_name", "title", "email", "phone_office"]
+_CONTACT_COLUMNS = ["id", "name", "title", "email", "phone_office"]
 
 ClientArg = Annotated[str, typer.Argument(help="Client ID or name.")]
 CurrencyOpt = Annotated[str | None, typer.Option(help="Billing currency (ISO 4217), e.g. EUR.")]
@@ -91,7 +91,7 @@ def list_(archived: ArchivedOpt = False, all_: AllOpt = False) -> None:
     if not state.output.json:
         rows = [{**r, "city": r["address"]["city"], "country": r["address"]["country"]}
                 for r in rows]
-    state.output.listing(rows, columns=_COLUMNS, title="Clients")
+    state.output.listing(rows, columns=_COLUMNS, title="Clients", optional=["city", "country"])
 
 
 @app.command("show")
@@ -229,7 +229,11 @@ def contact_list(client: ClientArg) -> None:
     with state.acting(readonly=True) as (session, actor):
         contacts = list_contacts(session, actor=actor, client_ref=client)
         rows = [public.contact(c, viewer=actor) for c in contacts]
-    state.output.listing(rows, columns=_CONTACT_COLUMNS, title="Contacts")
+    if not state.output.json:
+        rows = [{**r, "name": " ".join(filter(None, (r["first_name"], r["last_name"])))}
+                for r in rows]
+    state.output.listing(rows, columns=_CONTACT_COLUMNS, title="Contacts",
+                         optional=["title", "phone_office"])
 
 
 @contact_app.command("edit")

@@ -19,7 +19,8 @@ notifications_app = typer.Typer(
 
 _INBOX_COLUMNS = ["new", "created_at", "kind", "title", "note", "id"]
 _REMIND_COLUMNS = ["name", "user_type", "time_entries", "hours", "expenses", "rejected", "status"]
-_AUDIT_COLUMNS = ["created_at", "actor", "action", "entity", "changes", "reason"]
+#: The action names the record's kind (time_entry.edit), so the table shows only its ID.
+_AUDIT_COLUMNS = ["created_at", "actor", "action", "entity_id", "changes", "reason"]
 _REASONS = {
     "dry_run": "Dry run: nothing sent.",
     "approvals_off": "Nothing sent: approvals are off "
@@ -279,7 +280,6 @@ def audit(
         {
             **view,
             "actor": (view["actor"] or {}).get("name") or (view["actor"] or {}).get("id"),
-            "entity": f"{view['entity_type']} {view['entity_id']}",
             "changes": _change_text(view),
         }
         for view in views

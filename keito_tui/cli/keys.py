@@ -62,7 +62,8 @@ def list_(
         keys = list_keys(session, actor=actor, user_ref=user, all_users=all_users)
         owners = key_owners(session, keys)
         rows = [{**public.api_key(k, viewer=actor), "user": owners[k.user_id].name} for k in keys]
-    state.output.listing(rows, columns=_COLUMNS, title="API keys")
+    state.output.listing(rows, columns=_COLUMNS, title="API keys",
+                         optional=["last_used_at", "created_at"])
 
 
 @app.command("revoke")

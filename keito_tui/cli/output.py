@@ -16,7 +16,7 @@ from keito_core.errors import KeitoError
 #: Flags accepted anywhere on the command line, before or after the command.
 GLOBAL_FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet", "--ids": "ids"}
 #: Table columns whose values people type into the next command: never cut or wrapped.
-TYPED_COLUMNS = frozenset({"handle", "code", "prefix"})
+TYPED_COLUMNS = frozenset({"handle", "code", "prefix", "email"})
 #: Short values read at a glance (dates, amounts): never cut or wrapped either.
 WHOLE_COLUMNS = frozenset({"spent_date", "hours", "total", "total_hours", "created_at",
                            "action"})
@@ -26,6 +26,14 @@ NAME_COLUMNS = frozenset({"name", "user", "project", "task", "category", "client
                           "period"})
 #: Characters of an ID's random tail kept in a short ID (more when two rows would share one).
 SHORT_ID_TAIL = 6
+#: Table headings shorter than their keys, so narrow columns of flags and rates fit.
+HEADINGS = {"default_hourly_rate": "rate", "billable_rate": "rate", "client_name": "client",
+            "user_type": "type", "unit_name": "unit"}
+
+
+def heading(column: str) -> str:
+    """A column's heading: `is_active` -> `active`, `client_name` -> `client`."""
+    return HEADINGS.get(column, column.removeprefix("is_")).replace("_", " ")
 
 
 def _is_id(column: str) -> bool:
@@ -180,7 +188,8 @@ class Output:
         """Many objects: JSON {"data": [...], ...extra}; a table with `columns` on a terminal.
 
         On a narrow terminal IDs are shortened (not with --ids), and the `optional` columns
-        are left out, last first, while the table cannot show every value whole.
+        (those of them listed) are left out, last first, while the table cannot show every
+        value whole.
         """
         if self.quiet:
             for row in rows:
@@ -197,12 +206,12 @@ class Output:
             console.print(f"[dim]No {title.lower() if title else 'results'}.[/]")
             return
         columns = list(columns)
-        for column in reversed(optional):
+        for column in reversed([c for c in optional if c in columns]):
             if self._natural_width(rows, columns) <= console.width:
                 break
             columns.remove(column)
         cells = [[_cell(row.get(column)) for column in columns] for row in rows]
-        widths = [max(len(column), *(len(line[i]) for line in cells))
+        widths = [max(len(heading(column)), *(len(line[i]) for line in cells))
                   for i, column in enumerate(columns)]
         ids = [i for i, column in enumerate(columns) if _is_id(column)]
         shorten = (ids and not self.whole_ids
@@ -212,7 +221,7 @@ class Output:
             for line in cells:
                 for i in ids:
                     line[i] = short.get(line[i], line[i])
-        natural = [max(len(column), *(len(line[i]) for line in cells))
+        natural = [max(len(heading(column)), *(len(line[i]) for line in cells))
                    for i, column in enumerate(columns)]
         room = console.width - 3 * len(columns) - 1  # one space each side and the rules
         for tier in range(3):
@@ -225,7 +234,7 @@ class Output:
                       "--json or -q prints them" if shorten else None)
         for i, column in enumerate(columns):
             typed = _is_id(column) or column in TYPED_COLUMNS or column in WHOLE_COLUMNS
-            table.add_column(column.replace("_", " "), no_wrap=typed,
+            table.add_column(heading(column), no_wrap=typed,
                              width=fitted[i] if fitted else None)
         for line in cells:
             table.add_row(*line)
@@ -239,7 +248,7 @@ class Output:
             values = [_cell(row.get(column)) for row in rows]
             if _is_id(column) and not self.whole_ids:
                 values = list(short_ids(values).values()) or [""]
-            width += max(len(column), *(len(value) for value in values))
+            width += max(len(heading(column)), *(len(value) for value in values))
         return width
 
     def message(self, text: str, *, data: Mapping[str, Any] | None = None) -> None:

@@ -57,7 +57,8 @@ def list_(archived: ArchivedOpt = False, all_: AllOpt = False) -> None:
     with state.acting(readonly=True) as (session, actor):
         tasks = list_tasks(session, actor=actor, status=list_status(archived, all_))
         rows = [_task_data(t, actor) for t in tasks]
-    state.output.listing(rows, columns=_COLUMNS, title="Tasks")
+    state.output.listing(rows, columns=_COLUMNS, title="Tasks",
+                         optional=["is_default", "is_active"])
 
 
 @app.command("show")

@@ -62,6 +62,7 @@ def _row(view: dict[str, Any]) -> dict[str, Any]:
         **view,
         "project": (view.get("project") or {}).get("name"),
         "task": (view.get("task") or {}).get("name"),
+        "hours": ("▶ " if view.get("is_running") else "") + hours_text(view["hours"]),
     }
 
 

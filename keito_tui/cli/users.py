@@ -19,6 +19,8 @@ app = typer.Typer(help="Add, list, edit and archive team members and agents.",
 
 USER_HELP = "User ID, email or name (`me` for yourself)."
 _COLUMNS = ["id", "name", "email", "user_type", "role", "status"]
+#: Left out on a narrow terminal (status first) so that emails, typed for --user, stay whole.
+_OPTIONAL = ["role", "user_type", "billable_rate", "status"]
 
 
 def user_data(session: Session, actor: Actor, user: User) -> dict[str, Any]:
@@ -108,7 +110,7 @@ def list_(
         users = list_users(session, actor=actor, user_type=user_type, status=status, role=role)
         rows = [user_data(session, actor, u) for u in users]
     columns = _COLUMNS + (["billable_rate"] if rows and "billable_rate" in rows[0] else [])
-    state.output.listing(rows, columns=columns, title="Users")
+    state.output.listing(rows, columns=columns, title="Users", optional=_OPTIONAL)
 
 
 @app.command("show")
@@ -240,4 +242,4 @@ def teammates(
         rows = [user_data(session, actor, u) for u in users]
         extra = {"manager": {"id": boss.id, "name": boss.name}}
     title = f"Teammates of {extra['manager']['name']}"
-    state.output.listing(rows, columns=_COLUMNS, title=title, extra=extra)
+    state.output.listing(rows, columns=_COLUMNS, title=title, extra=extra, optional=_OPTIONAL)
