@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from keito_core.errors import KeitoError
-from keito_core.models import User, Workspace
+from keito_core.models import Project, User, Workspace
 from keito_core.platform.identity import actor_for, get_workspace
 from keito_core.platform.lookup import find_user
 from keito_core.rules import permissions as policy
@@ -90,6 +90,22 @@ def filter_user(session: Session, actor: policy.Actor, action: Action, user_ref:
     if user.id != actor.user_id and Scope.MANAGED not in policy.scopes_for(actor, action):
         policy.require(actor, action, Target(owner_id=user.id, owner_name=user.name))
     return user.id
+
+
+def require_named(session: Session, actor: policy.Actor, action: Action,
+                  target: Target) -> None:
+    """policy.require, whose refusal names the target's owner and project (read only then)
+    rather than their IDs."""
+    if policy.can(actor, action, target):
+        return
+    owner = (session.get(User, target.owner_id)
+             if target.owner_id and not target.owner_name else None)
+    project = (session.get(Project, target.project_id)
+               if target.project_id and not target.project_name else None)
+    policy.require(actor, action, Target(
+        owner_id=target.owner_id, project_id=target.project_id,
+        owner_name=target.owner_name or (owner.name if owner else None),
+        project_name=target.project_name or (project.name if project else None)))
 
 
 def lock_flags(session: Session, items: list[Any], *, now: datetime) -> list[bool]:

@@ -43,7 +43,7 @@ from keito_core.models import (
     TimeEntry,
     User,
 )
-from keito_core.platform.access import filter_user, owner_of, visibility_clause
+from keito_core.platform.access import filter_user, owner_of, require_named, visibility_clause
 from keito_core.platform.clock import utcnow
 from keito_core.platform.identity import get_workspace
 from keito_core.rules import permissions as policy
@@ -421,8 +421,13 @@ def _load_visible(session: Session, actor: policy.Actor, submission_id: str) -> 
     visible = _visible(actor)
     if visible is not None and session.exec(
             select(Submission.id).where(Submission.id == submission.id, visible)).first() is None:
-        policy.require(actor, Action.TIME_ENTRY_VIEW, Target(owner_id=submission.user_id))
-        raise KeitoError("authorization_error", f"you may not view submission {submission.id}")
+        require_named(session, actor, Action.TIME_ENTRY_VIEW,
+                      Target(owner_id=submission.user_id))
+        owner = session.get(User, submission.user_id)
+        whose = f"{owner.name}'s" if owner else "this"
+        raise KeitoError("authorization_error",
+                         f"you may not view {whose} submission for {submission.period_start} "
+                         f"to {submission.period_end}")
     return submission
 
 
@@ -500,7 +505,8 @@ def timesheet_status(session: Session, *, actor: policy.Actor, date_from: date |
     """A user's items per approval status in the period, and the submissions touching it."""
     moment = now or utcnow()
     owner = owner_of(session, actor, user_ref, now=moment)
-    policy.require(actor, Action.TIME_ENTRY_VIEW, Target(owner_id=owner.user.id))
+    policy.require(actor, Action.TIME_ENTRY_VIEW,
+                   Target(owner_id=owner.user.id, owner_name=owner.user.name))
     first, last = period_bounds(date_from, date_to, today=owner.today)
     counts: dict[str, list[int]] = {s.value: [0, 0, 0] for s in ApprovalStatus}
     in_period = (TimeEntry.user_id == owner.user.id, col(TimeEntry.spent_date) >= first,

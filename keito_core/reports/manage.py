@@ -271,7 +271,8 @@ def _categories(session: Session, actor: policy.Actor) -> Lines[CategoryLine]:
 
 def _viewed_project(session: Session, actor: policy.Actor, project_ref: str) -> Project:
     project = find_project(session, project_ref)
-    policy.require(actor, Action.PROJECT_VIEW, Target(project_id=project.id))
+    policy.require(actor, Action.PROJECT_VIEW,
+                   Target(project_id=project.id, project_name=project.name))
     return project
 
 

@@ -47,7 +47,7 @@ from keito_core.models import (
     Workspace,
 )
 from keito_core.platform import audit
-from keito_core.platform.access import owner_by_id, owner_of
+from keito_core.platform.access import owner_by_id, owner_of, require_named
 from keito_core.platform.identity import actor_for, get_workspace
 from keito_core.platform.ids import new_id
 from keito_core.rules import permissions as policy
@@ -144,11 +144,11 @@ def _pairs(items: Iterable[Any]) -> set[tuple[str, str]]:
     return {(item.user_id, item.project_id) for item in items}
 
 
-def _require_pairs(actor: policy.Actor, action: Action, owner_id: str,
+def _require_pairs(session: Session, actor: policy.Actor, action: Action, owner_id: str,
                    pairs: set[tuple[str, str]]) -> None:
     targets = [Target(owner_id=o, project_id=p) for o, p in sorted(pairs)]
     for target in targets or [Target(owner_id=owner_id)]:
-        policy.require(actor, action, target)
+        require_named(session, actor, action, target)
 
 
 def approvers_for(session: Session, owner_id: str, pairs: set[tuple[str, str]]) -> list[str]:
@@ -174,7 +174,8 @@ def submit_timesheet(session: Session, *, actor: policy.Actor, date_from: date |
                      user_ref: str | None = None) -> SubmitResult:
     """Bundle the user's unsubmitted and rejected items dated in the period into a submission."""
     owner = owner_of(session, actor, user_ref, now=now)
-    policy.require(actor, Action.TIMESHEET_SUBMIT, Target(owner_id=owner.user.id))
+    policy.require(actor, Action.TIMESHEET_SUBMIT,
+                   Target(owner_id=owner.user.id, owner_name=owner.user.name))
     require_approvals(owner.workspace)
     first, last = period_bounds(date_from, date_to, today=owner.today)
     found: list[Any] = []
@@ -257,7 +258,7 @@ def _plan(session: Session, *, actor: policy.Actor, submission_ids: Sequence[str
     for submission in submissions:
         # Who may act comes first: someone who may not decide learns nothing of the state.
         entries, expenses = submission_items(session, submission.id)
-        _require_pairs(actor, action, submission.user_id, _pairs([*entries, *expenses]))
+        _require_pairs(session, actor, action, submission.user_id, _pairs([*entries, *expenses]))
         new_status = decide(submission.status, decision, label=f"submission {submission.id}")
         planned.append(_Planned(submission, new_status, entries, expenses))
     return planned

@@ -10,7 +10,7 @@ from keito_core.enums import UserStatus
 from keito_core.errors import conflict, forbidden, not_found, validation
 from keito_core.models import ApiKey, User
 from keito_core.platform import audit, identity
-from keito_core.platform.access import resolve_user
+from keito_core.platform.access import require_named, resolve_user
 from keito_core.platform.ids import kind_of, new_id
 from keito_core.rules import permissions as policy
 from keito_core.rules.text import validate_name
@@ -30,7 +30,7 @@ def create_key(
 ) -> tuple[ApiKey, str]:
     """A new key for the user (default: the actor). Returns the row and the secret, once."""
     user = resolve_user(session, actor, user_ref)
-    policy.require(actor, Action.API_KEY_CREATE, Target(owner_id=user.id))
+    policy.require(actor, Action.API_KEY_CREATE, Target(owner_id=user.id, owner_name=user.name))
     if user.status is UserStatus.ARCHIVED:
         raise conflict(f"{user.name} is archived: their keys would not work", field="user",
                        hint=f"reactivate them first: `keito user reactivate {user.id}`")
@@ -69,7 +69,7 @@ def list_keys(
                             hint="list your own keys with `keito key list`")
     else:
         user = resolve_user(session, actor, user_ref)
-        policy.require(actor, Action.API_KEY_LIST, Target(owner_id=user.id))
+        policy.require(actor, Action.API_KEY_LIST, Target(owner_id=user.id, owner_name=user.name))
         query = query.where(ApiKey.user_id == user.id)
     return list(session.exec(query.order_by(col(ApiKey.created_at), col(ApiKey.id))).all())
 
@@ -107,7 +107,7 @@ def revoke_key(
 ) -> ApiKey:
     """Revoke a key for good: it no longer authenticates."""
     key = find_key(session, key_ref)
-    policy.require(actor, Action.API_KEY_REVOKE, Target(owner_id=key.user_id))
+    require_named(session, actor, Action.API_KEY_REVOKE, Target(owner_id=key.user_id))
     if key.revoked_at is not None:
         raise conflict(f"API key {key.prefix}… is already revoked", field="key")
     audit.save_changes(session, key, {"revoked_at": now}, actor_id=actor.user_id,

@@ -32,7 +32,7 @@ def _managed_project(session: Session, actor: policy.Actor, ref: str, action: po
                      *, rate: Money = None) -> Project:
     """The project, once the actor may take `action` on it (and set a rate, when given)."""
     project = find_project(session, ref)
-    target = Target(project_id=project.id)
+    target = Target(project_id=project.id, project_name=project.name)
     policy.require(actor, action, target)
     if rate is not None:
         policy.require(actor, Action.PROJECT_RATES_EDIT, target)

@@ -248,7 +248,8 @@ def check_project_edit(session: Session, *, actor: policy.Actor, ref: str) -> Pr
     """The project, once the actor may change it, as edit_project asks first: the pre-check of
     a form."""
     project = find_project(session, ref)
-    policy.require(actor, Action.PROJECT_EDIT, Target(project_id=project.id))
+    policy.require(actor, Action.PROJECT_EDIT,
+                   Target(project_id=project.id, project_name=project.name))
     return project
 
 
@@ -298,7 +299,7 @@ def edit_project(session: Session, *, actor: policy.Actor, ref: str,
     if unknown:
         raise TypeError(f"edit_project got unknown settings: {sorted(unknown)}")
     project = check_project_edit(session, actor=actor, ref=ref)
-    target = Target(project_id=project.id)
+    target = Target(project_id=project.id, project_name=project.name)
     _check_rate_permission(actor, {k: True for k in ("rate", "fixed_fee") if k in changes}, target)
     values = _apply(session, project, changes, now=now)
     if values.get("client_id", project.client_id) != project.client_id and _invoiced(session,
@@ -330,7 +331,8 @@ def _invoiced(session: Session, project_id: str) -> bool:
 def _set_active(session: Session, actor: policy.Actor, ref: str, active: bool, *,
                 now: datetime) -> Project:
     project = find_project(session, ref)
-    policy.require(actor, Action.PROJECT_ARCHIVE, Target(project_id=project.id))
+    policy.require(actor, Action.PROJECT_ARCHIVE,
+                   Target(project_id=project.id, project_name=project.name))
     return audit.set_active(session, project, active, actor_id=actor.user_id, kind="project",
                             now=now)
 
@@ -375,7 +377,8 @@ def _describe(session: Session, actor: policy.Actor, project: Project,
 def get_project(session: Session, *, actor: policy.Actor, ref: str) -> ProjectDetail:
     """One project with its tasks and team."""
     project = find_project(session, ref)
-    policy.require(actor, Action.PROJECT_VIEW, Target(project_id=project.id))
+    policy.require(actor, Action.PROJECT_VIEW,
+                   Target(project_id=project.id, project_name=project.name))
     return describe_project(session, actor=actor, project=project)
 
 

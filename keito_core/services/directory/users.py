@@ -321,7 +321,7 @@ def edit_user(
     if unknown:
         raise validation(f"cannot edit {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
     user = resolve_user(session, actor, ref)
-    target = Target(owner_id=user.id)
+    target = Target(owner_id=user.id, owner_name=user.name)
     grant, revoke = list(grant), list(revoke)
     if changes.keys() & PROFILE_FIELDS:
         policy.require(actor, Action.PROFILE_EDIT, target)
@@ -370,7 +370,7 @@ def edit_user(
 def archive_user(session: Session, *, actor: policy.Actor, ref: str, now: datetime) -> User:
     """Archive a user: they can no longer act, and their API keys stop working."""
     user = resolve_user(session, actor, ref)
-    policy.require(actor, Action.USER_ARCHIVE, Target(owner_id=user.id))
+    policy.require(actor, Action.USER_ARCHIVE, Target(owner_id=user.id, owner_name=user.name))
     if user.status is UserStatus.ARCHIVED:
         raise conflict(f"{user.name} is already archived", field="user")
     if get_workspace(session).default_user_id == user.id:
@@ -385,7 +385,7 @@ def archive_user(session: Session, *, actor: policy.Actor, ref: str, now: dateti
 def reactivate_user(session: Session, *, actor: policy.Actor, ref: str, now: datetime) -> User:
     """Make an archived (or pending) user active again."""
     user = resolve_user(session, actor, ref)
-    policy.require(actor, Action.USER_ARCHIVE, Target(owner_id=user.id))
+    policy.require(actor, Action.USER_ARCHIVE, Target(owner_id=user.id, owner_name=user.name))
     if user.status is UserStatus.ACTIVE:
         raise conflict(f"{user.name} is already active", field="user")
     audit.save_changes(session, user, {"status": UserStatus.ACTIVE, "archived_at": None},
@@ -405,7 +405,7 @@ def _teammates_of(session: Session, manager_id: str) -> list[User]:
 def list_teammates(session: Session, *, actor: policy.Actor, manager_ref: str) -> list[User]:
     """The teammates assigned to a manager (the manager themself or an administrator)."""
     manager = resolve_user(session, actor, manager_ref, field="manager")
-    policy.require(actor, Action.USER_VIEW, Target(owner_id=manager.id))
+    policy.require(actor, Action.USER_VIEW, Target(owner_id=manager.id, owner_name=manager.name))
     return _teammates_of(session, manager.id)
 
 

@@ -27,7 +27,7 @@ from keito_core.models import (
     Workspace,
 )
 from keito_core.platform import audit, notices
-from keito_core.platform.access import Owner, owner_by_id
+from keito_core.platform.access import Owner, owner_by_id, require_named
 from keito_core.platform.ids import new_id
 from keito_core.platform.lookup import find_project, find_task
 from keito_core.rules import permissions as policy
@@ -209,13 +209,8 @@ def load_item(session: Session, model: Any, item_id: str, *, actor: policy.Actor
     item = session.get(model, (item_id or "").strip()) if item_id else None
     if item is None:
         raise KeitoError("not_found", f"{noun} {item_id!r} not found", field="id")
-    target = policy.Target(owner_id=item.user_id, project_id=item.project_id)
-    if not policy.can(actor, action, target):  # the refusal names the owner and the project
-        owner, project = session.get(User, item.user_id), session.get(Project, item.project_id)
-        target = policy.Target(owner_id=item.user_id, project_id=item.project_id,
-                               owner_name=owner.name if owner else None,
-                               project_name=project.name if project else None)
-    policy.require(actor, action, target)
+    require_named(session, actor, action,
+                  policy.Target(owner_id=item.user_id, project_id=item.project_id))
     return item
 
 

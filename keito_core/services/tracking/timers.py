@@ -36,7 +36,7 @@ from keito_core.enums import Source
 from keito_core.errors import conflict
 from keito_core.models import TimeEntry
 from keito_core.platform import audit
-from keito_core.platform.access import Owner, owner_of, resolve_user
+from keito_core.platform.access import Owner, owner_of, require_named, resolve_user
 from keito_core.rules import permissions as policy
 from keito_core.rules.durations import MAX_DURATION_SECONDS
 from keito_core.rules.inputs import check_source
@@ -93,8 +93,9 @@ def finish_timer(session: Session, *, actor: policy.Actor, entry: TimeEntry, own
 
     `extra` holds other changes saved with the stop (an edit that also stops the timer).
     """
-    policy.require(actor, Action.TIME_ENTRY_EDIT,
-                   Target(owner_id=entry.user_id, project_id=entry.project_id))
+    require_named(session, actor, Action.TIME_ENTRY_EDIT,
+                  Target(owner_id=entry.user_id, project_id=entry.project_id,
+                         owner_name=owner.user.name))
     workspace = owner.workspace
     check_editable(workspace, entry, owner.today, noun=_NOUN)
     values: dict[str, Any] = dict(extra or {})
@@ -172,8 +173,9 @@ def stop_timer(session: Session, *, actor: policy.Actor, notes: str | None = Non
 def discard_entry(session: Session, *, actor: policy.Actor, entry: TimeEntry,
                   owner: Owner, action: str = "time_entry.discard", now: datetime) -> TimeEntry:
     """Delete an entry (a discarded timer, or a deleted entry) once the rules allow it."""
-    policy.require(actor, Action.TIME_ENTRY_DELETE,
-                   Target(owner_id=entry.user_id, project_id=entry.project_id))
+    require_named(session, actor, Action.TIME_ENTRY_DELETE,
+                  Target(owner_id=entry.user_id, project_id=entry.project_id,
+                         owner_name=owner.user.name))
     check_editable(owner.workspace, entry, owner.today, noun=_NOUN)
     audit.record(session, actor_id=actor.user_id, action=action, entity=entry,
                  changes=entry_snapshot(entry), now=now)
@@ -187,9 +189,9 @@ def running_timer(session: Session, *, actor: policy.Actor,
     """The running timer of the actor (or of `user_ref`), or None."""
     user = resolve_user(session, actor, user_ref)
     entry = find_running(session, user.id)
-    policy.require(actor, Action.TIME_ENTRY_VIEW,
-                   Target(owner_id=user.id, project_id=entry.project_id if entry else None,
-                          owner_name=user.name))
+    require_named(session, actor, Action.TIME_ENTRY_VIEW,
+                  Target(owner_id=user.id, project_id=entry.project_id if entry else None,
+                         owner_name=user.name))
     return entry
 
 
