@@ -80,18 +80,29 @@ class AddRowDialog(ModalScreen[NewRow | None]):
         yield KeitoFooter(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#add-project", Select).focus()
+        projects = self.query_one("#add-project", Select)
+        projects.focus()
+        # Watchers, not Changed messages: the task list follows the project in the same tick.
+        self.watch(projects, "value", self.project_chosen, init=False)
+        self.watch(self.query_one("#add-task", Select), "value", self.changed, init=False)
 
-    @on(Select.Changed, "#add-project")
-    def project_chosen(self, event: Select.Changed) -> None:
-        project = self.projects.get(str(event.value))
+    def project_chosen(self, value: object) -> None:
+        """Offer the chosen project's tasks (all read with the projects), its only one chosen."""
+        project = self.projects.get(str(value))
         tasks = self.query_one("#add-task", Select)
         tasks.set_options([(t.name, t.id) for t in project.tasks] if project else [])
         tasks.prompt = ("Task" if project.tasks else "No task") if project else (
             "Task (choose a project first)")
         if project is not None and len(project.tasks) == 1:
             tasks.value = project.tasks[0].id
+        self.changed()
+
+    def changed(self, _value: object = None) -> None:
+        """A choice changed: the last error no longer holds, and a button pressed a moment ago
+        takes its next press (Textual ignores one within its 0.2 s press effect)."""
         self.query_one("#add-error", Static).update("")
+        for button in self.query(Button):
+            button.remove_class("-active")
 
     @on(Button.Pressed, "#add-save")
     def action_add(self) -> None:
