@@ -167,7 +167,8 @@ class Output:
         table.add_column()
         for key, value in data.items():
             if isinstance(value, Mapping):
-                value = json.dumps(to_jsonable(value), ensure_ascii=False) if value else ""
+                value = ", ".join(f"{k}={_cell(v)}" for k, v in value.items()
+                                  if v not in (None, ""))
             elif isinstance(value, list) and value and isinstance(value[0], Mapping):
                 value = "\n".join(
                     ", ".join(f"{k}={_cell(v)}" for k, v in item.items() if v not in (None, ""))

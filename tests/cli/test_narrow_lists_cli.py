@@ -109,3 +109,9 @@ def test_the_audit_trail_shows_whole_short_ids(terminal, harbourline) -> None:  
     listed = terminal("audit", "--type", "api_key")
     assert listed.exit_code == 0, listed
     assert len(SHORT_ID.findall(rows(listed.stdout))) == 2, listed.stdout
+
+
+def test_a_record_reads_its_address_as_fields_not_json(terminal, harbourline) -> None:  # noqa: ANN001
+    shown = terminal("client", "show", "Pacific Tide Analytics").stdout
+    assert "city=San Francisco, country=United States" in shown
+    assert "null" not in shown and "{" not in shown
