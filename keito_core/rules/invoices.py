@@ -188,3 +188,40 @@ def _taxed(base: Decimal, kept: Decimal, percent: Decimal, currency: str, field:
     """One tax: `base` after the discount (`kept` is 1 - discount %) at `percent`, rounded once."""
     exact = _EXACT.divide(_EXACT.multiply(_EXACT.multiply(base, kept), percent), _HUNDRED)
     return _amount(exact, currency, field)
+
+
+def explain_totals(lines: Sequence[LineInput], *, labels: Sequence[str], currency: str,
+                   discount: Decimal | None = None, tax: Decimal | None = None,
+                   tax2: Decimal | None = None, tax_label: str = "Tax",
+                   tax2_label: str = "Tax 2", payments: Sequence[Decimal] = ()) -> list[str]:
+    """The steps of `invoice_totals`, one line of text each, with the exact value before
+    every rounding, so a reader can check an invoice by hand."""
+    totals = invoice_totals(lines, currency=currency, discount=discount, tax=tax, tax2=tax2,
+                            payments=payments)
+    places = minor_units(totals.currency)
+    steps = []
+    for number, (line, label, amount) in enumerate(
+            zip(lines, labels, totals.line_amounts, strict=True), start=1):
+        exact = _EXACT.multiply(line.quantity, line.unit_price)
+        taxes = ", ".join(name for name, on in ((tax_label, line.taxed),
+                                                (tax2_label, line.taxed2)) if on) or "no tax"
+        steps.append(f"line {number} {label}: {line.quantity} x {line.unit_price} = {exact}"
+                     f" -> {amount} ({taxes})")
+    steps.append(f"subtotal = sum of the {len(lines)} line amounts = {totals.subtotal}")
+    kept = _EXACT.subtract(_ONE, _EXACT.divide(totals.discount, _HUNDRED))
+    discount_exact = _EXACT.divide(_EXACT.multiply(totals.subtotal, totals.discount), _HUNDRED)
+    steps.append(f"discount = {totals.subtotal} x {totals.discount} % = {discount_exact}"
+                 f" -> {totals.discount_amount}")
+    for name, flag, pct, amount in ((tax_label, "taxed", totals.tax, totals.tax_amount),
+                                    (tax2_label, "taxed2", totals.tax2, totals.tax2_amount)):
+        base = sum((a for a, line in zip(totals.line_amounts, lines, strict=True)
+                    if getattr(line, flag)), Decimal(0).scaleb(-places))
+        exact = _EXACT.divide(_EXACT.multiply(_EXACT.multiply(base, kept), pct), _HUNDRED)
+        steps.append(f"{name} = {base} ({flag} lines) x (1 - {totals.discount} %) x {pct} % = "
+                     f"{exact} -> {amount}")
+    steps.append(f"amount = {totals.subtotal} - {totals.discount_amount} + {totals.tax_amount}"
+                 f" + {totals.tax2_amount} = {totals.amount} {totals.currency}")
+    paid = sum(payments, Decimal(0).scaleb(-places))
+    steps.append(f"due = {totals.amount} - payments {paid} = {totals.due_amount}"
+                 f" {totals.currency}")
+    return steps

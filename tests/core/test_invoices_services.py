@@ -350,3 +350,67 @@ def test_numbers_skip_taken_ones(workspace, firm):
     with workspace.session() as s:
         second = svc.new_invoice(s, actor=workspace.actor(s), client_ref="Globex", now=NOW)
         assert second.number == "G-2612-002"
+
+
+# ── read models ──────────────────────────────────────────────────────────────────────────
+
+from keito_core import presenters  # noqa: E402
+from keito_core.reports import invoices as reports  # noqa: E402
+
+
+def test_uninvoiced_agrees_with_the_invoice_it_becomes(workspace, firm):
+    with workspace.session() as s:
+        ready = reports.uninvoiced(s, actor=workspace.actor(s), client_ref="Globex",
+                                   date_from=NOV[0], date_to=NOV[1])
+    by_project = {u.project: u for u in ready}
+    assert set(by_project) == {"Globex Web", "Globex Audit"}
+    web = by_project["Globex Web"]
+    assert (web.hours, web.time_amount, web.expense_amount) == (
+        Decimal("19.51"), Decimal("2476.50"), Decimal("43.04"))
+    assert by_project["Globex Audit"].fee == Decimal(5000)
+    invoice_id = _create(workspace)
+    assert _invoice(workspace, invoice_id).total == sum(u.amount for u in ready)
+    with workspace.session() as s:
+        assert reports.uninvoiced(s, actor=workspace.actor(s), client_ref="Globex",
+                                  date_from=NOV[0], date_to=NOV[1]) == []
+
+
+def test_list_aging_detail_explain_and_document_agree(workspace, firm):
+    invoice_id = _create(workspace)
+    with workspace.session() as s:
+        actor = workspace.actor(s)
+        svc.edit_invoice(s, actor=actor, ref=invoice_id, now=NOW,
+                         changes={"tax": "5", "tax_label": "GST", "discount": "10"})
+        for n in (1, 2):
+            lines.edit_line(s, actor=actor, invoice_ref=invoice_id, line_ref=n,
+                            values={"taxed": True}, now=NOW)
+        svc.mark_sent(s, actor=actor, ref=invoice_id, now=NOW)
+        payments.record_payment(s, actor=actor, invoice_ref=invoice_id, amount="1000",
+                                paid_on="2026-12-01", now=NOW)
+    later = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)  # due 2027-01-01: 19 days late
+    with workspace.session() as s:
+        actor = workspace.actor(s)
+        detail = reports.invoice_detail(s, actor=actor, ref=invoice_id, now=later)
+        listed = reports.list_invoices(s, actor=actor, now=later, state="overdue")
+        owed = reports.aging(s, actor=actor, now=later)
+        document = reports.invoice_document(s, actor=actor, ref=invoice_id, now=later)
+        shape = presenters.invoice(detail, viewer=actor)
+        steps = reports.explain(detail)
+    inv = detail.invoice
+    # 7,519.54 subtotal, 751.95 off, GST 5 % on the two time lines after the discount
+    assert (inv.subtotal, inv.discount_amount, inv.tax1_amount, inv.total) == (
+        Decimal("7519.54"), Decimal("751.95"), Decimal("111.44"), Decimal("6879.03"))
+    assert [r.number for r in listed.rows] == [inv.number] and listed.rows[0].overdue
+    assert listed.rows[0].due_amount == Decimal("5879.03") == shape["due_amount"]
+    line = owed.lines[0]
+    assert (line.client, line.currency, line.outstanding, line.buckets["1_30"]) == (
+        "Globex", "USD", Decimal("5879.03"), Decimal("5879.03"))
+    assert owed.totals["USD"].overdue == Decimal("5879.03")
+    assert (document.amount, document.due_amount, document.tax_label) == (
+        inv.total, Decimal("5879.03"), "GST")
+    assert [d.amount for d in document.lines] == [x["amount"] for x in shape["line_items"]]
+    assert steps[0] == ("line 1 hours: 48,618 s / 3600 = 13.505000 h, rounded half-up to "
+                        "13.51")
+    assert "GST = 2476.50 (taxed lines) x (1 - 10 %) x 5 % = 111.4425 -> 111.44" in steps
+    assert steps[-2] == "amount = 7519.54 - 751.95 + 111.44 + 0.00 = 6879.03 USD"
+    assert steps[-1] == "due = 6879.03 - payments 1000.00 = 5879.03 USD"
