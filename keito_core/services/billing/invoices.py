@@ -305,9 +305,9 @@ def assign_number(session: Session, invoice: Invoice, workspace: Workspace, *,
         ).scalar_one()) - 1
         number = format_invoice_number(workspace.invoice_number_pattern, number=sequence,
                                        issue_date=invoice.issue_date)
-        taken = session.execute(
-            sa.select(col(InvoiceNumber.number)).where(col(InvoiceNumber.number) == number)
-        ).first()
+        taken = session.execute(sa.union_all(
+            sa.select(col(InvoiceNumber.number)).where(col(InvoiceNumber.number) == number),
+            sa.select(col(Invoice.number)).where(col(Invoice.number) == number))).first()
         if taken is not None:
             continue
         try:
