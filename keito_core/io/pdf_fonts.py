@@ -3,8 +3,8 @@
 The body font is Fira Sans (the `fontpkg-fira-sans` package: regular, bold, italic, bold
 italic), which covers Latin with its accents, Greek, Cyrillic, Vietnamese and the currency
 signs ₹ ₩ € £ ¥ ₪ ₦ ฿ ₫ ₴ ₺ (not ₱: a peso invoice prints PHP). Chinese, Japanese and Korean
-come from Noto Sans SC, JP, KR and TC when the `justmytype-intl-cjk` package is installed (the
-`cjk` extra): each run of characters Fira Sans lacks is set in the first of them that has it,
+come from Noto Sans SC, JP, KR and TC when the `justmytype-intl-cjk` package is installed (a
+dependency): each run of characters Fira Sans lacks is set in the first of them that has it,
 text with kana preferring JP and text with Hangul KR, so a name keeps one script's glyph forms.
 
 Those four are variable fonts whose default is their thinnest weight, which reportlab would
