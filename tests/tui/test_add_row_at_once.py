@@ -1,5 +1,6 @@
 """The week's Add row dialog answers at once: a project's tasks are there the moment it is
-chosen, and a second Enter on Add row after the dialog changed is never swallowed."""
+chosen, keys typed at once after a choice go where they were aimed, and a second Enter on Add
+row after the dialog changed is never swallowed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 from settling import finish_workers
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Button, Select, Static
 
@@ -101,6 +103,18 @@ async def test_a_projects_tasks_are_there_the_moment_it_is_chosen(runtime, env) 
         await settle(pilot)
         assert isinstance(app.screen, WeekScreen)
         assert rows(app) == [("Website", "Development")]
+
+
+async def test_enter_tab_enter_typed_at_once_opens_the_task_list(runtime, env) -> None:  # noqa: ANN001
+    app = KeitoApp(runtime)
+    async with app.run_test(size=(100, 30)) as pilot:
+        dialog = await open_add_row(pilot)
+        await pilot.press("enter")  # the project list
+        for key in ("down", "enter", "tab", "enter"):  # queued together, as a terminal sends
+            app.post_message(events.Key(key, None))
+        await settle(pilot)
+        assert dialog.query_one("#add-project", Select).value in (env.web, env.support)
+        assert dialog.query_one("#add-task", Select).expanded
 
 
 async def test_a_second_enter_on_add_row_after_a_change_is_not_swallowed(runtime, env) -> None:  # noqa: ANN001

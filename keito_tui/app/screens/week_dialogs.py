@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from rich.text import Text
 from textual import on, work
@@ -45,6 +45,17 @@ class NewRow:
     task_name: str
 
 
+class ChoiceSelect(Select[str]):
+    """A Select that, once an option is chosen from its list, takes the focus back only when
+    no key has moved it on: Enter then Tab typed at once reaches the next field."""
+
+    def focus(self, scroll_visible: bool = True) -> Self:
+        focused = self.screen.focused if self.is_attached else None
+        if focused is not None and focused is not self and focused not in self.walk_children():
+            return self
+        return super().focus(scroll_visible)
+
+
 class AddRowDialog(ModalScreen[NewRow | None]):
     """Choose a project, then one of its tasks; dismissed with a NewRow (None: cancelled).
 
@@ -69,10 +80,10 @@ class AddRowDialog(ModalScreen[NewRow | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="add-row"):
             yield Static("Add a row", classes="dialog--title", markup=False)
-            yield Select([(p.label, p.id) for p in self.projects.values()],
-                         prompt="Project (type to search)", id="add-project", compact=True)
-            yield Select([], prompt="Task (choose a project first)", id="add-task",
-                         compact=True)
+            yield ChoiceSelect([(p.label, p.id) for p in self.projects.values()],
+                               prompt="Project (type to search)", id="add-project", compact=True)
+            yield ChoiceSelect([], prompt="Task (choose a project first)", id="add-task",
+                               compact=True)
             yield Static("", classes="dialog--error", id="add-error", markup=False)
             with Horizontal(classes="dialog--buttons"):
                 yield Button("Add row", id="add-save", variant="primary", compact=True)
