@@ -97,6 +97,16 @@ def _text(key: str, max_length: int, *, nullable: bool = False) -> Parser:
     return parse
 
 
+def _address(text: str, _session: Session) -> str | None:
+    # Lines of an address may be typed as \n on a command line.
+    value = "\n".join(line.strip() for line in text.replace("\\n", "\n").splitlines()
+                      if line.strip())
+    if len(value) > 500:
+        raise validation("company.address is longer than 500 characters",
+                         field="company.address")
+    return value or None
+
+
 def _template(key: str) -> Parser:
     def parse(text: str, _session: Session) -> str:
         # Real newlines may be typed as \n on a command line.
@@ -235,6 +245,10 @@ def _spec(
 
 SETTINGS: tuple[SettingSpec, ...] = (
     _spec("company", "company", "Company name", _text("company", 200), attr="name"),
+    _spec("company.address", "company", "Mailing address printed on invoices (lines as \\n)",
+          _address, attr="company_address"),
+    _spec("company.phone", "company", "Phone printed on invoices",
+          _text("company.phone", 40, nullable=True), attr="company_phone"),
     _spec("timezone", "time", "Default timezone for the team (IANA name)", _timezone),
     _spec("week_start", "time", "First day of the work week", _choice("week_start", WeekDay)),
     _spec("time_format", "time", "Clock: 24h or 12h", _choice("time_format", TimeFormat)),
