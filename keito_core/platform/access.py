@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from keito_core.errors import KeitoError
-from keito_core.models import Project, User, Workspace
+from keito_core.models import Invoice, Project, User, Workspace
 from keito_core.platform.identity import actor_for, get_workspace
 from keito_core.platform.lookup import find_user
 from keito_core.rules import permissions as policy
@@ -122,3 +122,14 @@ def lock_flags(session: Session, items: list[Any], *, now: datetime) -> list[boo
         today[user_id] = local_date(now, parse_timezone(zones.get(user_id) or workspace.timezone))
     return [item_lock_reason(workspace, item, today[item.user_id]) is not None for item in items]
 
+
+def invoice_clause(actor: policy.Actor) -> Any:
+    """A WHERE clause on Invoice: the invoices `actor` may view (None: all)."""
+    scopes = policy.scopes_for(actor, Action.INVOICE_VIEW)
+    if not scopes:
+        return sa.false()
+    if Scope.ANY in scopes:
+        return sa.true()
+    managed = sorted(actor.managed_project_ids)
+    return col(Invoice.client_id).in_(
+        select(Project.client_id).where(col(Project.id).in_(managed)).scalar_subquery())

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from keito_core.errors import KeitoError, not_found
-from keito_core.models import Client, ExpenseCategory, Project, Task, User
+from keito_core.errors import KeitoError, not_found, validation
+from keito_core.models import Client, ExpenseCategory, Invoice, Project, Task, User
 from keito_core.platform.ids import kind_of
 
 T = TypeVar("T")
@@ -123,3 +123,18 @@ def unique_handle(session: Session, model: Any, base: str, *, exclude_id: str | 
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
+
+
+def find_invoice(session: Session, ref: str, *, field: str = "invoice") -> Invoice:
+    """An invoice by ID or number (case-insensitive), else not_found."""
+    cleaned = (ref or "").strip()
+    if not cleaned:
+        raise validation("which invoice? give its number or ID", field=field)
+    invoice = session.get(Invoice, cleaned)
+    if invoice is None:
+        invoice = session.exec(
+            select(Invoice).where(sa.func.lower(col(Invoice.number)) == cleaned.lower())
+        ).first()
+    if invoice is None:
+        raise not_found("invoice", cleaned, field=field)
+    return invoice

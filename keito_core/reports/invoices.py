@@ -34,12 +34,12 @@ from keito_core.models import (
     TimeEntry,
     User,
 )
+from keito_core.platform.access import invoice_clause as visible_client_clause
 from keito_core.platform.identity import get_workspace
-from keito_core.platform.lookup import find_client
+from keito_core.platform.lookup import find_client, find_invoice
 from keito_core.rules import permissions as policy
 from keito_core.rules.invoices import LineInput, explain_totals, line_amount, time_quantity
 from keito_core.rules.permissions import Action, Actor, Target
-from keito_core.services.billing.invoices import find_invoice, visible_client_clause
 
 #: Aging buckets: days past due, as the list and the totals count them.
 AGING_BUCKETS = (("current", None, 0), ("1_30", 1, 30), ("31_60", 31, 60), ("61_90", 61, 90),

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from keito_core.enums import InvoiceState, PaymentTerms
-from keito_core.errors import KeitoError, conflict, not_found, validation
+from keito_core.errors import KeitoError, conflict, validation
 from keito_core.models import (
     Client,
     Expense,
@@ -40,7 +40,7 @@ from keito_core.models import (
 from keito_core.platform import audit
 from keito_core.platform.identity import get_workspace
 from keito_core.platform.ids import new_id
-from keito_core.platform.lookup import find_client
+from keito_core.platform.lookup import find_client, find_invoice
 from keito_core.platform.notices import warn
 from keito_core.rules import permissions as policy
 from keito_core.rules.invoices import LineInput, invoice_totals
@@ -89,21 +89,6 @@ def workspace_today(workspace: Workspace, now: datetime) -> date:
 # ── finding and permissions ──────────────────────────────────────────────────────────────
 
 
-def find_invoice(session: Session, ref: str, *, field: str = "invoice") -> Invoice:
-    """An invoice by ID or number (case-insensitive), else not_found."""
-    cleaned = (ref or "").strip()
-    if not cleaned:
-        raise validation("which invoice? give its number or ID", field=field)
-    invoice = session.get(Invoice, cleaned)
-    if invoice is None:
-        invoice = session.exec(
-            select(Invoice).where(sa.func.lower(col(Invoice.number)) == cleaned.lower())
-        ).first()
-    if invoice is None:
-        raise not_found("invoice", cleaned, field=field)
-    return invoice
-
-
 def invoice_project_ids(session: Session, invoice_id: str) -> set[str]:
     """Every project an invoice bills: its lines' projects and its items' projects."""
     ids: set[str] = set()
@@ -141,18 +126,6 @@ def require_invoice(session: Session, actor: Actor, action: Action, invoice: Inv
     assert client is not None
     require_for_client(session, actor, action, client, invoice_project_ids(session, invoice.id))
     return client
-
-
-def visible_client_clause(actor: Actor) -> Any:
-    """A WHERE clause on Invoice: the invoices `actor` may view (None: all)."""
-    scopes = policy.scopes_for(actor, Action.INVOICE_VIEW)
-    if not scopes:
-        return sa.false()
-    if policy.Scope.ANY in scopes:
-        return sa.true()
-    managed = sorted(actor.managed_project_ids)
-    return col(Invoice.client_id).in_(
-        select(Project.client_id).where(col(Project.id).in_(managed)).scalar_subquery())
 
 
 # ── header ───────────────────────────────────────────────────────────────────────────────
