@@ -414,3 +414,19 @@ def test_list_aging_detail_explain_and_document_agree(workspace, firm):
     assert "GST = 2476.50 (taxed lines) x (1 - 10 %) x 5 % = 111.4425 -> 111.44" in steps
     assert steps[-2] == "amount = 7519.54 - 751.95 + 111.44 + 0.00 = 6879.03 USD"
     assert steps[-1] == "due = 6879.03 - payments 1000.00 = 5879.03 USD"
+
+
+def test_an_edit_never_leaves_payments_above_the_amount(workspace, firm):
+    with workspace.session() as s:
+        actor = workspace.actor(s)
+        invoice = svc.new_invoice(s, actor=actor, client_ref="Globex", now=NOW)
+        ref = invoice.number
+        lines.add_line(s, actor=actor, invoice_ref=ref, now=NOW,
+                       values={"description": "Work", "quantity": "2", "unit_price": "100"})
+        svc.mark_sent(s, actor=actor, ref=ref, now=NOW)
+        payments.record_payment(s, actor=actor, invoice_ref=ref, amount="150", now=NOW)
+    with workspace.session() as s, pytest.raises(KeitoError) as refused:
+        lines.edit_line(s, actor=workspace.actor(s), invoice_ref=ref, line_ref=1,
+                        values={"quantity": "1"}, now=NOW)
+    assert "would come to $100.00, less than the $150.00 already paid" in refused.value.message
+    assert _invoice(workspace, invoice.id).total == Decimal("200.00")

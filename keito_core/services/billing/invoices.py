@@ -44,7 +44,7 @@ from keito_core.platform.lookup import find_client, find_invoice
 from keito_core.platform.notices import warn
 from keito_core.rules import permissions as policy
 from keito_core.rules.invoices import LineInput, invoice_totals
-from keito_core.rules.money import parse_percent
+from keito_core.rules.money import format_money, parse_percent
 from keito_core.rules.numbering import format_invoice_number
 from keito_core.rules.periods import parse_date
 from keito_core.rules.permissions import Action, Actor, Target
@@ -424,6 +424,13 @@ def recompute(session: Session, invoice: Invoice, *, now: datetime) -> None:
         [LineInput(line.quantity, line.unit_price, line.taxed1, line.taxed2) for line in lines],
         currency=invoice.currency, discount=invoice.discount_percent, tax=invoice.tax1_rate,
         tax2=invoice.tax2_rate, payments=payments)
+    if totals.due_amount < 0:
+        raise validation(
+            f"invoice {invoice.number} would come to "
+            f"{format_money(totals.amount, invoice.currency)}, less than the "
+            f"{format_money(totals.amount - totals.due_amount, invoice.currency)} already paid",
+            field="amount",
+            hint="delete a payment first")
     for line, amount in zip(lines, totals.line_amounts, strict=True):
         line.amount = amount
     invoice.subtotal = totals.subtotal
