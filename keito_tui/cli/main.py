@@ -18,6 +18,7 @@ from keito_tui.cli import (
     demo,
     expense,
     inbox,
+    invoices,
     keys,
     projects,
     settings,
@@ -109,6 +110,7 @@ app.add_typer(expense.app, name="expense")
 app.add_typer(agent.app, name="agent")
 app.add_typer(approvals.timesheet_app, name="timesheet")
 app.add_typer(approvals.approvals_app, name="approvals")
+app.add_typer(invoices.app, name="invoice")
 inbox.register(app)
 demo.register(app)
 

@@ -16,7 +16,7 @@ from keito_core.errors import KeitoError
 #: Flags accepted anywhere on the command line, before or after the command.
 GLOBAL_FLAGS = {"--json": "json", "--quiet": "quiet", "-q": "quiet", "--ids": "ids"}
 #: Table columns whose values people type into the next command: never cut or wrapped.
-TYPED_COLUMNS = frozenset({"handle", "code", "prefix", "email"})
+TYPED_COLUMNS = frozenset({"handle", "code", "prefix", "email", "number"})
 #: Short values read at a glance (dates, amounts): never cut or wrapped either.
 WHOLE_COLUMNS = frozenset({"spent_date", "hours", "total", "total_hours", "created_at",
                            "action"})
@@ -94,11 +94,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _floor(column: str, values: list[str], natural: int, tier: int = 0) -> int:
+def _floor(column: str, values: list[str], natural: int, tier: int = 0,
+           whole: frozenset[str] = frozenset()) -> int:
     """The narrowest a column may get: IDs, typed values, dates and amounts whole; at tier 0
     names cut only between words (`--user review-bot-01` is typed too) and notes kept
     readable; at tier 1 notes, at tier 2 names too, down to a few characters."""
-    if _is_id(column) or column in TYPED_COLUMNS or column in WHOLE_COLUMNS:
+    if _is_id(column) or column in TYPED_COLUMNS or column in WHOLE_COLUMNS or column in whole:
         return natural
     if column in NAME_COLUMNS and tier < 2:
         return max([len(word) for value in values for word in value.split()] or [1])
@@ -185,12 +186,13 @@ class Output:
         title: str | None = None,
         extra: Mapping[str, Any] | None = None,
         optional: Sequence[str] = (),
+        whole: Iterable[str] = (),
     ) -> None:
         """Many objects: JSON {"data": [...], ...extra}; a table with `columns` on a terminal.
 
         On a narrow terminal IDs are shortened (not with --ids), and the `optional` columns
         (those of them listed) are left out, last first, while the table cannot show every
-        value whole.
+        value whole. The `whole` columns (amounts, dates) are never cut, like WHOLE_COLUMNS.
         """
         if self.quiet:
             for row in rows:
@@ -225,8 +227,9 @@ class Output:
         natural = [max(len(heading(column)), *(len(line[i]) for line in cells))
                    for i, column in enumerate(columns)]
         room = console.width - 3 * len(columns) - 1  # one space each side and the rules
+        kept = frozenset(whole)
         for tier in range(3):
-            floors = [_floor(column, [line[i] for line in cells], natural[i], tier)
+            floors = [_floor(column, [line[i] for line in cells], natural[i], tier, kept)
                       for i, column in enumerate(columns)]
             if sum(floors) <= room:
                 break
@@ -234,7 +237,8 @@ class Output:
         table = Table(title=title, caption="IDs shortened to fit: --ids shows them whole, "
                       "--json or -q prints them" if shorten else None)
         for i, column in enumerate(columns):
-            typed = _is_id(column) or column in TYPED_COLUMNS or column in WHOLE_COLUMNS
+            typed = (_is_id(column) or column in TYPED_COLUMNS or column in WHOLE_COLUMNS
+                     or column in kept)
             table.add_column(heading(column), no_wrap=typed,
                              width=fitted[i] if fitted else None)
         for line in cells:
