@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from typing import Any
 
 import sqlalchemy as sa
@@ -75,14 +76,10 @@ def smtp_password(
         return None
 
 
-def smtp_settings(workspace: Workspace, *, env: Mapping[str, str]) -> SmtpSettings | None:
-    """The workspace's SMTP settings, or None when no server is configured (in-app only)."""
-    host = (workspace.smtp_host or "").strip()
-    if not host:
-        return None
-    username = (workspace.smtp_username or "").strip() or None
-    sender = (workspace.smtp_from or "").strip() or (username if username and "@" in username
-                                                     else "")
+def smtp_sender(workspace: Workspace) -> str:
+    """The From address: smtp.from, else the SMTP user name when it is an address."""
+    username = (workspace.smtp_username or "").strip()
+    sender = (workspace.smtp_from or "").strip() or (username if "@" in username else "")
     if not sender:
         raise KeitoError(
             "config_error",
@@ -90,6 +87,16 @@ def smtp_settings(workspace: Workspace, *, env: Mapping[str, str]) -> SmtpSettin
             field="smtp.from",
             hint="`keito settings set smtp.from keito@example.com`",
         )
+    return sender
+
+
+def smtp_settings(workspace: Workspace, *, env: Mapping[str, str]) -> SmtpSettings | None:
+    """The workspace's SMTP settings, or None when no server is configured (in-app only)."""
+    host = (workspace.smtp_host or "").strip()
+    if not host:
+        return None
+    username = (workspace.smtp_username or "").strip() or None
+    sender = smtp_sender(workspace)
     return SmtpSettings(
         host=host,
         port=workspace.smtp_port,
@@ -143,9 +150,10 @@ class Mailer:
         self._smtp = smtp
         return self
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage) -> dict[str, tuple[int, bytes]]:
+        """Send `message`; the recipients the server refused (when it accepted others)."""
         assert self._smtp is not None, "use Mailer as a context manager"
-        self._smtp.send_message(message)
+        return self._smtp.send_message(message)
 
     def __exit__(self, *exc: Any) -> None:
         if self._smtp is not None:
@@ -154,6 +162,95 @@ class Mailer:
             except _SMTP_ERRORS:
                 self._smtp.close()
             self._smtp = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a message."""
+
+    filename: str
+    content: bytes
+    mime_type: str  # "application/pdf"
+
+
+def build_mail(
+    *,
+    sender: str,
+    to: Sequence[tuple[str, str]],
+    subject: str,
+    body: str,
+    now: datetime,
+    cc: Sequence[tuple[str, str]] = (),
+    reply_to: str | None = None,
+    attachments: Sequence[Attachment] = (),
+) -> EmailMessage:
+    """A plain-text message to several (name, address) pairs, with files attached."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = [Address(display_name=name, addr_spec=address) for name, address in to]
+    if cc:
+        message["Cc"] = [Address(display_name=name, addr_spec=address) for name, address in cc]
+    if reply_to:
+        message["Reply-To"] = reply_to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+    message.set_content(body)
+    for attachment in attachments:
+        maintype, _, subtype = attachment.mime_type.partition("/")
+        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
+                               filename=attachment.filename)
+    return message
+
+
+def send_one(smtp: SmtpSettings, message: EmailMessage) -> dict[str, str]:
+    """Send one message over its own connection; the recipients refused while others were
+    accepted, each with the server's reason.
+
+    Raises `network_error` when the server cannot be reached or drops the connection,
+    `config_error` when it refuses the login or the TLS asked of it, `remote_error` when it
+    refuses the message or every recipient.
+    """
+    where = f"the SMTP server {smtp.host}:{smtp.port}"
+    try:
+        with Mailer(smtp) as mailer:
+            refused = mailer.send(message)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise KeitoError(
+            "config_error", f"{where} refused the login of {smtp.username}: {_describe(exc)}",
+            field="smtp.username",
+            hint=f"check the password in {PASSWORD_ENV} or the keyring "
+                 f"({keyring_user(smtp.username, smtp.host)})") from None
+    except smtplib.SMTPNotSupportedError as exc:
+        raise KeitoError(
+            "config_error", f"{where}: {_describe(exc)}", field="smtp.starttls",
+            hint="use port 465 for TLS from the start, or `keito settings set smtp.starttls "
+                 "off` for a server without TLS") from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        reasons = ", ".join(f"{address} ({_reason(code, text)})"
+                            for address, (code, text) in exc.recipients.items())
+        raise KeitoError("remote_error", f"{where} refused every recipient: {reasons}",
+                         field="to") from None
+    except smtplib.SMTPServerDisconnected as exc:
+        raise KeitoError("network_error", f"{where} closed the connection: {_describe(exc)}",
+                         hint="try again; if it persists, check smtp.host and smtp.port"
+                         ) from None
+    except smtplib.SMTPException as exc:
+        hint = None
+        if isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code == 530 \
+                and not smtp.password:
+            hint = f"the server asks for a login: set smtp.username and {PASSWORD_ENV}"
+        raise KeitoError("remote_error", f"{where} refused the message: {_describe(exc)}",
+                         hint=hint) from None
+    except OSError as exc:
+        raise KeitoError("network_error", f"could not reach {where}: {_describe(exc)}",
+                         hint="check smtp.host, smtp.port and the network") from None
+    return {address: _reason(code, text) for address, (code, text) in refused.items()}
+
+
+def _reason(code: int, text: bytes | str) -> str:
+    detail = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {detail}"
 
 
 @dataclass

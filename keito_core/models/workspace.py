@@ -21,7 +21,7 @@ DEFAULT_REMINDER_BODY = (
 )
 DEFAULT_THANKS_SUBJECT = "Thank you for your payment of invoice {number}"
 DEFAULT_THANKS_BODY = (
-    "Hello {client},\n\nWe received your payment of {amount}. Thank you!\n\n{company}"
+    "Hello {client},\n\nWe received your payment of {payment}. Thank you!\n\n{company}"
 )
 
 
