@@ -312,7 +312,7 @@ async def test_manage_shows_the_workspace_records(runtime: Runtime, workspace, r
         ]
         agent = table(app, "team").get_row(records["agent"])
         assert [str(cell) for cell in agent] == [
-            "Claude", " Agent ", "Member", "£45.50", "30h", "Active"
+            "Claude", " Agent ", "Member", "£45.50", "30.00", "Active"
         ]
         assert isinstance(agent[1], Text) and "#7c3aed" in str(agent[1].style)  # violet label
         admin = row_text(app, "team", workspace.admin_id)
