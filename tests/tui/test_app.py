@@ -317,7 +317,7 @@ async def test_manage_shows_the_workspace_records(runtime: Runtime, workspace, r
         assert isinstance(agent[1], Text) and "#7c3aed" in str(agent[1].style)  # violet label
         admin = row_text(app, "team", workspace.admin_id)
         assert admin[:3] == ["Ada Admin", "Human", "Administrator"]
-        assert admin[4] == "40h"  # the workspace's capacity when the user has none
+        assert admin[4] == "40.00"  # the workspace's capacity when the user has none
         llm = next(key for key in table(app, "categories").rows
                    if row_text(app, "categories", key)[0] == "LLM Usage")
         assert row_text(app, "categories", llm) == [
