@@ -22,7 +22,19 @@ from keito_core.api.errors import (
     RateLimitError,
     ValidationError,
 )
-from keito_core.api.types import Expense, Page, PaginatedResponse, Project, TimeEntry, User
+from keito_core.api.types import (
+    Expense,
+    Invoice,
+    InvoiceMessage,
+    InvoiceSummary,
+    LineItem,
+    Page,
+    PaginatedResponse,
+    Payment,
+    Project,
+    TimeEntry,
+    User,
+)
 
 __all__ = [
     "APIError",
@@ -33,11 +45,16 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "Expense",
+    "Invoice",
+    "InvoiceMessage",
+    "InvoiceSummary",
     "Keito",
     "KeitoError",
+    "LineItem",
     "NotFoundError",
     "Page",
     "PaginatedResponse",
+    "Payment",
     "PermissionDeniedError",
     "Project",
     "RateLimitError",

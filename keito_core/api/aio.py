@@ -14,6 +14,7 @@ from typing import Any
 
 from keito_core.api.agent import AgentWork
 from keito_core.api.client import Keito
+from keito_core.api.invoices import InvoiceLines, InvoicePayments, Invoices
 from keito_core.api.resources import Expenses, Projects, TimeEntries, Users
 
 
@@ -60,6 +61,39 @@ class AsyncUsers(_AsyncNamespace):
     me = _in_thread(Users, "me")
 
 
+class AsyncInvoiceLines(_AsyncNamespace):
+    list = _in_thread(InvoiceLines, "list")
+    add = _in_thread(InvoiceLines, "add")
+    update = _in_thread(InvoiceLines, "update")
+    move = _in_thread(InvoiceLines, "move")
+    remove = _in_thread(InvoiceLines, "remove")
+
+
+class AsyncInvoicePayments(_AsyncNamespace):
+    list = _in_thread(InvoicePayments, "list")
+    create = _in_thread(InvoicePayments, "create")
+    delete = _in_thread(InvoicePayments, "delete")
+
+
+class AsyncInvoices(_AsyncNamespace):
+    create = _in_thread(Invoices, "create")
+    list = _in_thread(Invoices, "list")
+    get = _in_thread(Invoices, "get")
+    update = _in_thread(Invoices, "update")
+    delete = _in_thread(Invoices, "delete")
+    send = _in_thread(Invoices, "send")
+    issue = _in_thread(Invoices, "issue")
+    close = _in_thread(Invoices, "close")
+    reopen = _in_thread(Invoices, "reopen")
+    pdf = _in_thread(Invoices, "pdf")
+    html = _in_thread(Invoices, "html")
+
+    def __init__(self, sync: Invoices) -> None:
+        super().__init__(sync)
+        self.lines = AsyncInvoiceLines(sync.lines)
+        self.payments = AsyncInvoicePayments(sync.payments)
+
+
 class AsyncKeito:
     """The async client; takes the same arguments as Keito."""
 
@@ -70,6 +104,7 @@ class AsyncKeito:
         self.expenses = AsyncExpenses(self.sync.expenses)
         self.projects = AsyncProjects(self.sync.projects)
         self.users = AsyncUsers(self.sync.users)
+        self.invoices = AsyncInvoices(self.sync.invoices)
 
     def __repr__(self) -> str:
         return f"Async{self.sync!r}"

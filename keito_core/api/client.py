@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from keito_core.api.errors import KeitoError, translate
+from keito_core.api.invoices import Invoices
 from keito_core.api.resources import Expenses, Projects, TimeEntries, Users
 from keito_core.errors import KeitoError as CoreKeitoError
 from keito_core.platform.runtime import Runtime, make_runtime
@@ -68,12 +69,14 @@ class Keito:
         self.timeout = timeout
         self.retry_delay = retry_delay
         self._runtime: Runtime = make_runtime(values, clock=_clock)
+        self._env: Mapping[str, str] = values
         self._lock = threading.Lock()
         self._account_checked = False
         self.time_entries = TimeEntries(self)
         self.expenses = Expenses(self)
         self.projects = Projects(self)
         self.users = Users(self)
+        self.invoices = Invoices(self)
 
     def __repr__(self) -> str:
         return f"Keito(database={self._runtime.settings.display_url!r})"
@@ -81,6 +84,11 @@ class Keito:
     def now(self) -> datetime:
         """The client's clock (UTC)."""
         return self._runtime.clock()
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        """The environment the client was made from (KEITO_SMTP_PASSWORD is read from it)."""
+        return self._env
 
     @property
     def receipts_dir(self) -> Path:

@@ -89,30 +89,38 @@ def _no_more(aliases: dict[str, Any], method: str) -> None:
         raise TypeError(f"{method}() got unexpected keyword arguments: {sorted(aliases)}")
 
 
+def cursor_offset(kind: str, cursor: str | None) -> int:
+    """Where a page starts: the offset an opaque cursor of `kind` holds (0 without one)."""
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        found, offset = raw.split("|")
+        start = int(offset)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        start = -1
+        found = ""
+    if found != kind or start < 0:
+        raise CoreKeitoError("validation_error", "the cursor is not valid", field="cursor",
+                             hint="pass the next_cursor of the previous page unchanged")
+    return start
+
+
+def next_cursor(kind: str, offset: int) -> str:
+    """The opaque cursor of the page of `kind` that starts at `offset`."""
+    return base64.urlsafe_b64encode(f"{kind}|{offset}".encode()).decode().rstrip("=")
+
+
 def _page(kind: str, items: list[Any], cursor: str | None, limit: int | None) -> Page[Any]:
     """A page of an in-memory list, with an opaque offset cursor."""
     from keito_core.platform.paging import check_limit
 
     size = check_limit(limit)
-    start = 0
-    if cursor:
-        try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-            found, offset = raw.split("|")
-            start = int(offset)
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            start = -1
-            found = ""
-        if found != kind or start < 0:
-            raise CoreKeitoError("validation_error", "the cursor is not valid", field="cursor",
-                                 hint="pass the next_cursor of the previous page unchanged")
+    start = cursor_offset(kind, cursor)
     chunk = items[start:start + size]
     has_more = start + size < len(items)
-    next_cursor = None
-    if has_more:
-        next_cursor = base64.urlsafe_b64encode(f"{kind}|{start + size}".encode()).decode()
-        next_cursor = next_cursor.rstrip("=")
-    return Page(data=chunk, next_cursor=next_cursor, has_more=has_more)
+    return Page(data=chunk, next_cursor=next_cursor(kind, start + size) if has_more else None,
+                has_more=has_more)
 
 
 #: How often a timer start is retried when a concurrent start of the same user won the race.

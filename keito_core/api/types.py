@@ -126,6 +126,116 @@ class User(Record):
     created_at: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class LineItem(Record):
+    """An invoice line: quantity x unit_price = amount (rounded once)."""
+
+    id: str
+    position: int
+    kind: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    taxed: bool
+    taxed2: bool
+    project_id: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Payment(Record):
+    """A payment recorded against an invoice; `balance` is what was due after it."""
+
+    id: str
+    amount: Decimal
+    paid_date: str
+    notes: str | None
+    transaction_id: str | None
+    balance: Decimal
+    created_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvoiceMessage(Record):
+    """An entry of an invoice's history: an email sent, or a state change."""
+
+    id: str
+    invoice_id: str
+    event_type: str
+    sent_by: str | None
+    sent_from_email: str | None
+    recipients: list[dict[str, str]]
+    subject: str | None
+    body: str | None
+    attach_pdf: bool
+    send_me_a_copy: bool
+    created_at: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Invoice(Record):
+    """An invoice whole: its figures, line items, payments and message history."""
+
+    id: str
+    client_id: str
+    number: str
+    state: str
+    currency: str
+    subject: str | None
+    purchase_order: str | None
+    issue_date: str
+    due_date: str
+    payment_term: str
+    subtotal: Decimal
+    discount: Decimal | None
+    discount_amount: Decimal
+    tax: Decimal | None
+    tax_amount: Decimal
+    tax2: Decimal | None
+    tax2_amount: Decimal
+    amount: Decimal
+    due_amount: Decimal
+    notes: str | None
+    line_items: list[LineItem]
+    payments: list[Payment]
+    messages: list[InvoiceMessage]
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        nested = {"line_items": [LineItem.from_dict(x) for x in data.get("line_items") or []],
+                  "payments": [Payment.from_dict(x) for x in data.get("payments") or []],
+                  "messages": [InvoiceMessage.from_dict(x) for x in data.get("messages") or []]}
+        record = super().from_dict({k: v for k, v in data.items() if k not in nested})
+        for name, value in nested.items():
+            object.__setattr__(record, name, value)
+        return record
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        for name in ("line_items", "payments", "messages"):
+            out[name] = [item.to_dict() for item in out[name]]
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class InvoiceSummary(Record):
+    """An invoice as lists show it: its figures and aging, without lines."""
+
+    id: str
+    client_id: str
+    number: str
+    state: str
+    currency: str
+    subject: str | None
+    issue_date: str
+    due_date: str
+    amount: Decimal
+    due_amount: Decimal
+    is_overdue: bool
+
+
 @dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a list (the reference's PaginatedResponse); iterate it for its items."""
@@ -147,4 +257,5 @@ class Page(Generic[T]):
 #: The reference SDK's name for a page.
 PaginatedResponse = Page
 
-__all__ = ["Expense", "Page", "PaginatedResponse", "Project", "Record", "TimeEntry", "User"]
+__all__ = ["Expense", "Invoice", "InvoiceMessage", "InvoiceSummary", "LineItem", "Page",
+           "PaginatedResponse", "Payment", "Project", "Record", "TimeEntry", "User"]
