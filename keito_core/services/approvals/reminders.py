@@ -111,7 +111,7 @@ def _message(kind: str, member: Outstanding, schedule: Schedule, ws: Workspace) 
     body = f"You have {' and '.join(parts)} not yet submitted for {span}."
     if member.rejected:
         body += f" {member.rejected} of them were rejected and need correcting."
-    body += f"\nSubmit them with `keito timesheet submit` by {due}."
+    body += f"\nSubmit them by {due}."
     return title, body
 
 

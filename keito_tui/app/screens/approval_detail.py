@@ -26,6 +26,7 @@ from textual.widgets import Button, DataTable, Header, Input, Static
 from keito_core.errors import KeitoError
 from keito_core.reports.approval_queue import SubmissionDetail, SubmissionSummary
 from keito_core.rules.durations import format_duration, format_duration_unit
+from keito_core.rules.money import format_money
 from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.dialogs import DIALOG_CSS
@@ -121,10 +122,10 @@ def sources_text(by_source: dict[str, int], fmt: str) -> Text:
 
 
 def expenses_text(summary: SubmissionSummary) -> str:
-    """`2 expenses (24.00 GBP)`, or empty without expenses."""
+    """`2 expenses (£24.00)`, or empty without expenses: money as the Expenses view shows it."""
     if not summary.expense_count:
         return ""
-    money = ", ".join(f"{t.total_cost} {t.currency}" for t in summary.expense_totals)
+    money = ", ".join(format_money(t.total_cost, t.currency) for t in summary.expense_totals)
     noun = "expense" if summary.expense_count == 1 else "expenses"
     return f"{summary.expense_count} {noun} ({money})"
 
