@@ -156,10 +156,17 @@ def manage_data(session: Session, *, actor: policy.Actor) -> ManageData:
 def settings_rows(session: Session, *, actor: policy.Actor) -> tuple[Row, ...]:
     """Every workspace setting with its current value, in the registry's order."""
     return tuple(
-        {"id": s.key, "group": s.group, "key": s.key, "value": _setting_text(s.value),
-         "description": s.description}
+        {"id": s.key, "group": s.group, "key": s.key, "description": s.description,
+         "value": "off" if s.key in _OFF_WHEN_EMPTY and s.value in (None, 0)
+         else _setting_text(s.value),
+         "input": _setting_text(s.value)}
         for s in list_settings(session, actor=actor)
     )
+
+
+#: Settings whose empty value (none, or 0 minutes) turns the feature off, as the command line
+#: says it.
+_OFF_WHEN_EMPTY = frozenset({"rounding", "lock_after_days"})
 
 
 def _setting_text(value: object) -> str | bool | None:

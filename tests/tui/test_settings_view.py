@@ -190,3 +190,20 @@ async def test_coming_back_to_the_view_reads_changes_made_elsewhere(
         await press(pilot, "d")
         await press(pilot, "s")
         assert value_of(app, "duration_format") == "hh:mm"
+
+
+async def test_rounding_and_locking_turned_off_read_off(runtime: Runtime, workspace) -> None:  # noqa: ANN001
+    app = keito_app(runtime)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press(pilot, "s")
+        assert value_of(app, "rounding") == "off"
+        assert value_of(app, "lock_after_days") == "off"
+        dialog = await open_setting(pilot, "rounding")
+        select = dialog.query_one("#setting-value", Select)
+        assert select.value == "0"
+        select.value = "15"
+        await press(pilot, "ctrl+s")
+        assert value_of(app, "rounding") == "15"
+        dialog = await open_setting(pilot, "lock_after_days")
+        assert dialog.query_one("#setting-value", Input).value == ""

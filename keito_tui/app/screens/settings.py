@@ -71,7 +71,7 @@ class SettingInput:
 
     @classmethod
     def of(cls, row: Row) -> SettingInput:
-        key, value = str(row["key"]), row["value"]
+        key, value = str(row["key"]), row.get("input", row["value"])
         description = str(row.get("description") or "")
         if isinstance(value, bool):
             return cls(key, description, "bool", value)
