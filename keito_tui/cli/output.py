@@ -167,7 +167,9 @@ class Output:
         table.add_column(style="bold cyan")
         table.add_column()
         for key, value in data.items():
-            if isinstance(value, Mapping):
+            if key == "hours" and value is not None and not isinstance(value, bool):
+                value = hours_text(value)  # as every other hours on a terminal: 1h 30m
+            elif isinstance(value, Mapping):
                 value = ", ".join(f"{k}={_cell(v)}" for k, v in value.items()
                                   if v not in (None, ""))
             elif isinstance(value, list) and value and isinstance(value[0], Mapping):

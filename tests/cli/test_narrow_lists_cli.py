@@ -115,3 +115,20 @@ def test_a_record_reads_its_address_as_fields_not_json(terminal, harbourline) ->
     shown = terminal("client", "show", "Pacific Tide Analytics").stdout
     assert "city=San Francisco, country=United States" in shown
     assert "null" not in shown and "{" not in shown
+
+
+def test_time_show_says_hours_as_the_lists_do(terminal, cli, harbourline) -> None:  # noqa: ANN001
+    with harbourline.session() as s:
+        admin = harbourline.actor(s)
+        clients.create_client(s, actor=admin, name="Acme", now=NOW)
+        from keito_core.services.directory import projects
+
+        projects.create_project(s, actor=admin, name="Website", client_ref="Acme", code="web",
+                                now=NOW)
+        entry = log_time(s, actor=admin, project_ref="web", duration="0:56",
+                         spent_date="2026-03-06", source="cli", now=NOW)
+        entry_id = entry.id
+    shown = terminal("time", "show", entry_id)
+    assert shown.exit_code == 0, shown
+    assert re.search(r"hours\s+56m", shown.stdout), shown.stdout
+    assert terminal("time", "show", entry_id, "--json").json["hours"] in ("0.933333", 0.933333)
