@@ -60,7 +60,7 @@ def _write(invoice: str, output: Path | None, force: bool, suffix: str) -> None:
     size = written.stat().st_size
     out = state.output
     if out.quiet:
-        out.stdout.write(f"{written}\n")
+        out.stdout.write(f"{written.resolve()}\n")
         return
     data = {"id": invoice_id, "number": doc.number, "format": suffix,
             "path": str(written.resolve()), "bytes": size}

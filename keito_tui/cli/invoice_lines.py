@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from keito_tui.cli.completion import complete_project
-from keito_tui.cli.invoice_render import InvoiceArg, print_invoice, result, summary
+from keito_tui.cli.invoice_render import InvoiceArg, print_lines, result, summary, totals
 from keito_tui.cli.state import cli_state
 
 app = typer.Typer(help="Add, edit, move and remove an invoice's lines.", no_args_is_help=True)
@@ -39,8 +39,8 @@ def _values(**options: Any) -> dict[str, Any]:
 
 def _line_result(done: tuple[dict[str, Any], Any], line_id: str | None, message: str,
                  **extra: Any) -> None:
-    """Print the invoice after a line changed: its lines and totals (with -q the line's ID;
-    the JSON is the invoice with the line as `line`)."""
+    """Print the changed line and the totals after it (with -q the line's ID; the JSON is
+    the invoice with the line as `line`)."""
     out = cli_state().output
     if out.quiet and line_id:
         out.stdout.write(f"{line_id}\n")
@@ -48,8 +48,14 @@ def _line_result(done: tuple[dict[str, Any], Any], line_id: str | None, message:
     view, seps = done
     line = next((x for x in view.get("line_items") or [] if x["id"] == line_id), None)
     payload = {**view, **({"line": line} if line else {}), **extra}
-    print_invoice(out, payload, seps, message=f"{message}; {summary(view, seps)}",
-                  parts=("lines", "totals"))
+    if out.json:
+        out.record(payload)
+        return
+    out.message(f"{message}; {summary(view, seps)}")
+    fmt = seps.text(view["currency"])
+    if line:
+        print_lines(out, {**view, "line_items": [line]}, fmt)
+    out.record(totals(view, fmt))
 
 
 @app.command("add")

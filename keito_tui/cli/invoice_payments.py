@@ -10,9 +10,9 @@ import typer
 
 from keito_tui.cli.invoice_render import (
     MONEY_COLUMNS,
-    PAYMENT_COLUMNS,
     InvoiceArg,
     Separators,
+    payment_columns,
     payment_rows,
     result,
     state_text,
@@ -76,7 +76,7 @@ def payments(invoice: InvoiceArg) -> None:
         out.listing(view["payments"], columns=["id"], extra={"invoice": _invoice_summary(view)})
         return
     rows = payment_rows(view["payments"], seps.text(view["currency"]))
-    out.listing(rows, columns=PAYMENT_COLUMNS, title=f"Payments on {view['number']}",
+    out.listing(rows, columns=payment_columns(rows), title=f"Payments on {view['number']}",
                 optional=["recorded_by", "transaction_id"], whole=MONEY_COLUMNS)
     total = seps.money(view["amount"], view["currency"])
     out.stdout.write(f"Amount {total}; {_balance_text(view, seps)}\n")

@@ -219,10 +219,17 @@ PAYMENT_COLUMNS = ["#", "paid_date", "amount", "balance", "notes", "transaction_
                    "recorded_by"]
 
 
+def payment_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """The payment table's columns, without notes or transaction IDs when none has any."""
+    return [column for column in PAYMENT_COLUMNS
+            if column not in ("notes", "transaction_id") or any(row[column] for row in rows)]
+
+
 def _print_payments(out: Output, view: Mapping[str, Any], fmt: DocumentText) -> None:
     payments = view.get("payments") or []
     if payments and all("amount" in p for p in payments):
-        out.listing(payment_rows(payments, fmt), columns=PAYMENT_COLUMNS, title="Payments",
+        rows = payment_rows(payments, fmt)
+        out.listing(rows, columns=payment_columns(rows), title="Payments",
                     optional=["recorded_by", "transaction_id"], whole=MONEY_COLUMNS)
 
 
@@ -235,5 +242,6 @@ def _print_messages(out: Output, view: Mapping[str, Any]) -> None:
              "to": ", ".join(r.get("email", "") if isinstance(r, Mapping) else str(r)
                              for r in m.get("recipients") or []),
              "subject": m.get("subject")} for m in messages]
-    out.listing(rows, columns=["created_at", "event", "by", "to", "subject"], title="History",
-                optional=["subject", "by"])
+    columns = [column for column in ("created_at", "event", "by", "to", "subject")
+               if any(row[column] for row in rows)]
+    out.listing(rows, columns=columns, title="History", optional=["subject", "by"])

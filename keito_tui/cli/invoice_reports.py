@@ -101,9 +101,10 @@ def _print_by_currency(out: Any, rows: list[dict[str, Any]], fmt: DocumentText, 
         texts = []
         for n, row in enumerate(rows, start=1):
             value = row.get(key)
-            blank = value is None or (not value and n < len(rows))
-            texts.append("" if blank else fmt.quantity(value) if key == "hours"
-                         else fmt.amount(value))
+            if value is None or (not value and n < len(rows)):
+                texts.append("")
+                continue
+            texts.append(fmt.quantity(value) if key == "hours" else fmt.amount(value))
         for row, text in zip(rows, right(texts, key, fmt.decimal_separator), strict=True):
             row[key] = text
     out.listing(rows, columns=columns, title=title, optional=optional, whole=amounts)

@@ -8,6 +8,7 @@ an empty text clears it, and 0 removes a discount or a tax.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
@@ -149,8 +150,23 @@ def edit(
     with state.acting() as (session, actor):
         edited = edit_invoice(session, actor=actor, ref=invoice, changes=changes, now=now)
         view, seps = result(state, session, actor, edited.id, now=now)
+    for text in untaxed(view):
+        state.output.warn(text)
+        view["warnings"] = [*view.get("warnings", []), text]
     print_invoice(state.output, view, seps, message=f"Updated {summary(view, seps)}",
                   parts=("header", "totals"))
+
+
+def untaxed(view: dict[str, Any]) -> list[str]:
+    """A tax the invoice has that none of its lines carries (a tax set after the lines were
+    made leaves them untaxed): what to do about it."""
+    lines = view.get("line_items") or []
+    return [f"{view.get(label) or name} is {Decimal(view[rate]).normalize():f}% but no line is "
+            f"taxed: "
+            f"`keito invoice line edit {view['number']} LINE --{flag}` taxes a line"
+            for rate, label, flag, name in (("tax", "tax_label", "taxed", "the tax"),
+                                            ("tax2", "tax2_label", "taxed2", "the second tax"))
+            if view.get(rate) and lines and not any(line.get(flag) for line in lines)]
 
 
 @app.command("list")
@@ -276,10 +292,16 @@ def explain(invoice: InvoiceArg) -> None:
     if out.json or out.quiet:
         out.record(data)
         return
+    import shutil
+    import textwrap
+
+    width = max(40, shutil.get_terminal_size().columns - 1)
     out.stdout.write(f"Invoice {data['number']} ({data['currency']}), step by step; every "
                      "rounding is half-up, once:\n")
     for step in steps:
-        out.stdout.write(f"  {step}\n")
+        out.stdout.write(textwrap.fill(step, width, initial_indent="  ",
+                                       subsequent_indent="      ", break_long_words=False,
+                                       break_on_hyphens=False) + "\n")
 
 
 app.add_typer(invoice_lines.app, name="line")
