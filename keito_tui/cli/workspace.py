@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -17,7 +18,8 @@ def detect_timezone() -> str:
     try:
         from tzlocal import get_localzone_name
 
-        return get_localzone_name() or "UTC"
+        name = get_localzone_name() or "UTC"
+        return "UTC" if name in ("Etc/UTC", "Etc/Universal", "Etc/Zulu", "UCT") else name
     except Exception:
         return "UTC"
 
@@ -34,8 +36,28 @@ def _has_workspace(state: CliState) -> bool:
         return False
 
 
-def _ask(label: str, default: str | None) -> str:
-    return typer.prompt(label, default=default)
+def _ask(label: str, default: str | None, check: Callable[[str], object] | None = None) -> str:
+    """An answer, asked again until `check` accepts it (its error said at once, not after
+    every other question)."""
+    while True:
+        answer = str(typer.prompt(label, default=default)).strip()
+        if check is None:
+            return answer
+        try:
+            check(answer)
+        except KeitoError as error:
+            typer.secho(f"  {error.message}" + (f" ({error.hint})" if error.hint else ""),
+                        fg="red", err=True)
+            continue
+        return answer
+
+
+def _week_day(text: str) -> None:
+    from keito_core.enums import WeekDay
+
+    if text.lower() not in {day.value for day in WeekDay}:
+        raise KeitoError("validation_error", f"not a day of the week: {text!r}",
+                         hint="monday ... sunday")
 
 
 def init(
@@ -69,12 +91,16 @@ def init(
                          hint="see `keito settings list`; `keito demo --path DIR` builds "
                               "another one elsewhere")
     if interactive:
-        company = company or _ask("Company name", None)
-        currency = currency or _ask("Currency (ISO 4217)", "USD")
-        timezone = timezone or _ask("Timezone", detect_timezone())
-        week_start = week_start or _ask("Week starts on", "monday")
-        name = name or _ask("Your name", login)
-        email = email or _ask("Your email", f"{login}@example.com")
+        from keito_core.rules.money import validate_currency
+        from keito_core.rules.periods import parse_timezone
+        from keito_core.rules.text import validate_email, validate_name
+
+        company = company or _ask("Company name", None, validate_name)
+        currency = currency or _ask("Currency (ISO 4217)", "USD", validate_currency)
+        timezone = timezone or _ask("Timezone", detect_timezone(), parse_timezone)
+        week_start = week_start or _ask("Week starts on", "monday", _week_day)
+        name = name or _ask("Your name", login, validate_name)
+        email = email or _ask("Your email", f"{login}@example.com", validate_email)
     missing = [
         flag
         for flag, value in (

@@ -136,3 +136,25 @@ def test_settings_say_off_for_a_feature_turned_off(terminal, workspace):
     assert terminal("settings", "get", "rounding", "--json").json["value"] == 15
     assert terminal("settings", "set", "lock_after_days", "30").stdout == (
         "✓ lock_after_days = 30\n")
+
+
+def test_init_on_a_terminal_asks_again_at_once_for_a_bad_answer(terminal, keito_home,
+                                                                 monkeypatch):
+    from types import SimpleNamespace
+
+    from keito_tui.cli import workspace as init_module
+
+    monkeypatch.setattr(init_module, "sys", SimpleNamespace(stdin=SimpleNamespace(
+        isatty=lambda: True)))
+    answers = "Acme\nPOUNDS\nGBP\nMars/Olympus\nEurope/London\nfunday\nmonday\nAda\nnope\n" \
+              "ada@acme.test\n"
+    result = terminal("init", input=answers)
+    assert result.exit_code == 0, result
+    # each bad answer is refused as it is typed, and only that question is asked again
+    assert result.stdout.count("Currency (ISO 4217)") == 2
+    assert result.stdout.count("Timezone") == 2
+    assert result.stdout.count("Week starts on") == 2
+    assert result.stdout.count("Your email") == 2
+    assert result.stdout.count("Company name") == 1
+    assert "POUNDS" in result.stderr and "funday" in result.stderr
+    assert "Created workspace Acme (GBP, Europe/London)" in result.stdout
