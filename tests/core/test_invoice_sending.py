@@ -125,8 +125,8 @@ def test_the_invoice_arrives_with_its_pdf_and_page_and_the_draft_opens(workspace
     text = _text(mail)
     assert "Hello Globex," in text
     assert f"invoice {number} for $288.90, due on 2027-01-01" in text
-    assert f"attached as a web page, {number}.html" in text
-    assert text.rstrip().endswith("Bank: Acme Bank, sort code 00-00-00")
+    assert text.endswith(f"Acme Consulting\n\n--\n{number}.html, attached, shows this "
+                         "invoice in any web browser.\n\nBank: Acme Bank, sort code 00-00-00\n")
     files = _attachments(mail)
     assert set(files) == {f"{number}.pdf", f"{number}.html"}
     kind, pdf = files[f"{number}.pdf"]
@@ -165,23 +165,33 @@ def test_compose_prefills_what_send_would_send(workspace, billing, sink):
     mail = sink.messages[0].message
     assert mail["Subject"] == draft.subject
     assert _text(mail) == draft.body
+    with workspace.session() as s:
+        ws = get_workspace(s)
+        ws.email_invoice_body, ws.email_footer = "See {portal} or {number}.pdf.", None
+        draft = sending.compose_message(s, actor=workspace.actor(s), ref=billing["number"],
+                                        now=NOW)
+    assert draft.body == f"See {billing['number']}.html or {billing['number']}.pdf.\n"
 
 
 def test_an_edited_message_to_chosen_people_fills_placeholders_and_keeps_unknown_ones(
         workspace, billing, sink):
     _send(workspace, billing["number"], recipients=['"Doe, Jane" <Jane@Example.test>',
-                                                    "bob@example.test, bob@example.test"],
+                                                    "bob@example.test, bob@example.test",
+                                                    "=?utf-8?b?Wm/DqyBNw7xsbGVy?= <z@x.test>"],
           subject="{number}: {subject} {nope}", attach_pdf=False,
-          body="Due {due_amount} by {due_date} ({issue_date}); a literal { and {} and {x}.")
+          body="Due {due_amount} by {due_date} ({issue_date}); a literal { and {} and {x}."
+               "\n{footer}")
     mail = sink.messages[0].message
-    assert mail["To"] == '"Doe, Jane" <jane@example.test>, bob@example.test'
+    assert mail["To"] == '"Doe, Jane" <jane@example.test>, bob@example.test, Zoë Müller <z@x.test>'
     assert mail["Cc"] is None
     assert mail["Subject"] == f"{billing['number']}: November work {{nope}}"
     assert _text(mail).rstrip() == (
-        "Due $288.90 by 2027-01-01 (2026-12-02); a literal { and {} and {x}.")
+        "Due $288.90 by 2027-01-01 (2026-12-02); a literal { and {} and {x}.\n"
+        "Bank: Acme Bank, sort code 00-00-00")
     assert set(_attachments(mail)) == {f"{billing['number']}.html"}
     [entry] = _history(workspace, billing["invoice"])
     assert entry.attach_pdf is False and entry.send_me_a_copy is False
+    assert entry.recipients[2] == {"name": "Zoë Müller", "email": "z@x.test"}
 
 
 def test_reminder_for_open_invoices_and_thank_you_for_payments(workspace, billing, sink):

@@ -3,16 +3,17 @@ Invoices).
 
 The workspace's templates are filled with the invoice's values: {number}, {company},
 {client}, {amount}, {due_amount} (alias {balance}), {paid_amount}, {payment} (the latest
-payment), {issue_date}, {due_date}, {subject}, {purchase_order} and {portal} (the name of the
-attached HTML page, the client portal as a file). A placeholder it does not know is left as
-typed. The footer follows the body. To is the client's contacts with an email unless given;
-a copy goes to the sender when asked. The PDF is attached unless turned off; the HTML page
-always is.
+payment), {issue_date}, {due_date}, {subject}, {purchase_order}, {footer} and {portal} (the
+name of the attached HTML page, the client portal as a file). A placeholder it does not know
+is left as typed. Below the template's body come a line naming the HTML page and the footer;
+a body given for one send is sent as given. To is the client's contacts with an email unless
+given; a copy goes to the sender when asked. The PDF is attached unless turned off; the HTML
+page always is.
 
 The message is sent before anything is recorded: the history entry (InvoiceMessage) and the
 audit event are written only once the server accepted it. A draft moves to open before the
-documents are rendered (so they do not say DRAFT); when sending fails the error is raised and
-the caller's transaction, rolled back, leaves it a draft.
+documents are rendered (so they do not say DRAFT), in a savepoint that a failure to send
+rolls back, so the invoice stays a draft even for a caller that goes on to commit.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.utils import getaddresses, parseaddr
 
 import sqlalchemy as sa
@@ -41,16 +44,12 @@ from keito_core.io.email import (
 from keito_core.models import Client, Contact, Invoice, InvoiceMessage, Payment, User, Workspace
 from keito_core.platform import audit
 from keito_core.platform.identity import get_workspace
+from keito_core.platform.lookup import find_invoice
 from keito_core.platform.notices import warn
 from keito_core.rules.money import format_money
 from keito_core.rules.permissions import Action, Actor
 from keito_core.rules.text import validate_email
-from keito_core.services.billing.invoices import (
-    find_invoice,
-    open_invoice,
-    record_event,
-    require_invoice,
-)
+from keito_core.services.billing.invoices import open_invoice, record_event, require_invoice
 
 KINDS = ("send", "reminder", "thank_you")
 #: The most people one message goes to.
@@ -165,6 +164,16 @@ def _unique(pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+def _decoded(name: str) -> str:
+    """A display name with any RFC 2047 encoded words (`=?utf-8?b?...?=`) decoded."""
+    if "=?" not in name:
+        return name
+    try:
+        return str(make_header(decode_header(name)))
+    except (HeaderParseError, LookupError, UnicodeDecodeError):
+        return name
+
+
 def parse_recipients(values: Sequence[str], *, field: str = "to") -> list[tuple[str, str]]:
     """(name, email) pairs from "Name <email>" or bare addresses (several to an item,
     separated by commas), each checked; a duplicate address is kept once."""
@@ -183,7 +192,7 @@ def parse_recipients(values: Sequence[str], *, field: str = "to") -> list[tuple[
             if not address:
                 raise validation(f"not an email address: {value.strip()!r}", field=field,
                                  hint='give "Name <name@example.com>" or name@example.com')
-            pairs.append((name.strip(), validate_email(address, field=field)))
+            pairs.append((_decoded(name).strip(), validate_email(address, field=field)))
     pairs = _unique(pairs)
     if len(pairs) > MAX_RECIPIENTS:
         raise validation(f"a message goes to at most {MAX_RECIPIENTS} people", field=field)
@@ -225,6 +234,7 @@ def _values(session: Session, invoice: Invoice, client: Client,
         "subject": invoice.subject or "",
         "purchase_order": invoice.purchase_order or "",
         "portal": f"{file_stem(invoice.number)}.html",
+        "footer": (workspace.email_footer or "").strip(),
     }
 
 
@@ -241,13 +251,16 @@ def _one_line(text: str) -> str:
 
 
 def _default_body(template: str, values: Mapping[str, str], footer: str | None) -> str:
-    """The template filled, the HTML page named when the template does not, the footer."""
+    """The template filled, then below a `--` line the HTML page named (when the template
+    does not name it) and the footer."""
     body = _fill(template, values).rstrip()
+    notes = []
     if "{portal}" not in template.lower():
-        body += (f"\n\nThe invoice is also attached as a web page, {values['portal']}, "
-                 "to open in any browser.")
-    if footer and footer.strip():
-        body += "\n\n" + footer.strip()
+        notes.append(f"{values['portal']}, attached, shows this invoice in any web browser.")
+    if footer and footer.strip() and "{footer}" not in template.lower():
+        notes.append(footer.strip())
+    if notes:
+        body += "\n\n--\n" + "\n\n".join(notes)
     return body + "\n"
 
 
@@ -372,8 +385,6 @@ def send_invoice(
     subject_text = _subject(subject, subject_template, values)
     body_text = _body(body, body_template, values, workspace.email_footer)
     before = invoice.state
-    # A draft opens before the documents are rendered; the savepoint undoes it when sending
-    # fails, even for a caller that goes on to commit.
     savepoint = session.begin_nested()
     try:
         if word == "send":
