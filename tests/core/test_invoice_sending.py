@@ -333,3 +333,14 @@ def test_paid_and_closed_invoices_are_not_sent_again(workspace, billing, sink):
     assert paid.value.code == "conflict" and "thank" in (paid.value.hint or "")
     _send(workspace, number, kind="thank_you")
     assert "payment of $288.90" in _text(sink.messages[-1].message)
+
+
+def test_starttls_asked_of_a_server_without_it_is_a_config_error(workspace, billing, sink):
+    with workspace.session() as s:
+        get_workspace(s).smtp_starttls = True
+    with workspace.session() as s, pytest.raises(KeitoError) as refused:
+        sending.send_invoice(s, actor=workspace.actor(s), ref=billing["number"], env={},
+                             now=NOW)
+    assert (refused.value.code, refused.value.field) == ("config_error", "smtp.starttls")
+    assert "STARTTLS" in refused.value.message
+    assert sink.messages == [] and _history(workspace, billing["invoice"]) == []
