@@ -41,6 +41,11 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engi
         ) from exc
 
 
+def _lower(value: Any) -> Any:
+    """lower() for SQLite: Unicode-aware, as PostgreSQL's; NULL and non-text pass through."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_engine(url: sa.URL, busy_timeout: float) -> Engine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
@@ -60,6 +65,9 @@ def _sqlite_engine(url: sa.URL, busy_timeout: float) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # SQLite's own lower() folds ASCII only, so "Ørsted" never matched "ørsted" and a
+        # client typed by its exact non-ASCII name was not found; Python's folds every script.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:

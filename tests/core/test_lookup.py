@@ -71,3 +71,14 @@ def test_unique_handle(rows):
         assert unique_handle(s, Project, "acme") == "acme-2"
         project = find_project(s, "acme")
         assert unique_handle(s, Project, "acme", exclude_id=project.id) == "acme"
+
+
+@pytest.mark.parametrize("ref", ["Ørsted Søren & Partners", "ørsted søren & partners",
+                                 "ØRSTED SØREN & PARTNERS", "ørsted", "Ørst"])
+def test_names_in_any_script_are_found_whatever_their_case(workspace, ref):
+    with workspace.session() as s:
+        s.add_all([Client(id=new_id("client"), name="Ørsted Søren & Partners", currency="DKK"),
+                   Client(id=new_id("client"), name="Östra Ångström AB", currency="SEK")])
+    with workspace.session(readonly=True) as s:
+        assert find_client(s, ref).currency == "DKK"
+        assert find_client(s, "östra ångström ab").currency == "SEK"
