@@ -29,6 +29,8 @@ from keito_core.demo.data import (
     AGENTS,
     CLIENTS,
     COMPANY,
+    COMPANY_ADDRESS,
+    COMPANY_PHONE,
     DOMAIN,
     FIRST_NAMES,
     HUMANS,
@@ -145,6 +147,7 @@ class _CastBuilder:
         ws.feature_approvals = True
         ws.tax1_label, ws.tax1_rate = "VAT", Decimal(20)
         ws.invoice_notes = f"Payment by bank transfer to {COMPANY} Ltd. Thank you!"
+        ws.company_address, ws.company_phone = COMPANY_ADDRESS, COMPANY_PHONE
         s.add(ws)
         tz = ZoneInfo(ws.timezone)
         self.today = self.now.astimezone(tz).date()

@@ -15,6 +15,9 @@ from keito_core.models import Client, ExpenseCategory, Project, Task, User, Work
 
 COMPANY = "Harbourline Digital"
 DOMAIN = "harbourline.example"
+#: What the company's invoices print under its name.
+COMPANY_ADDRESS = "3 Canal Wharf\nLeeds LS11 5PS\nUnited Kingdom"
+COMPANY_PHONE = "+44 113 496 0410"
 
 #: name, currency, street, city, region, postal code, country, phone, contact, project code.
 #: The last one is the company's own internal client (code HBL).

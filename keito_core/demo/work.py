@@ -7,8 +7,9 @@ older than three weeks are approved, the two before the current one partly submi
 
 Entries and expenses are then generated day by day and written with executemany INSERTs of
 `BATCH_SIZE` rows whose values are already what the columns store (`Encoder`), each with its
-submission and invoice assigned as it is made: nothing is updated row by row afterwards, and
-memory stays bounded whatever the size.
+submission, invoice and invoice line assigned as it is made (the lines a batch points at are
+written just before it): nothing is updated row by row afterwards, and memory stays bounded
+whatever the size.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ _TASKS_BY_ROLE = {
 }
 _EXPENSE_KINDS = tuple(EXPENSE_NOTES)
 _UNSUBMITTED: tuple[str | None, ApprovalStatus] = (None, ApprovalStatus.UNSUBMITTED)
+#: (invoice, invoice line) of an item no demo invoice bills.
+_UNBILLED: tuple[str | None, str | None] = (None, None)
 
 
 class WorkWriter:
@@ -234,7 +237,7 @@ class WorkWriter:
         row = self._entry_row(new_id("time_entry", now_ms=epoch_ms(started)), person, project,
                               task, self.enc.day(cast.today), 0,
                               "Fixing the checkout flow regression", stamp, None, rate_micros,
-                              _UNSUBMITTED, None, Source.TUI, "{}", stamp)
+                              _UNSUBMITTED, _UNBILLED, Source.TUI, "{}", stamp)
         row.update(is_running=True, timer_started_at=stamp)
         self.entry_rows.append(row)
         self.counts["time_entries"] += 1
@@ -286,15 +289,17 @@ class WorkWriter:
             rate, rate_micros, label = self._billing(person, project, task)
             invoice_id = invoices[project.client_index] if rate is not None and (
                 project.row.project_type is ProjectType.TIME_AND_MATERIALS) else None
+            billed = _UNBILLED
             if invoice_id and rate is not None:
-                book.add_time(invoice_id, project.index, label, rate, durations[n] * 60)
+                billed = invoice_id, book.add_time(invoice_id, project.index, label, rate,
+                                                   durations[n] * 60, agent is not None)
             timed = sources[n] is not Source.CLI
             stamp = enc.at(end)
             self.entry_rows.append(self._entry_row(
                 new_id("time_entry", now_ms=enc.origin_ms + end * 60_000), person, project,
                 task, enc.day_value, durations[n] * 60, notes,
                 enc.at(minute) if timed else None, stamp if timed else None, rate_micros,
-                approval, invoice_id, sources[n], meta_json, stamp))
+                approval, billed, sources[n], meta_json, stamp))
             minute = end + gaps[n]
             if rng.random() < EXPENSE_RATE:
                 self._add_expense(person, project, invoices, end, sources[n], meta, approval)
@@ -305,7 +310,7 @@ class WorkWriter:
     def _entry_row(self, entry_id: str, person: DemoPerson, project: DemoProject, task: int,
                    day: Any, seconds: int, notes: str | None, begin: Any, end: Any,
                    rate_micros: int | None, approval: tuple[str | None, ApprovalStatus],
-                   invoice_id: str | None, source: Source, meta_json: str,
+                   billed: tuple[str | None, str | None], source: Source, meta_json: str,
                    stamp: Any) -> dict[str, Any]:
         return {"id": entry_id, "user_id": person.user_id, "project_id": project.row_id,
                 "task_id": self.task_ids[task], "spent_date": day, "duration_seconds": seconds,
@@ -313,7 +318,8 @@ class WorkWriter:
                 "started_at": begin, "ended_at": end, "is_rounded": False,
                 "is_billable": rate_micros is not None, "billable_rate": rate_micros,
                 "cost_rate": person.cost_micros, "approval_status": approval[1].value,
-                "submission_id": approval[0], "invoice_id": invoice_id, "source": source.value,
+                "submission_id": approval[0], "invoice_id": billed[0],
+                "invoice_line_id": billed[1], "source": source.value,
                 "metadata": meta_json, "created_at": stamp, "updated_at": stamp}
 
     def _billing(self, person: DemoPerson, project: DemoProject, task: int
@@ -361,10 +367,11 @@ class WorkWriter:
         billable = kind is not ProjectType.NON_BILLABLE and rng.random() < 0.85
         if approval[0]:
             self.sub_items[approval[0]] += 1
-        invoice_id = (invoices[project.client_index]
-                      if billable and kind is ProjectType.TIME_AND_MATERIALS else None)
+        invoice_id = invoices[project.client_index] if billable else None  # fixed fees' too
+        line_id = None
         if invoice_id:
-            self.book.add_expense(invoice_id, project.index, name, units, total)
+            line_id = self.book.add_expense(invoice_id, project.index, name, units, total,
+                                            person.agent[1] if person.agent else None)
         created = enc.origin + timedelta(minutes=minute, seconds=1)
         stamp = enc.instant(created)
         self.expense_rows.append({
@@ -373,11 +380,13 @@ class WorkWriter:
             "spent_date": enc.day_value, "units": enc.micros(units),
             "unit_price": enc.micros(unit_price), "total_cost": enc.micros(total),
             "notes": notes, "is_billable": billable, "approval_status": approval[1].value,
-            "submission_id": approval[0], "invoice_id": invoice_id, "source": source.value,
-            "metadata": enc.json(meta), "created_at": stamp, "updated_at": stamp})
+            "submission_id": approval[0], "invoice_id": invoice_id,
+            "invoice_line_id": line_id, "source": source.value, "metadata": enc.json(meta),
+            "created_at": stamp, "updated_at": stamp})
         self.counts["expenses"] += 1
 
     def _flush(self, final: bool = False) -> None:
+        self.book.write_lines()  # the lines the new items point at
         insert_rows(self.session, TimeEntry, self.entry_rows, encoded=True)
         self.entry_rows = []
         if final or len(self.expense_rows) >= BATCH_SIZE:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -12,15 +12,24 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from keito_core.demo.build import DemoSummary, build_demo
-from keito_core.enums import ApprovalStatus, InvoiceState, Source, SubmissionStatus, UserType
+from keito_core.enums import (
+    ApprovalStatus,
+    InvoiceState,
+    ProjectType,
+    Source,
+    SubmissionStatus,
+    UserType,
+)
 from keito_core.errors import KeitoError
 from keito_core.models import (
     LLM_USAGE,
     Client,
+    Contact,
     Expense,
     ExpenseCategory,
     Invoice,
     InvoiceLine,
+    InvoiceNumber,
     Payment,
     Project,
     ProjectMember,
@@ -30,7 +39,11 @@ from keito_core.models import (
     Workspace,
 )
 from keito_core.platform import db
+from keito_core.platform.identity import actor_for
+from keito_core.reports import invoices as invoice_reports
+from keito_core.rules.invoices import time_quantity
 from keito_core.rules.money import round_money
+from keito_core.services.billing import generate
 
 #: A Wednesday afternoon in London (UTC+0 in March, before the clocks change).
 NOW = datetime(2026, 3, 18, 15, 30, tzinfo=UTC)
@@ -138,6 +151,89 @@ def test_invoices_add_up_exactly(engine, demo):
         inv = ids[entry.invoice_id]
         assert entry.is_billable and entry.approval_status is ApprovalStatus.APPROVED
         assert inv.period_start <= entry.spent_date <= inv.period_end
+
+
+def test_every_invoiced_item_points_at_the_line_that_bills_it(engine, demo):
+    with Session(engine) as s:
+        lines = {line.id: line for line in s.exec(select(InvoiceLine)).all()}
+        entries = s.exec(select(TimeEntry, User.user_type).join(User, User.id == TimeEntry.user_id)
+                         .where(TimeEntry.invoice_id.is_not(None))).all()
+        expenses = s.exec(select(Expense).where(Expense.invoice_id.is_not(None))).all()
+        categories = {c.id: c for c in s.exec(select(ExpenseCategory)).all()}
+        fixed_fees = {p.id: p.fixed_fee for p in s.exec(select(Project)).all()
+                      if p.project_type is ProjectType.FIXED_FEE}
+    seconds: dict[str, int] = Counter()
+    rates: dict[str, set[Decimal]] = {}
+    kinds: dict[str, set[UserType]] = {}
+    for entry, user_type in entries:
+        line = lines[entry.invoice_line_id]
+        assert line.invoice_id == entry.invoice_id and line.project_id == entry.project_id
+        seconds[line.id] += entry.duration_seconds
+        rates.setdefault(line.id, set()).add(entry.billable_rate)
+        kinds.setdefault(line.id, set()).add(user_type)
+    assert any(kind == {UserType.AGENT} for kind in kinds.values())
+    for line_id, total in seconds.items():
+        line = lines[line_id]
+        assert (line.quantity, {line.unit_price}) == (time_quantity(total), rates[line_id])
+        assert line.is_agent is (kinds[line_id] == {UserType.AGENT})
+        assert ("(Agent)" in line.description) is line.is_agent
+    spent: dict[str, list[Decimal]] = {}
+    for expense in expenses:
+        line = lines[expense.invoice_line_id]
+        assert line.invoice_id == expense.invoice_id and line.project_id == expense.project_id
+        assert expense.is_billable and expense.approval_status is ApprovalStatus.APPROVED
+        tally = spent.setdefault(line.id, [Decimal(0), Decimal(0)])
+        tally[0] += expense.units or 0
+        tally[1] += expense.total_cost
+        assert categories[expense.category_id].name in line.description
+    assert spent
+    for line_id, (units, total) in spent.items():
+        line = lines[line_id]
+        assert (line.quantity, line.unit_price) in ((units, line.unit_price), (1, total))
+        assert not line.is_agent
+    billed = set(seconds) | set(spent)
+    fees = [line for line in lines.values() if line.id not in billed]
+    assert fees and {line.fee_project_id for line in fees} == set(fixed_fees)
+    for line in fees:
+        assert (line.quantity, line.unit_price) == (1, fixed_fees[line.fee_project_id])
+
+
+def test_numbers_company_and_contacts_are_what_invoices_need(engine, demo):
+    with Session(engine) as s:
+        numbers = dict(s.exec(select(InvoiceNumber.number, InvoiceNumber.invoice_id)).all())
+        invoices = dict(s.exec(select(Invoice.number, Invoice.id)).all())
+        ws = s.exec(select(Workspace)).one()
+        contacts = s.exec(select(Client.name, Contact.email)
+                          .join(Contact, Contact.client_id == Client.id)).all()
+    assert numbers == invoices
+    assert ws.company_address and "Leeds" in ws.company_address and ws.company_phone
+    assert len(contacts) == 9 and all("@" in email for _, email in contacts)
+
+
+def test_last_month_waits_to_be_billed_and_reports_agree(engine, demo):
+    """Months before last are billed in full; last month's approved work makes an invoice."""
+    with db.transaction(engine) as s:
+        admin = actor_for(s, s.get(User, s.exec(select(Workspace)).one().default_user_id))
+        last_billed = s.exec(select(func.max(Invoice.period_end))).one()
+        assert last_billed == date(2026, 1, 31)  # NOW is in March: February waits
+        assert invoice_reports.uninvoiced(s, actor=admin, date_to=last_billed) == []
+        february = invoice_reports.uninvoiced(s, actor=admin, date_from=date(2026, 2, 1),
+                                              date_to=date(2026, 2, 28))
+        listed = invoice_reports.list_invoices(s, actor=admin, now=NOW, limit=500)
+        aged = invoice_reports.aging(s, actor=admin, now=NOW)
+        invoices = s.exec(select(Invoice)).all()
+        assert listed.total == len(invoices) == demo.counts["invoices"]
+        for currency in {inv.currency for inv in invoices}:
+            owed = sum((inv.total for inv in invoices
+                        if inv.currency == currency and inv.state is InvoiceState.OPEN),
+                       Decimal(0))
+            assert aged.totals[currency].outstanding == owed > 0
+        northwind = [line for line in february if line.client == "Northwind Traders Ltd"]
+        invoice = generate.create_from_tracked(
+            s, actor=admin, client_ref="Northwind Traders Ltd", date_from=date(2026, 2, 1),
+            date_to=date(2026, 2, 28), now=NOW)
+        assert invoice.subtotal == sum((line.amount for line in northwind), Decimal(0)) > 0
+        assert invoice.number == f"INV-2026-{demo.counts['invoices'] + 1:04d}"
 
 
 def test_money_columns_are_decimal_and_rates_are_captured(engine, demo):
