@@ -116,8 +116,7 @@ def build_message(
     message["To"] = formataddr((to_name or "", to))
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
-    domain = sender.rpartition("@")[2] or None
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
     message.set_content(body)
     return message
 
