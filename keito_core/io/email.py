@@ -116,7 +116,8 @@ def build_message(
     message["To"] = formataddr((to_name or "", to))
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+    domain = sender.rpartition("@")[2] or None
+    message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(body)
     return message
 
