@@ -7,7 +7,6 @@ reportlab loads only when a PDF is rendered (keito_core.io.invoice_pdf imports i
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,9 +21,10 @@ ForceOpt = Annotated[bool, typer.Option("--force", help="Replace the file if it 
 
 
 def file_name(number: str, suffix: str) -> str:
-    """`INV-2026-0001.pdf`: the invoice number made safe as a file name."""
-    safe = re.sub(r"[^\w.-]+", "-", number, flags=re.ASCII).strip(".-") or "invoice"
-    return f"{safe}.{suffix}"
+    """`INV-2026-0001.pdf`: the name the email attaches it under."""
+    from keito_core.services.billing.sending import file_stem
+
+    return f"{file_stem(number)}.{suffix}"
 
 
 def _target(output: Path | None, number: str, suffix: str, force: bool) -> Path:
@@ -41,8 +41,8 @@ def _target(output: Path | None, number: str, suffix: str, force: bool) -> Path:
 
 
 def _write(invoice: str, output: Path | None, force: bool, suffix: str) -> None:
+    from keito_core.platform.lookup import find_invoice
     from keito_core.reports.invoices import invoice_document
-    from keito_core.services.billing.invoices import find_invoice
 
     state = cli_state()
     with state.acting(readonly=True) as (session, actor):
