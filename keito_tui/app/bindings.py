@@ -64,6 +64,11 @@ ACTIONS: tuple[KeitoAction, ...] = (
     ),
     KeitoAction("inbox", "i", "show_mode('inbox')", "Inbox", "Your notifications", group=VIEWS),
     KeitoAction(
+        "invoices", "v", "show_mode('invoices')", "Invoices",
+        "Invoices: the list with aging, new invoices, the editor, payments and sending",
+        group=VIEWS,
+    ),
+    KeitoAction(
         "manage", "m", "show_mode('manage')", "Manage",
         "Clients, projects, tasks, the team and expense categories", group=VIEWS,
     ),

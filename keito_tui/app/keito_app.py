@@ -45,6 +45,12 @@ class _view:  # noqa: N801 - used like a function in MODES
         return self.view_class()()
 
 
+def _mode_of(action: KeitoAction) -> str | None:
+    """The mode a `show_mode('…')` action opens (None for any other action)."""
+    name, _, rest = action.action.partition("(")
+    return rest.strip("')\"") if name == "show_mode" else None
+
+
 class KeitoApp(App[None]):
     """Built from a Runtime (the composition root); never opens a database by itself."""
 
@@ -58,11 +64,14 @@ class KeitoApp(App[None]):
         "expenses": _view("expenses", "ExpensesScreen"),
         "approvals": _view("approvals", "ApprovalsScreen"),
         "inbox": _view("inbox", "InboxScreen"),
+        "invoices": _view("invoices", "InvoicesScreen"),
         "manage": _view("manage", "ManageScreen"),
         "settings": _view("settings", "SettingsScreen"),
     }
     #: The view the app opens on.
     HOME_MODE = "day"
+    #: Modes offered only when the workspace and the user's role allow them.
+    GATED_MODES = frozenset({"invoices"})
     BINDINGS = app_bindings()
 
     class WorkspaceRead(Message):
@@ -78,6 +87,9 @@ class KeitoApp(App[None]):
         self.runtime = runtime
         self.summary: WorkspaceSummary | None = None
         self._heap_frozen = False
+        #: Whether the Invoices view is offered (invoicing on, invoices visible to the user);
+        #: read once start-up is over, again on `r` and on every change of view.
+        self.invoicing = False
 
     def compose(self) -> ComposeResult:
         """The start-up screen, shown while the workspace opens (or when it cannot)."""
@@ -96,6 +108,7 @@ class KeitoApp(App[None]):
         if not self._heap_frozen:
             self._heap_frozen = True
             gc.freeze()
+            self.check_invoicing()
 
     def on_unmount(self) -> None:
         """The app is closing: hand its objects back to the collector (an embedding process,
@@ -164,6 +177,30 @@ class KeitoApp(App[None]):
             return
         self.post_message(self.WorkspaceRead(summary, None))
 
+    class InvoicingRead(Message):
+        """Whether the Invoices view is offered to the acting user."""
+
+        def __init__(self, shown: bool) -> None:
+            super().__init__()
+            self.shown = shown
+
+    @work(thread=True, exclusive=True, group="invoicing")
+    def check_invoicing(self) -> None:
+        """Read whether invoicing is on and the user may view invoices (hides the `v` key)."""
+        from keito_core.reports.invoice_views import invoicing_access
+
+        try:
+            with self.runtime.session(readonly=True) as session:
+                shown = invoicing_access(session, actor=self.runtime.actor(session)).shown
+        except KeitoError:
+            shown = False
+        self.post_message(self.InvoicingRead(shown))
+
+    def on_keito_app_invoicing_read(self, message: InvoicingRead) -> None:
+        if message.shown != self.invoicing:
+            self.invoicing = message.shown
+            self.refresh_bindings()
+
     def on_keito_app_workspace_read(self, message: WorkspaceRead) -> None:
         starting = self.current_mode == "_default"
         if message.error is not None:
@@ -203,13 +240,18 @@ class KeitoApp(App[None]):
                 return False
             if action == "show_mode" and parameters and parameters[0] == self.current_mode:
                 return None  # shown dimmed: the view you are on
+            if action == "show_mode" and parameters and parameters[0] in self.GATED_MODES:
+                return self.invoicing
         return True
 
     def action_show_mode(self, mode: str) -> None:
         self.switch_mode(mode)
+        if self._heap_frozen:
+            self.check_invoicing()
 
     def action_refresh(self) -> None:
         self.check_workspace(self.runtime)
+        self.check_invoicing()
         if isinstance(self.screen, MainView):
             self.screen.reload()
 
@@ -234,7 +276,7 @@ class KeitoApp(App[None]):
         if self.summary is None:
             return
         for action in ACTIONS:
-            if action.in_palette:
+            if action.in_palette and (self.invoicing or _mode_of(action) not in self.GATED_MODES):
                 yield SystemCommand(
                     action.description, action.help, partial(self.run_action, action.action)
                 )
@@ -252,7 +294,7 @@ class KeitoApp(App[None]):
         palette lists only this view's)."""
         mode_here = self.current_mode if isinstance(screen, MainView) else None
         for mode, make in self.MODES.items():
-            if mode == mode_here:
+            if mode == mode_here or (mode in self.GATED_MODES and not self.invoicing):
                 continue
             view = make.view_class() if isinstance(make, _view) else make
             if not isinstance(view, type) or not issubclass(view, MainView):

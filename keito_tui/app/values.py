@@ -25,6 +25,9 @@ APP_HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
      r"an administrator can turn them on in Settings (\1)"),
     (re.compile(r"--budget-by"), "choose Total hours or Total fees as the budget; per-task "
      "and per-person budgets are set in the project's tasks (k) and team (t)"),
+    (re.compile(r"`keito settings set smtp\.host "), "an administrator sets the mail server in "
+     "Settings (smtp.host, smtp.port, smtp.username, smtp.from); the password goes in "
+     "KEITO_SMTP_PASSWORD or the keyring"),
 )
 
 
