@@ -255,24 +255,32 @@ def test_free_form_invoice_lines_by_number_and_deleting_a_draft(cli, workspace, 
 
 def test_close_reopen_unpay_and_the_warnings(cli, workspace, firm):  # noqa: ANN001
     number = ok(cli, "invoice", "create", "--client", "Globex", *NOVEMBER)["number"]
-    late_tax = cli("invoice", "edit", number, "--tax", "8", "--tax-label", "Sales tax")
-    assert late_tax.json["warnings"] == [
-        f"Sales tax is 8% but no line is taxed: `keito invoice line edit {number} LINE "
+    late_tax = ok(cli, "invoice", "edit", number, "--tax", "8", "--tax-label", "Sales tax")
+    assert "warnings" not in late_tax  # a tax turned on taxes every line
+    assert [line["taxed"] for line in late_tax["line_items"]] == [True] * len(
+        late_tax["line_items"])
+    for position in range(1, len(late_tax["line_items"]) + 1):
+        ok(cli, "invoice", "line", "edit", number, str(position), "--no-taxed")
+    untaxed = cli("invoice", "edit", number, "--tax-label", "State tax")
+    assert untaxed.json["warnings"] == [
+        f"State tax is 8% but no line is taxed: `keito invoice line edit {number} LINE "
         "--taxed` taxes a line"]
-    assert "warning: Sales tax is 8%" in late_tax.stderr
-    assert "warnings" not in ok(cli, "invoice", "line", "edit", number, "1", "--taxed")
+    assert "warning: State tax is 8%" in untaxed.stderr
+    for position in range(1, len(late_tax["line_items"]) + 1):
+        assert "warnings" not in ok(cli, "invoice", "line", "edit", number, str(position),
+                                    "--taxed")
     ok(cli, "invoice", "issue", number)
     result = cli("invoice", "edit", number, "--po", "PO-9")
     assert result.exit_code == 0 and "already sent" in result.json["warnings"][0]
     assert "warning: invoice" in result.stderr
-    assert _money(result.json["amount"]) == Decimal("1741.64")  # 8% of 1,612.50 is 129.00
-    ok(cli, "invoice", "pay", number, "--amount", "1741.64")
+    assert _money(result.json["amount"]) == Decimal("1741.65")  # 8% of 1,612.64 is 129.01
+    ok(cli, "invoice", "pay", number, "--amount", "1741.65")
     assert ok(cli, "invoice", "close", number)["state"] == "closed"
     refused(cli, "conflict", 3, "invoice", "unpay", number, "1")
     assert ok(cli, "invoice", "reopen", number)["state"] == "paid"
     undone = ok(cli, "invoice", "unpay", number, "1")
     assert (undone["deleted"], undone["invoice"]["state"]) == (True, "open")
-    assert _money(undone["invoice"]["due_amount"]) == Decimal("1741.64")
+    assert _money(undone["invoice"]["due_amount"]) == Decimal("1741.65")
 
 
 def test_tables_at_80_columns_keep_numbers_and_amounts_whole(terminal, workspace, firm):  # noqa: ANN001

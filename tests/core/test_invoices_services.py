@@ -381,9 +381,13 @@ def test_list_aging_detail_explain_and_document_agree(workspace, firm):
         actor = workspace.actor(s)
         svc.edit_invoice(s, actor=actor, ref=invoice_id, now=NOW,
                          changes={"tax": "5", "tax_label": "GST", "discount": "10"})
-        for n in (1, 2):
+        # A tax turned on taxes every line; only the two time lines keep it.
+        taxed = s.exec(select(InvoiceLine.taxed1)
+                       .where(InvoiceLine.invoice_id == invoice_id)).all()
+        assert taxed and all(taxed)
+        for n in range(3, len(taxed) + 1):
             lines.edit_line(s, actor=actor, invoice_ref=invoice_id, line_ref=n,
-                            values={"taxed": True}, now=NOW)
+                            values={"taxed": False}, now=NOW)
         svc.mark_sent(s, actor=actor, ref=invoice_id, now=NOW)
         payments.record_payment(s, actor=actor, invoice_ref=invoice_id, amount="1000",
                                 paid_on="2026-12-01", now=NOW)

@@ -356,6 +356,7 @@ def edit_invoice(session: Session, *, actor: Actor, ref: str, changes: Mapping[s
     workspace = get_workspace(session)
     before = {name: getattr(invoice, name) for name in _AUDITED}
     apply_header(invoice, changes, today=workspace_today(workspace, now))
+    _tax_lines_of_a_new_tax(session, invoice, before)
     recompute(session, invoice, now=now)
     after = {name: getattr(invoice, name) for name in _AUDITED}
     changed = {k: v for k, v in after.items() if before[k] != v}
@@ -364,6 +365,18 @@ def edit_invoice(session: Session, *, actor: Actor, ref: str, changes: Mapping[s
     audit.record(session, actor_id=actor.user_id, action="invoice.edit", entity=invoice,
                  changes=changed, now=now)
     return invoice
+
+
+def _tax_lines_of_a_new_tax(session: Session, invoice: Invoice,
+                            before: Mapping[str, Any]) -> None:
+    """A tax the invoice had not (none or 0 %) and now has applies to every line, as a new
+    line is taxed when the invoice has a tax; a rate changed from one value to another keeps
+    each line's choice."""
+    for rate, flag in (("tax1_rate", InvoiceLine.taxed1), ("tax2_rate", InvoiceLine.taxed2)):
+        if not before[rate] and getattr(invoice, rate):
+            session.execute(sa.update(InvoiceLine)
+                            .where(col(InvoiceLine.invoice_id) == invoice.id)
+                            .values({flag: True}))
 
 
 _AUDITED = ("issue_date", "due_date", "payment_terms", "payment_term_days", "subject",
