@@ -40,6 +40,7 @@ from keito_tui.app.screens.invoice_text import (
     money_text,
     parse_decimal,
     preview_totals,
+    quantity_text,
     totals_text,
 )
 from keito_tui.app.values import ErrorInfo
@@ -120,7 +121,7 @@ def column_plan(width: int, invoice: InvoiceEditorView) -> list[tuple[str, str, 
     cur = invoice.currency
     amount = max([10, *(len(money(line.amount, cur)) for line in invoice.lines)])
     price = max([10, *(len(money_text(line.unit_price, cur)) for line in invoice.lines)])
-    quantity = max([6, *(len(exact(line.quantity)) for line in invoice.lines)])
+    quantity = max([6, *(len(quantity_text(line.quantity)) for line in invoice.lines)])
     tax = max(4, min(8, len(invoice.tax_label or "Tax")))
     tax2 = max(5, min(8, len(invoice.tax2_label or "Tax 2")))
     fixed = {"number": 3, "quantity": min(quantity, 12), "unit_price": min(price, 14),
@@ -161,7 +162,7 @@ def line_cells(line: EditorLine, invoice: InvoiceEditorView,
         "description": cut(description or "(no description)", "description",
                            "" if line.description else "dim italic"),
         "project": cut(line.project_name or "", "project", "dim"),
-        "quantity": Text(exact(line.quantity), justify="right"),
+        "quantity": Text(quantity_text(line.quantity), justify="right"),
         "unit_price": Text(money_text(line.unit_price, cur), justify="right"),
         "amount": Text(money(line.amount, cur), justify="right", style="bold"),
         "taxed": Text("✓" if line.taxed else "·", justify="center",
@@ -184,7 +185,7 @@ def line_detail(line: EditorLine | None, invoice: InvoiceEditorView,
         text.append(f" · {line.project_name}")
     quantity, price = (typed.quantity, typed.unit_price) if typed else (line.quantity,
                                                                          line.unit_price)
-    text.append(f" · {exact(quantity)} × {money_text(price, cur)} = ")
+    text.append(f" · {quantity_text(quantity)} × {money_text(price, cur)} = ")
     text.append_text(amount or Text(money(line.amount, cur), style="bold"))
     taxes = [name for name, on in ((invoice.tax_label or "Tax", line.taxed),
                                    (invoice.tax2_label or "Tax 2", line.taxed2)) if on]
@@ -521,7 +522,7 @@ class InvoiceEditorScreen(MainView):
 
     def start_editing(self, line: EditorLine, column: str) -> None:
         self.editing = (line, column)
-        value = {"description": line.description, "quantity": exact(line.quantity),
+        value = {"description": line.description, "quantity": quantity_text(line.quantity),
                  "unit_price": exact(line.unit_price)}[column]
         self.query_one("#cell-label", Label).update(
             f"Line {line.number}, {IN_PLACE[column][1].lower()} (⏎ saves, esc cancels):")
@@ -550,7 +551,7 @@ class InvoiceEditorScreen(MainView):
         line, column = self.editing
         field = IN_PLACE[column][0]
         typed = self.query_one("#cell-input", Input).value
-        before = {"description": line.description, "quantity": exact(line.quantity),
+        before = {"description": line.description, "quantity": quantity_text(line.quantity),
                   "unit_price": exact(line.unit_price)}[column]
         self.stop_editing()
         if typed.strip() == before.strip():

@@ -29,6 +29,7 @@ from keito_tui.app.screens.invoice_text import (
     parse_decimal,
     percent,
     preview_totals,
+    quantity_text,
     totals_text,
 )
 from keito_tui.app.widgets.form_field import FormField
@@ -127,28 +128,33 @@ class LineDialog(SavingDialog):
         else:
             lines[self.line.number - 1] = line
         totals = preview_totals(inv, lines)
-        text = Text(f"Amount: {exact(quantity)} × {money_text(price, inv.currency)} = ")
+        text = Text(f"Amount: {quantity_text(quantity)} × {money_text(price, inv.currency)} = ")
         text.append(money(amount, inv.currency), style="bold")
         text.append("\n")
-        text.append_text(totals_text(totals, inv, unsaved=True) if not isinstance(totals, str)
-                         else Text(totals, style="red"))
+        text.append_text(totals_text(totals, inv, unsaved=bool(self.changed()))
+                         if not isinstance(totals, str) else Text(totals, style="red"))
         shown.update(text)
 
     @on(Input.Submitted)
     def submitted(self) -> None:
         self.action_save()
 
+    def changed(self) -> dict[str, Any]:
+        """The fields to save: all of a new line's, the changed ones of a line."""
+        values, line = self.values(), self.line
+        if line is None:
+            return values
+        before = {"kind": line.kind, "description": line.description,
+                  "quantity": exact(line.quantity), "unit_price": exact(line.unit_price),
+                  "taxed": line.taxed, "taxed2": line.taxed2, "project": line.project_id}
+        return {k: v for k, v in values.items() if before[k] != v}
+
     def change(self) -> Change | None:
-        values = self.values()
+        values = self.changed()
         invoice, line = self.invoice.id, self.line
-        if line is not None:
-            before = {"kind": line.kind, "description": line.description,
-                      "quantity": exact(line.quantity), "unit_price": exact(line.unit_price),
-                      "taxed": line.taxed, "taxed2": line.taxed2, "project": line.project_id}
-            values = {k: v for k, v in values.items() if before[k] != v}
-            if not values:
-                self.dismiss(None)
-                return None
+        if not values:
+            self.dismiss(None)
+            return None
         number = line.number if line is not None else len(self.invoice.lines) + 1
 
         def save(session: Any, actor: Any, now: Any) -> Saved:
@@ -287,7 +293,7 @@ class HeaderDialog(SavingDialog):
             return
         totals = preview_totals(self.invoice, line_inputs(self.invoice), percents=percents)
         shown.update(Text(totals, style="red") if isinstance(totals, str)
-                     else totals_text(totals, self.invoice, unsaved=True))
+                     else totals_text(totals, self.invoice, unsaved=bool(self.changes())))
 
     @on(Input.Submitted)
     def submitted(self) -> None:

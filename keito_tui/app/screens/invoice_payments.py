@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from keito_core.reports.invoice_views import InvoiceEditorView
+from keito_core.rules.money import minor_units
 from keito_tui.app.screens.approval_detail import ItemTable
 from keito_tui.app.screens.invoice_forms import form_buttons
 from keito_tui.app.screens.invoice_saving import Change, Saved, SavingDialog
@@ -44,7 +45,8 @@ class PaymentDialog(SavingDialog):
                          classes="dialog--title", markup=False)
             with VerticalScroll(classes="invoice-form"):
                 yield FormField(f"Amount ({inv.currency})", Input(
-                    str(inv.due_amount), id="amount", compact=True), field="amount")
+                    f"{inv.due_amount:.{minor_units(inv.currency)}f}", id="amount",
+                    compact=True), field="amount")
                 yield FormField("Date", Input(inv.today.isoformat(), id="paid_on", compact=True,
                                               placeholder="YYYY-MM-DD, today, -2…"),
                                 field="paid_on")

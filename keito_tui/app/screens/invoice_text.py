@@ -20,9 +20,10 @@ STATE_STYLES = {"draft": "dim", "open": "cyan", "paid": "green", "closed": "dim 
 #: Aging buckets as the totals line names them (days past due).
 BUCKET_LABELS = {"1_30": "1–30 days", "31_60": "31–60 days", "61_90": "61–90 days",
                  "over_90": "90+ days"}
-TERMS = (("upon_receipt", "Upon receipt"), ("net_15", "Net 15"), ("net_30", "Net 30"),
-         ("net_45", "Net 45"), ("net_60", "Net 60"), ("custom", "Custom days"))
-KINDS = (("service", "Service"), ("product", "Product"), ("expense", "Expense"))
+#: (label, value) of the payment terms and the line kinds, as the selects offer them.
+TERMS = (("Upon receipt", "upon_receipt"), ("Net 15", "net_15"), ("Net 30", "net_30"),
+         ("Net 45", "net_45"), ("Net 60", "net_60"), ("Custom days", "custom"))
+KINDS = (("Service", "service"), ("Product", "product"), ("Expense", "expense"))
 LOCK_MARK = "🔒"
 
 __all__ = ["exact", "money_text"]
@@ -59,9 +60,10 @@ def row_detail(row: InvoiceRow | None) -> Text:
     if row.overdue:
         text.append(f" by {row.days_past_due} day{'s' if row.days_past_due != 1 else ''}",
                     style="red")
-    text.append(f" · issued {day(row.issue_date, year=True)}"
-                f" ({row.days_since_issue} days ago) · due {day(row.due_date, year=True)} · "
-                f"{money(row.amount, row.currency)}")
+    since = {0: "today", 1: "yesterday"}.get(row.days_since_issue,
+                                             f"{row.days_since_issue} days ago")
+    text.append(f" · issued {day(row.issue_date, year=True)} ({since}) · due "
+                f"{day(row.due_date, year=True)} · {money(row.amount, row.currency)}")
     if row.due_amount and row.due_amount != row.amount:
         text.append(f", {money(row.due_amount, row.currency)} due")
     if row.subject:
@@ -92,6 +94,16 @@ def aging_text(lines: Sequence[AgingLine]) -> Text:
                 text.append(" (" + ", ".join(f"{label} {money(amount, cur)}"
                                              for label, amount in late) + ")")
     return text
+
+
+def quantity_text(value: Decimal) -> str:
+    """A line's quantity: whole numbers bare (`116`), others to at least 2 places (`23.70`,
+    `0.125`), as the invoice prints hours."""
+    if value == value.to_integral_value():
+        return f"{value:.0f}"
+    text = exact(value)
+    places = len(text.partition(".")[2])
+    return f"{value:.{max(2, places)}f}"
 
 
 def percent(value: Decimal | None) -> str:

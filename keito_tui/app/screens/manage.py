@@ -87,7 +87,7 @@ ARCHIVE: dict[str, tuple[Callable[..., object], Callable[..., object]]] = {
 TAB_ONLY = {"delete": ("clients",), "contacts": ("clients",), "tasks": ("projects",),
             "team": ("projects", "team")}
 #: On the Projects tab, t and k share one footer label so the footer fits 80 columns.
-PROJECT_LISTS = Binding.Group("Team/Tasks", compact=True)
+PROJECT_LISTS = Binding.Group("Lists", compact=True)
 
 
 def _tab_action(number: int, key: str, label: str) -> KeitoAction:
