@@ -75,7 +75,7 @@ VIEW_ACTIONS: tuple[KeitoAction, ...] = (
                 "Edit the selected cell (type a digit to start with it); Enter saves and moves "
                 "to the next day; a cell of several entries opens them", key_display="⏎",
                 group=CELL),
-    KeitoAction("week.entries", "o", "open_entries", "Entries",
+    KeitoAction("week.entries", "o", "open_entries", "Open",
                 "Open the entries behind the selected cell to edit or delete one", group=CELL),
     KeitoAction("week.add_row", "n", "add_row", "Add row", "Add a row for a project and task"),
     KeitoAction("week.submit", "S", "submit_week", "Submit week",
