@@ -34,6 +34,7 @@ from keito_core.models import (
     TimeEntry,
     User,
 )
+from keito_core.models.types import Micros
 from keito_core.platform.access import invoice_clause as visible_client_clause
 from keito_core.platform.identity import get_workspace
 from keito_core.platform.lookup import find_client, find_invoice
@@ -181,10 +182,11 @@ def aging(session: Session, *, actor: Actor, now: datetime,
             condition = late >= low
         else:
             condition = sa.and_(late >= low, late <= high)
-        bucket_columns.append(sa.func.sum(sa.case((condition, due), else_=0)).label(name))
+        bucket_columns.append(
+            sa.func.sum(sa.case((condition, due), else_=0), type_=Micros()).label(name))
     rows = session.execute(
         sa.select(col(Invoice.client_id), col(Client.name), col(Invoice.currency), sa.func.count(),
-                  sa.func.sum(due), *bucket_columns)
+                  sa.func.sum(due, type_=Micros()), *bucket_columns)
         .join(Client, col(Client.id) == col(Invoice.client_id)).where(*where)
         .group_by(col(Invoice.client_id), col(Client.name), col(Invoice.currency))
         .order_by(col(Client.name), col(Invoice.currency))).all()
@@ -432,7 +434,8 @@ def uninvoiced(session: Session, *, actor: Actor, client_ref: str | None = None,
                    col(Expense.unit_price) != 0)
     expense_rows = session.execute(
         sa.select(col(Expense.project_id), sa.case((unit, col(Expense.unit_price)), else_=None),
-                  sa.func.sum(col(Expense.units)), sa.func.sum(col(Expense.total_cost)))
+                  sa.func.sum(col(Expense.units), type_=Micros()),
+                  sa.func.sum(col(Expense.total_cost), type_=Micros()))
         .where(*items(Expense))
         .group_by(col(Expense.project_id), sa.case((unit, col(Expense.unit_price)), else_=None))
     ).all()
@@ -468,11 +471,8 @@ def uninvoiced(session: Session, *, actor: Actor, client_ref: str | None = None,
     return sorted(out, key=lambda u: (u.client.lower(), u.project.lower()))
 
 
-def _decimal(value: Any) -> Decimal:
-    """A value read from a sum over a micro-units column (the type decorator does not always
-    apply to an aggregate) as a Decimal."""
-    if value is None:
-        return Decimal(0)
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(int(value)) / 1_000_000
+def _decimal(value: Decimal | None) -> Decimal:
+    """A sum read through Micros (every aggregate over micro-units here names `type_=Micros()`:
+    an expression such as `total - amount_paid` loses the column type, and PostgreSQL's sum
+    of a bigint is a numeric, so guessing from the Python type would misread it), or 0."""
+    return Decimal(0) if value is None else value
