@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -189,13 +190,25 @@ def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]], *,
     """One executemany INSERT of column dicts.
 
     Through the model's typed table (Micros, UTC datetimes and enums convert as usual), or,
-    for rows whose values are already what the columns store (see demo_work.Encoder), through
-    a plain table clause that converts nothing: the per-value conversions would otherwise be
+    for rows whose values are already what the columns store (see demo_work.Encoder), as the
+    driver's own SQL, which converts nothing and hands the rows to the driver as they are
+    (tuples for a positional driver): per-row and per-value processing would otherwise be
     most of the cost of a million rows.
     """
     if not rows:
         return
-    table = model.__table__
-    if encoded:
-        table = sa.table(table.name, *(sa.column(name) for name in rows[0]))
-    session.connection().execute(sa.insert(table), rows)
+    conn = session.connection()
+    if not encoded:
+        conn.execute(sa.insert(model.__table__), rows)
+        return
+    names = list(rows[0])
+    quote = conn.dialect.identifier_preparer.quote
+    params: Any = rows
+    style = conn.dialect.paramstyle
+    if style in ("qmark", "format"):
+        marks = ", ".join(["?" if style == "qmark" else "%s"] * len(names))
+        params = list(map(operator.itemgetter(*names), rows))
+    else:
+        marks = ", ".join((f":{n}" if style == "named" else f"%({n})s") for n in names)
+    conn.exec_driver_sql(f"INSERT INTO {quote(model.__tablename__)} "
+                         f"({', '.join(quote(n) for n in names)}) VALUES ({marks})", params)
