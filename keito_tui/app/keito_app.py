@@ -199,7 +199,8 @@ class KeitoApp(App[None]):
     def on_keito_app_invoicing_read(self, message: InvoicingRead) -> None:
         if message.shown != self.invoicing:
             self.invoicing = message.shown
-            self.refresh_bindings()
+            if self.screen_stack:  # none while the app closes (or before its first screen)
+                self.refresh_bindings()
 
     def on_keito_app_workspace_read(self, message: WorkspaceRead) -> None:
         starting = self.current_mode == "_default"
