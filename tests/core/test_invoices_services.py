@@ -168,6 +168,15 @@ def test_by_person_labels_agents_and_detailed_lists_every_entry(workspace, firm)
     assert "2026-11-04 · review-bot-01 (Agent) · Code review · PR reviews" in descriptions
     assert any("Travel" in d and "receipt: train.pdf" in d for d in descriptions)
     assert sum(1 for d in descriptions if d.startswith("2026-11")) == 4 + 3
+    with workspace.session() as s:  # each entry and expense points at a line of its own
+        for model in (TimeEntry, Expense):
+            items = s.exec(select(model).where(model.invoice_id == detailed)).all()
+            assert items and all(item.invoice_line_id for item in items)
+            assert len({item.invoice_line_id for item in items}) == len(items)
+            for item in items:
+                line = s.get(InvoiceLine, item.invoice_line_id)
+                assert line is not None and line.invoice_id == detailed
+                assert line.description.startswith(item.spent_date.isoformat())
 
 
 def test_llm_usage_line_names_models_and_tokens(workspace, firm):

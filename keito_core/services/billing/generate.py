@@ -202,6 +202,18 @@ def _link(session: Session, model: Any, invoice_id: str, line_id: str,
         .values(invoice_line_id=line_id).execution_options(synchronize_session=False))
 
 
+def _link_each(session: Session, model: Any, links: Sequence[tuple[str, str]]) -> None:
+    """Point each item at its own line (one line per item): the lines are written first, in
+    one flush, then one executemany UPDATE, not a statement per item."""
+    if not links:
+        return
+    session.flush()
+    table = model.__table__
+    session.execute(sa.update(table).where(table.c.id == sa.bindparam("item_id"))
+                    .values(invoice_line_id=sa.bindparam("line_id")),
+                    [{"item_id": item, "line_id": line} for item, line in links])
+
+
 def _equal(column: Any, value: Any) -> Any:
     return column.is_(None) if value is None else column == value
 
@@ -228,6 +240,7 @@ def _time_lines(session: Session, invoice: Invoice, grouping: str, position: int
             col(Project.id), col(Project.name), col(Task.name), col(TimeEntry.notes),
             col(TimeEntry.duration_seconds), rate,
         ).order_by(col(TimeEntry.spent_date), col(User.name), col(TimeEntry.id))).all()
+        links = []
         for entry_id, day, person, is_agent, project_id, project, task, notes, secs, r in rows:
             position += 1
             label = f"{person} (Agent)" if is_agent else person
@@ -236,8 +249,8 @@ def _time_lines(session: Session, invoice: Invoice, grouping: str, position: int
                              description=f"{day.isoformat()} · {label} · {what}",
                              quantity=time_quantity(int(secs)), unit_price=r or Decimal(0),
                              project_id=project_id, is_agent=bool(is_agent), now=now)
-            session.flush()
-            _link(session, TimeEntry, invoice.id, line.id, [col(TimeEntry.id) == entry_id])
+            links.append((entry_id, line.id))
+        _link_each(session, TimeEntry, links)
         return position
     key: list[Any]
     order: list[Any]
@@ -334,6 +347,7 @@ def _expense_lines(session: Session, invoice: Invoice, grouping: str, position: 
             col(ExpenseCategory.unit_name), col(Project.id), col(Expense.notes),
             col(Expense.units), price, col(Expense.total_cost), col(Expense.receipt_name),
         ).order_by(col(Expense.spent_date), col(Expense.id))).all()
+        links = []
         for (expense_id, day, person, category, unit_name, project_id, notes, units, unit_price,
              total, receipt) in rows:
             position += 1
@@ -349,8 +363,8 @@ def _expense_lines(session: Session, invoice: Invoice, grouping: str, position: 
             line = _add_line(session, invoice, position, kind=LineKind.EXPENSE,
                              description=" · ".join(parts), quantity=quantity, unit_price=each,
                              project_id=project_id, now=now)
-            session.flush()
-            _link(session, Expense, invoice.id, line.id, [col(Expense.id) == expense_id])
+            links.append((expense_id, line.id))
+        _link_each(session, Expense, links)
         return position
     unit_based = sa.and_(col(Expense.units).is_not(None), price.is_not(None), price != 0)
     kind = sa.case((unit_based, 1), else_=0)
