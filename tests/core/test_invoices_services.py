@@ -443,3 +443,54 @@ def test_an_edit_never_leaves_payments_above_the_amount(workspace, firm):
                         values={"quantity": "1"}, now=NOW)
     assert "would come to $100.00, less than the $150.00 already paid" in refused.value.message
     assert _invoice(workspace, invoice.id).total == Decimal("200.00")
+
+
+@pytest.mark.parametrize(("group_by", "expenses"), [
+    ("project", "category"), ("task", "project"), ("person", "detailed"),
+    ("detailed", "category"), ("detailed", "detailed")])
+def test_every_view_of_an_invoice_gives_the_same_figures(workspace, firm, group_by, expenses):
+    """The JSON, explain, the document the PDF and HTML print, the PDF's and the HTML's text
+    and the app's editor agree to the cent, whatever the grouping."""
+    import io
+
+    from pypdf import PdfReader
+
+    from keito_core.io.invoice_html import render_html
+    from keito_core.io.invoice_pdf import render_pdf
+    from keito_core.reports.invoice_views import invoice_editor_view
+    from keito_core.rules.money import format_money
+
+    invoice_id = _create(workspace, group_by=group_by, expenses=expenses)
+    with workspace.session() as s:
+        actor = workspace.actor(s)
+        svc.edit_invoice(s, actor=actor, ref=invoice_id, now=NOW,
+                         changes={"tax": "8.875", "tax2": "2", "discount": "7.5"})
+        lines.edit_line(s, actor=actor, invoice_ref=invoice_id, line_ref=1,
+                        values={"taxed2": False}, now=NOW)
+    with workspace.session() as s:
+        actor = workspace.actor(s)
+        detail = reports.invoice_detail(s, actor=actor, ref=invoice_id, now=NOW)
+        shape = presenters.invoice(detail, viewer=actor)
+        steps = reports.explain(detail)
+        document = reports.invoice_document(s, actor=actor, ref=invoice_id, now=NOW)
+        editor = invoice_editor_view(s, actor=actor, ref=invoice_id, now=NOW)
+    inv = detail.invoice
+    figures = (inv.subtotal, inv.discount_amount, inv.tax1_amount, inv.tax2_amount, inv.total)
+    assert inv.subtotal - inv.discount_amount + inv.tax1_amount + inv.tax2_amount == inv.total
+    assert tuple(Decimal(str(shape[k])) for k in (
+        "subtotal", "discount_amount", "tax_amount", "tax2_amount", "amount")) == figures
+    assert (editor.subtotal, editor.discount_amount, editor.tax_amount, editor.tax2_amount,
+            editor.amount) == figures
+    assert document.amount == inv.total
+    amounts = [Decimal(str(x["amount"])) for x in shape["line_items"]]
+    assert [d.amount for d in document.lines] == amounts == [x.amount for x in editor.lines]
+    assert sum(amounts) == inv.subtotal
+    assert steps[-2].endswith(f"= {inv.total:.2f} {inv.currency}")
+    shown = format_money(inv.total, inv.currency)
+    pdf = " ".join(" ".join(page.extract_text().split())
+                   for page in PdfReader(io.BytesIO(render_pdf(document))).pages)
+    html = render_html(document)
+    for figure in figures:
+        assert format_money(figure, inv.currency) in pdf
+        assert format_money(figure, inv.currency) in html
+    assert shown in pdf and shown in html
