@@ -257,8 +257,9 @@ def _time_lines(session: Session, invoice: Invoice, grouping: str, position: int
     if grouping == "project":
         key, order = [col(Project.id), col(Project.name)], [col(Project.name)]
     elif grouping == "task":
+        # The ordering is the grouped expression itself: PostgreSQL refuses another one.
         key = [col(TimeEntry.task_id), sa.func.coalesce(col(Task.name), "No task")]
-        order = [sa.func.coalesce(col(Task.name), "")]
+        order = [key[1]]
     else:
         key, order = [col(User.id), col(User.name)], [col(User.name)]
     rows = session.execute(
