@@ -203,7 +203,7 @@ _WITHDRAWER = (_managers(_TEAM, _MANAGED, needs=_P.WITHDRAW_APPROVALS), _ADMIN)
 _DRAFTER = (_managers(_MANAGED, needs=_P.DRAFT_INVOICES), _ADMIN)
 _SENDER = (_managers(_MANAGED, needs=_P.SEND_INVOICES), _ADMIN)
 _INVOICE_READER = (*_DRAFTER, _managers(_MANAGED, needs=_P.SEND_INVOICES))
-_REPORTED = (_everyone(_OWN), _managers(_TEAM), _ADMIN)
+_REPORTED = (_everyone(_OWN), _managers(_TEAM, _MANAGED), _ADMIN)
 _SELF_ONLY = (_everyone(_OWN),)
 
 RULES: dict[Action, Rule] = {

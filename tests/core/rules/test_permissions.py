@@ -73,7 +73,8 @@ ENTRY_READ: Row = ("NO", "NOTM", ALL, {})
 APPROVE: Row = ("", "NTM", ALL, {})
 DRAFTING: Row = ("", "", ALL, {P.DRAFT_INVOICES: "NM"})
 SENDING: Row = ("", "", ALL, {P.SEND_INVOICES: "NM"})
-TEAM_REPORTS: Row = ("NO", "NOT", ALL, {})
+#: Reports and exports: a manager sees their teammates and the projects they manage (issue 11).
+TEAM_REPORTS: Row = ("NO", "NOTM", ALL, {})
 
 EXPECTED: dict[Action, Row] = {
     Action.WORKSPACE_VIEW: EVERYONE,
