@@ -9,6 +9,7 @@ from keito_core.models.activity import (
 )
 from keito_core.models.approvals import ApprovalEvent, Submission, SubmissionItem
 from keito_core.models.base import metadata
+from keito_core.models.budgets import BudgetAlert
 from keito_core.models.clients import Client, Contact
 from keito_core.models.expenses import LLM_USAGE, Expense, ExpenseCategory
 from keito_core.models.invoices import (
@@ -29,6 +30,7 @@ __all__ = [
     "ApiKey",
     "ApprovalEvent",
     "AuditEvent",
+    "BudgetAlert",
     "BusinessRole",
     "Client",
     "Contact",
