@@ -1,0 +1,211 @@
+"""The time report: a summary by one or two dimensions, or every entry (detailed).
+
+Metrics (the reference's Time Reports page, plus cost and margin): total, billable and
+non-billable hours; billable amount (hours x the rate captured on each entry); uninvoiced
+amount (the billable amount not on an invoice yet); cost (hours x the captured cost rate);
+margin (billable amount - cost). Every amount is the exact sum of seconds x rate over the
+entries it covers, computed by SQL, then rounded once, half up, to the currency's minor unit;
+amounts in different currencies are never added (a row per currency). Billable amounts need
+the rate permission, costs and margins the cost permission: hidden ones are left out.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from keito_core.models import Client, Invoice, Project, Task, TimeEntry, User
+from keito_core.reports.analysis.dims import NO_TASK, base_from, dim
+from keito_core.reports.analysis.result import Column, ReportResult
+from keito_core.reports.analysis.scope import Scope, record_conditions
+from keito_core.rules import permissions as policy
+from keito_core.rules.money import round_money
+from keito_core.rules.permissions import Money
+
+_HOUR_MICROS = Decimal(3600) * Decimal(1_000_000)
+_HOUR = Decimal(3600)
+
+METRICS = (
+    Column("total_hours", "Hours", "hours", True),
+    Column("billable_hours", "Billable h", "hours", True),
+    Column("non_billable_hours", "Non-billable h", "hours", True),
+    Column("billable_amount", "Billable amount", "money", True),
+    Column("uninvoiced_amount", "Uninvoiced", "money", True),
+    Column("cost", "Cost", "money", True),
+    Column("margin", "Margin", "money", True),
+)
+RATE_KEYS = frozenset({"billable_amount", "uninvoiced_amount", "hourly_rate"})
+COST_KEYS = frozenset({"cost", "margin", "cost_rate"})
+
+
+def hidden_keys(shown: frozenset[Money]) -> frozenset[str]:
+    """The money columns the viewer may not see."""
+    hidden: set[str] = set()
+    if Money.RATE not in shown:
+        hidden |= RATE_KEYS
+    if Money.COST not in shown:
+        hidden |= COST_KEYS | {"margin"}
+    return frozenset(hidden)
+
+
+def hours(seconds: Any) -> Decimal:
+    """Exact hours of a sum of seconds (to the microhour, as entries report them)."""
+    return (Decimal(int(seconds or 0)) / _HOUR).quantize(Decimal("0.000001"))
+
+
+def money_of(rate_seconds: Any, currency: str) -> Decimal:
+    """A sum of seconds x micro-unit rate as money, rounded once to the currency."""
+    return round_money(Decimal(int(rate_seconds or 0)) / _HOUR_MICROS, currency)
+
+
+def raw(column: Any) -> Any:
+    """A Micros column as its stored integer (no Decimal conversion), for exact SQL sums."""
+    return sa.type_coerce(column, sa.BigInteger)
+
+
+def metric_selects(model: Any = TimeEntry) -> list[Any]:
+    """The aggregate columns every time summary selects, in METRICS' order (raw sums)."""
+    secs = col(model.duration_seconds)
+    billable = col(model.is_billable).is_(True)
+    rate = sa.func.coalesce(raw(col(model.billable_rate)), 0)
+    cost = sa.func.coalesce(raw(col(model.cost_rate)), 0)
+    open_ = sa.and_(billable, col(model.invoice_id).is_(None))
+    return [
+        sa.func.sum(secs),
+        sa.func.sum(sa.case((billable, secs), else_=0)),
+        sa.func.sum(sa.case((billable, secs * rate), else_=0)),
+        sa.func.sum(sa.case((open_, secs * rate), else_=0)),
+        sa.func.sum(secs * cost),
+    ]
+
+
+def metric_values(sums: Any, currency: str, hidden: frozenset[str]) -> dict[str, Any]:
+    """The METRICS of one row from its raw sums."""
+    total, billable, amount, open_amount, cost = (int(v or 0) for v in sums)
+    values: dict[str, Any] = {
+        "total_hours": hours(total),
+        "billable_hours": hours(billable),
+        "non_billable_hours": hours(total - billable),
+        "billable_amount": money_of(amount, currency),
+        "uninvoiced_amount": money_of(open_amount, currency),
+        "cost": money_of(cost, currency),
+    }
+    values["margin"] = values["billable_amount"] - values["cost"]
+    for key in hidden:
+        if key in values:
+            values[key] = None
+    return values
+
+
+def totals(session: Session, scope: Scope, actor: policy.Actor,
+           hidden: frozenset[str]) -> list[dict[str, Any]]:
+    """The report's totals, one per currency, by SQL over the same rows (no role join, so
+    people with several roles count once)."""
+    where = record_conditions(scope, actor, TimeEntry, Project)
+    stmt = (sa.select(col(Client.currency), *metric_selects())
+            .select_from(base_from(TimeEntry, frozenset()))
+            .where(*where).group_by(col(Client.currency)).order_by(col(Client.currency)))
+    return [{"currency": currency, **metric_values(sums, currency, hidden)}
+            for currency, *sums in session.execute(stmt).all()]
+
+
+def summary(session: Session, scope: Scope, actor: policy.Actor) -> ReportResult:
+    """Hours and money per group (and per second-level group), one row per currency."""
+    q = scope.query
+    assert q.group_by is not None
+    dims = [dim(q.group_by, TimeEntry)] + ([dim(q.then_by, TimeEntry)] if q.then_by else [])
+    needs = frozenset().union(*(d.needs for d in dims))
+    keys = [d.key for d in dims]
+    labels = [expr for d in dims for _, expr in d.labels]
+    stmt = (sa.select(*keys, *labels, col(Client.currency), *metric_selects())
+            .select_from(base_from(TimeEntry, needs))
+            .where(*record_conditions(scope, actor, TimeEntry, Project))
+            .group_by(*keys, *labels, col(Client.currency))
+            .order_by(*[sa.func.lower(expr) for expr in labels], col(Client.currency)))
+    hidden = hidden_keys(scope.shown)
+    label_columns = [c for d in dims for c, _ in d.labels]
+    rows: list[dict[str, Any]] = []
+    for record in session.execute(stmt).all():
+        key_values = record[:len(keys)]
+        label_values = record[len(keys):len(keys) + len(labels)]
+        currency = record[len(keys) + len(labels)]
+        sums = record[len(keys) + len(labels) + 1:]
+        row: dict[str, Any] = {c.key: v for c, v in zip(label_columns, label_values,
+                                                         strict=True)}
+        row["currency"] = currency
+        row.update(metric_values(sums, currency, hidden))
+        row["_keys"] = {d.filter: k for d, k in zip(dims, key_values, strict=True)}
+        rows.append(row)
+    columns = [*label_columns, Column("currency", "Cur"), *METRICS]
+    return ReportResult(kind="time", title=_title(q), columns=columns, rows=rows,
+                        totals=totals(session, scope, actor, hidden),
+                        date_from=scope.date_from, date_to=scope.date_to, hidden=hidden,
+                        group_by=q.group_by, then_by=q.then_by)
+
+
+DETAIL_COLUMNS = (
+    Column("date", "Date", "date"),
+    Column("person", "Team member"),
+    Column("client", "Client"),
+    Column("project", "Project"),
+    Column("task", "Task"),
+    Column("notes", "Notes"),
+    Column("hours", "Hours", "hours", True),
+    Column("billable", "Billable", "bool"),
+    Column("hourly_rate", "Rate", "money"),
+    Column("billable_amount", "Amount", "money", True),
+    Column("invoice", "Invoice"),
+    Column("approval", "Approval"),
+    Column("source", "Source"),
+    Column("currency", "Cur"),
+    Column("id", "ID"),
+)
+
+
+def detailed(session: Session, scope: Scope, actor: policy.Actor, *,
+             limit: int | None = None) -> ReportResult:
+    """Every entry in the period with its invoice status, oldest first."""
+    hidden = hidden_keys(scope.shown)
+    stmt = (sa.select(col(TimeEntry.id), col(TimeEntry.spent_date), col(User.name),
+                      col(Client.name), col(Project.name),
+                      sa.func.coalesce(col(Task.name), NO_TASK), col(TimeEntry.notes),
+                      col(TimeEntry.duration_seconds), col(TimeEntry.is_billable),
+                      col(TimeEntry.billable_rate), col(Invoice.number),
+                      col(TimeEntry.invoice_id), col(TimeEntry.approval_status),
+                      col(TimeEntry.source), col(Client.currency))
+            .select_from(base_from(TimeEntry, frozenset({"task"})))
+            .outerjoin(Invoice, col(Invoice.id) == col(TimeEntry.invoice_id))
+            .where(*record_conditions(scope, actor, TimeEntry, Project))
+            .order_by(col(TimeEntry.spent_date), col(TimeEntry.created_at),
+                      col(TimeEntry.id)))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    rows = []
+    for (entry_id, day, person, client, project, task, notes, secs, billable, rate, number,
+         invoice_id, approval, source, currency) in session.execute(stmt).all():
+        amount = (money_of(secs * int((rate or 0) * 1_000_000), currency)
+                  if billable else Decimal(0))
+        rows.append({
+            "date": day, "person": person, "client": client, "project": project,
+            "task": task, "notes": notes, "hours": hours(secs), "billable": billable,
+            "hourly_rate": None if "hourly_rate" in hidden else rate,
+            "billable_amount": None if "billable_amount" in hidden else amount,
+            "invoice": (number or "draft") if invoice_id else None,
+            "approval": str(approval), "source": str(source), "currency": currency,
+            "id": entry_id, "_keys": {"id": entry_id},
+        })
+    total_rows = totals(session, scope, actor, hidden)
+    for total in total_rows:
+        total["hours"] = total["total_hours"]
+    return ReportResult(kind="time", title=_title(scope.query), columns=list(DETAIL_COLUMNS),
+                        rows=rows, totals=total_rows, date_from=scope.date_from,
+                        date_to=scope.date_to, hidden=hidden, detailed=True)
+
+
+def _title(q: Any) -> str:
+    if q.detailed:
+        return "Time: detailed"
+    return f"Time by {q.group_by}" + (f", then {q.then_by}" if q.then_by else "")
