@@ -158,3 +158,5 @@ class ReportKind(StrEnum):
     BUDGET = "budget"
     UNINVOICED = "uninvoiced"
     CONTRACTOR = "contractor"
+    UTILIZATION = "utilization"
+    AGENTS = "agents"
