@@ -17,10 +17,12 @@ from keito_tui.cli import (
     config,
     demo,
     expense,
+    export,
     inbox,
     invoices,
     keys,
     projects,
+    reports,
     settings,
     tasks,
     time,
@@ -111,8 +113,10 @@ app.add_typer(agent.app, name="agent")
 app.add_typer(approvals.timesheet_app, name="timesheet")
 app.add_typer(approvals.approvals_app, name="approvals")
 app.add_typer(invoices.app, name="invoice")
+app.add_typer(reports.app, name="report")
 inbox.register(app)
 demo.register(app)
+export.register(app)
 
 
 def build_only_the_invoked_command(argv: list[str]) -> None:
