@@ -22,6 +22,7 @@ from keito_tui.cli import (
     invoices,
     keys,
     projects,
+    reports,
     settings,
     tasks,
     time,
@@ -112,6 +113,7 @@ app.add_typer(agent.app, name="agent")
 app.add_typer(approvals.timesheet_app, name="timesheet")
 app.add_typer(approvals.approvals_app, name="approvals")
 app.add_typer(invoices.app, name="invoice")
+app.add_typer(reports.app, name="report")
 inbox.register(app)
 demo.register(app)
 export.register(app)

@@ -60,7 +60,8 @@ def _sums(session: Session, scope: Scope, actor: policy.Actor, name: str,
     key, labelled, drill = _group(name, TimeEntry)
     ekey, elabelled, _ = _group(name, Expense)
     if not grouped:
-        key, ekey, labelled, elabelled = sa.literal_column("''"), sa.literal_column("''"), [], []
+        # Per currency only (PostgreSQL refuses a constant in GROUP BY).
+        key, ekey, labelled, elabelled = col(Client.currency), col(Client.currency), [], []
     labels = [expr for _, expr in labelled]
     elabels = [expr for _, expr in elabelled]
     time_where = record_conditions(scope, actor, TimeEntry, Project)
