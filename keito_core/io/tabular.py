@@ -342,6 +342,13 @@ class _CellMaker:
         return out
 
 
+def _sheet_title(title: str) -> str:
+    """`title` as a sheet may be named: no []:*?/\\ and at most 25 characters (room for
+    a continuation sheet's ` (2)`)."""
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip(" '")
+    return cleaned[:25].strip() or "Export"
+
+
 def _currency_key(columns: Sequence[Column]) -> str | None:
     return "currency" if any(c.key == "currency" for c in columns) else None
 
@@ -365,7 +372,7 @@ def write_xlsx(target: str | Path | IO[bytes], columns: Sequence[Column],
     stream: Iterator[Row] = iter(rows)
     sample = list(islice(stream, WIDTH_SAMPLE))
     workbook = Workbook(write_only=True)
-    sheets = _Sheets(workbook, columns, title[:31] or "Export", sample)
+    sheets = _Sheets(workbook, columns, _sheet_title(title), sample)
     cells = _CellMaker(sheets)
     currency_key = _currency_key(columns)
     running = _Totals(columns, currency_key) if totals is True else None
