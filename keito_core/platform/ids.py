@@ -34,6 +34,7 @@ PREFIXES: dict[str, str] = {
     "sync_connection": "acc",
     "sync_record": "syn",
     "audit_event": "aud",
+    "budget_alert": "bal",
 }
 
 

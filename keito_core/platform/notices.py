@@ -7,6 +7,8 @@ of work); the command line takes them after the call and prints them on stderr a
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 _KEY = "keito.warnings"
@@ -23,3 +25,18 @@ def take_warnings(session: Session) -> list[str]:
     """The warnings added so far, in order; they are cleared so none is shown twice."""
     pending: list[str] = session.info.pop(_KEY, [])
     return pending
+
+
+_BUDGET_KEY = "keito.budget"
+
+
+def note_budget(session: Session, data: dict[str, Any]) -> None:
+    """Leave the over-budget warning of this unit of work (its project, status, percent used
+    and, for those who may see the budget, its amounts); the last one noted wins."""
+    session.info[_BUDGET_KEY] = data
+
+
+def take_budget(session: Session) -> dict[str, Any] | None:
+    """The over-budget warning noted, if any; cleared so it is shown once."""
+    data: dict[str, Any] | None = session.info.pop(_BUDGET_KEY, None)
+    return data

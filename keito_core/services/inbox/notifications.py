@@ -29,6 +29,7 @@ KINDS = (
     "timesheet_withdrawn",
     "timesheet_reminder",
     "timesheet_deadline",
+    "budget_alert",
 )
 
 

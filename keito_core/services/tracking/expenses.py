@@ -46,6 +46,7 @@ from keito_core.rules.inputs import check_source, list_bounds, parse_approval, p
 from keito_core.rules.metadata import validate_metadata
 from keito_core.rules.money import check_minor_unit, parse_money
 from keito_core.rules.permissions import Action
+from keito_core.services.tracking.budget_alerts import check_budgets
 from keito_core.services.tracking.entry_context import (
     check_editable,
     check_work_day,
@@ -206,6 +207,8 @@ def log_expense(session: Session, *, actor: policy.Actor, project_ref: str,
     session.flush()
     audit.record(session, actor_id=actor.user_id, action="expense.create", entity=expense,
                  changes=_snapshot(expense), now=now)
+    check_budgets(session, project_id=expense.project_id, task_id=None, user_id=expense.user_id,
+                  spent_dates=[expense.spent_date], now=now, actor=actor)
     return expense
 
 
@@ -241,6 +244,8 @@ def copy_expense(session: Session, *, actor: policy.Actor, expense_id: str,
     session.flush()
     audit.record(session, actor_id=actor.user_id, action="expense.copy", entity=expense,
                  changes=_snapshot(expense), now=now)
+    check_budgets(session, project_id=expense.project_id, task_id=None, user_id=expense.user_id,
+                  spent_dates=[expense.spent_date], now=now, actor=actor)
     return expense
 
 
@@ -354,6 +359,8 @@ def edit_expense(session: Session, *, actor: policy.Actor, expense_id: str, now:
                                       expense.id, values.get("spent_date", expense.spent_date)))
     audit.save_changes(session, expense, values, actor_id=actor.user_id, action="expense.edit",
                        now=now)
+    check_budgets(session, project_id=expense.project_id, task_id=None, user_id=expense.user_id,
+                  spent_dates=[expense.spent_date], now=now, actor=actor)
     return expense
 
 
@@ -368,4 +375,6 @@ def delete_expense(session: Session, *, actor: policy.Actor, expense_id: str,
                  changes=_snapshot(expense), now=now)
     session.delete(expense)
     session.flush()
+    check_budgets(session, project_id=expense.project_id, task_id=None, user_id=expense.user_id,
+                  spent_dates=[expense.spent_date], now=now, warn=False)
     return expense

@@ -51,6 +51,7 @@ from keito_core.rules.durations import local_span, parse_clock, parse_duration
 from keito_core.rules.inputs import check_source, list_bounds, parse_approval, parse_day
 from keito_core.rules.metadata import validate_metadata
 from keito_core.rules.permissions import Action
+from keito_core.services.tracking.budget_alerts import check_budgets
 from keito_core.services.tracking.entry_context import (
     apply_rounding,
     capture_billing,
@@ -152,10 +153,13 @@ def log_time(session: Session, *, actor: policy.Actor, project_ref: str,
     seconds, rounded = apply_rounding(seconds, round_increment(workspace))
     billing = capture_billing(session, project=project, task=task, assignment=assignment,
                               owner=owner.user, billable=billable)
-    return new_entry(session, actor=actor, owner=owner, project=project, task=task,
-                     billing=billing, spent_date=day, seconds=seconds, notes=text,
-                     source=origin, meta=metadata, now=now, started_at=began, ended_at=ended,
-                     rounded=rounded)
+    entry = new_entry(session, actor=actor, owner=owner, project=project, task=task,
+                      billing=billing, spent_date=day, seconds=seconds, notes=text,
+                      source=origin, meta=metadata, now=now, started_at=began, ended_at=ended,
+                      rounded=rounded)
+    check_budgets(session, project_id=project.id, task_id=entry.task_id, user_id=entry.user_id,
+                  spent_dates=[day], now=now, actor=actor)
+    return entry
 
 
 def get_entry(session: Session, *, actor: policy.Actor, entry_id: str) -> TimeEntry:
@@ -305,6 +309,8 @@ def edit_entry(session: Session, *, actor: policy.Actor, entry_id: str, now: dat
         check_notes(owner.workspace, values["notes"], doing="save")
     audit.save_changes(session, entry, values, actor_id=actor.user_id, action="time_entry.edit",
                        now=now)
+    check_budgets(session, project_id=entry.project_id, task_id=entry.task_id,
+                  user_id=entry.user_id, spent_dates=[entry.spent_date], now=now, actor=actor)
     return entry
 
 
@@ -343,8 +349,11 @@ def copy_entry(session: Session, *, actor: policy.Actor, entry_id: str,
     seconds, rounded = apply_rounding(original.duration_seconds, round_increment(owner.workspace))
     billing = capture_billing(session, project=project, task=task, assignment=assignment,
                               owner=owner.user, billable=original.is_billable)
-    return new_entry(session, actor=actor, owner=owner, project=project, task=task,
-                     billing=billing, spent_date=day, seconds=seconds, notes=original.notes,
-                     source=check_source(source),
-                     meta=dict(original.meta) if meta is None else validate_metadata(meta), now=now,
-                     rounded=rounded, action="time_entry.copy")
+    entry = new_entry(session, actor=actor, owner=owner, project=project, task=task,
+                      billing=billing, spent_date=day, seconds=seconds, notes=original.notes,
+                      source=check_source(source),
+                      meta=dict(original.meta) if meta is None else validate_metadata(meta),
+                      now=now, rounded=rounded, action="time_entry.copy")
+    check_budgets(session, project_id=project.id, task_id=entry.task_id, user_id=entry.user_id,
+                  spent_dates=[day], now=now, actor=actor)
+    return entry

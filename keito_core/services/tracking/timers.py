@@ -42,6 +42,7 @@ from keito_core.rules.durations import MAX_DURATION_SECONDS
 from keito_core.rules.inputs import check_source
 from keito_core.rules.metadata import validate_metadata
 from keito_core.rules.permissions import Action, Target
+from keito_core.services.tracking.budget_alerts import check_budgets
 from keito_core.services.tracking.entry_context import (
     apply_rounding,
     capture_billing,
@@ -108,6 +109,8 @@ def finish_timer(session: Session, *, actor: policy.Actor, entry: TimeEntry, own
                   ended_at=now, notes=final_notes)
     audit.save_changes(session, entry, values, actor_id=actor.user_id, action="time_entry.stop",
                        always=True, now=now)
+    check_budgets(session, project_id=entry.project_id, task_id=entry.task_id,
+                  user_id=entry.user_id, spent_dates=[entry.spent_date], now=now, actor=actor)
     return entry
 
 
@@ -181,6 +184,8 @@ def discard_entry(session: Session, *, actor: policy.Actor, entry: TimeEntry,
                  changes=entry_snapshot(entry), now=now)
     session.delete(entry)
     session.flush()
+    check_budgets(session, project_id=entry.project_id, task_id=entry.task_id,
+                  user_id=entry.user_id, spent_dates=[entry.spent_date], now=now, warn=False)
     return entry
 
 
