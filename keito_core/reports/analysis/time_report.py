@@ -120,30 +120,43 @@ def summary(session: Session, scope: Scope, actor: policy.Actor) -> ReportResult
     needs = frozenset().union(*(d.needs for d in dims))
     keys = [d.key for d in dims]
     labels = [expr for d in dims for _, expr in d.labels]
-    stmt = (sa.select(*keys, *labels, col(Client.currency), *metric_selects())
+    # Grouped by the keys alone (each key decides its labels), which is cheaper than
+    # grouping by the label texts too; rows are put in label order afterwards.
+    stmt = (sa.select(*keys, *[sa.func.min(expr) for expr in labels], col(Client.currency),
+                      *metric_selects())
             .select_from(base_from(TimeEntry, needs))
             .where(*record_conditions(scope, actor, TimeEntry, Project))
-            .group_by(*keys, *labels, col(Client.currency))
-            .order_by(*[sa.func.lower(expr) for expr in labels], col(Client.currency)))
+            .group_by(*keys, col(Client.currency)))
     hidden = hidden_keys(scope.shown)
     label_columns = [c for d in dims for c, _ in d.labels]
     rows: list[dict[str, Any]] = []
+    #: Exact integer sums per currency, for the totals (no second query over the entries).
+    whole: dict[str, list[int]] = {}
     for record in session.execute(stmt).all():
         key_values = record[:len(keys)]
         label_values = record[len(keys):len(keys) + len(labels)]
         currency = record[len(keys) + len(labels)]
-        sums = record[len(keys) + len(labels) + 1:]
+        sums = [int(v or 0) for v in record[len(keys) + len(labels) + 1:]]
+        into = whole.setdefault(currency, [0] * len(sums))
+        for n, value in enumerate(sums):
+            into[n] += value
         row: dict[str, Any] = {c.key: v for c, v in zip(label_columns, label_values,
                                                          strict=True)}
         row["currency"] = currency
         row.update(metric_values(sums, currency, hidden))
         row["_keys"] = {d.filter: k for d, k in zip(dims, key_values, strict=True)}
         rows.append(row)
+    rows.sort(key=lambda r: (*(str(r[c.key] or "").lower() for c in label_columns),
+                             r["currency"]))
+    if "role" in needs:   # someone with two roles is in two rows: count them once
+        total_rows = totals(session, scope, actor, hidden)
+    else:
+        total_rows = [{"currency": currency, **metric_values(sums, currency, hidden)}
+                      for currency, sums in sorted(whole.items())]
     columns = [*label_columns, Column("currency", "Cur"), *METRICS]
     return ReportResult(kind="time", title=_title(q), columns=columns, rows=rows,
-                        totals=totals(session, scope, actor, hidden),
-                        date_from=scope.date_from, date_to=scope.date_to, hidden=hidden,
-                        group_by=q.group_by, then_by=q.then_by)
+                        totals=total_rows, date_from=scope.date_from, date_to=scope.date_to,
+                        hidden=hidden, group_by=q.group_by, then_by=q.then_by)
 
 
 DETAIL_COLUMNS = (
