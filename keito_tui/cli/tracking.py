@@ -123,12 +123,17 @@ def require(value: str | None, flag: str, hint: str) -> str:
 
 
 def with_warnings(state: CliState, session: Session, data: dict[str, Any]) -> dict[str, Any]:
-    """`data` with the warnings the service left (a future date), each also said on stderr."""
-    from keito_core.platform.notices import take_warnings
+    """`data` with the warnings the service left (a future date), each also said on stderr,
+    and `budget` when the save left its project over budget (see docs/budgets.md)."""
+    from keito_core.platform.notices import take_budget, take_warnings
 
     warnings = take_warnings(session)
     for text in warnings:
         state.output.warn(text)
+    budget = take_budget(session)
+    if budget is not None:
+        state.output.warn(budget["message"])
+        data = {**data, "budget": budget}
     return {**data, "warnings": warnings} if warnings else data
 
 
