@@ -69,6 +69,11 @@ ACTIONS: tuple[KeitoAction, ...] = (
         group=VIEWS,
     ),
     KeitoAction(
+        "reports", "r", "show_mode('reports')", "Reports",
+        "Reports: time, expenses, budgets, utilization, agents and what is ready to bill, "
+        "with a chart, drill-down, saved reports and export", group=VIEWS,
+    ),
+    KeitoAction(
         "manage", "m", "show_mode('manage')", "Manage",
         "Clients, projects, tasks, the team and expense categories", group=VIEWS,
     ),
@@ -76,7 +81,8 @@ ACTIONS: tuple[KeitoAction, ...] = (
         "settings", "s", "show_mode('settings')", "Settings", "Every workspace setting",
         group=VIEWS,
     ),
-    KeitoAction("refresh", "r", "refresh", "Refresh", "Read the current view again"),
+    KeitoAction("refresh", "ctrl+r,f5", "refresh", "Refresh", "Read the current view again",
+                key_display="^r"),
     KeitoAction(
         "help", "question_mark", "help", "Help", "List every key binding", key_display="?"
     ),

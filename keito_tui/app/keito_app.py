@@ -65,6 +65,7 @@ class KeitoApp(App[None]):
         "approvals": _view("approvals", "ApprovalsScreen"),
         "inbox": _view("inbox", "InboxScreen"),
         "invoices": _view("invoices", "InvoicesScreen"),
+        "reports": _view("reports", "ReportsScreen"),
         "manage": _view("manage", "ManageScreen"),
         "settings": _view("settings", "SettingsScreen"),
     }
@@ -88,7 +89,7 @@ class KeitoApp(App[None]):
         self.summary: WorkspaceSummary | None = None
         self._heap_frozen = False
         #: Whether the Invoices view is offered (invoicing on, invoices visible to the user);
-        #: read once start-up is over, again on `r` and on every change of view.
+        #: read once start-up is over, again on `ctrl+r` and on every change of view.
         self.invoicing = False
 
     def compose(self) -> ComposeResult:

@@ -25,7 +25,7 @@ from keito_tui.app.bindings import KeitoAction
 
 #: The modules whose VIEW_ACTIONS (or other KeitoAction tuples) hold the views' action ids.
 VIEW_MODULES = ("day", "week", "expenses", "approvals", "approval_detail", "inbox", "manage",
-                "settings", "invoices", "invoice_editor")
+                "settings", "invoices", "invoice_editor", "reports")
 
 
 def read_keymap(path: Path) -> tuple[dict[str, str], list[str]]:

@@ -367,7 +367,7 @@ async def test_refresh_reads_the_view_again(runtime: Runtime, workspace, records
             ws = session.get(WorkspaceRow, workspace.workspace_id)
             ws.name = "Acme Group"
             session.add(ws)
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await settle(pilot)
         assert table(app, "clients").row_count == 2
         assert caption(app, "clients") == "2 clients"
@@ -408,19 +408,19 @@ async def test_footer_shows_every_binding_and_fits_80_columns(
                 break
             await pilot.pause(0.02)
         keys = footer_keys(app)
-        assert {"Refresh": "r", "Help": "?", "Quit": "^q"}.items() <= keys.items()
+        assert {"Refresh": "^r", "Help": "?", "Quit": "^q"}.items() <= keys.items()
         shown = {key.key_display for key in app.screen.query(FooterKey)}
-        assert {"d", "w", "e", "a", "i", "m", "s"} <= shown  # the views, under one label
+        assert {"d", "w", "e", "a", "i", "r", "m", "s"} <= shown  # the views, under one label
         assert "Views" in app.export_screenshot()
         for key in app.screen.query(FooterKey):
             assert key.region.right <= 80 and key.region.width > 0
         bindings = {b.binding.id: b.binding for b in app.screen.active_bindings.values()}
-        for binding_id in ("day", "week", "expenses", "approvals", "inbox", "manage",
-                           "settings", "refresh", "help", "quit"):
+        for binding_id in ("day", "week", "expenses", "approvals", "inbox", "reports",
+                           "manage", "settings", "refresh", "help", "quit"):
             assert bindings[binding_id].description and bindings[binding_id].tooltip
 
 
-@pytest.mark.parametrize("view", ["d", "w", "e", "a", "i", "m", "s"])
+@pytest.mark.parametrize("view", ["d", "w", "e", "a", "i", "r", "m", "s"])
 async def test_every_footer_label_is_set_off_from_the_next_key_at_80_columns(
     runtime: Runtime, workspace, view: str  # noqa: ANN001
 ) -> None:
@@ -454,7 +454,7 @@ async def test_question_mark_opens_help_listing_every_binding(
         assert isinstance(app.screen, HelpScreen)
         listed = {description: key for key, description, _ in app.screen.rows}
         assert {"Day": "d", "Week": "w", "Expenses": "e", "Approvals": "a", "Inbox": "i",
-                "Manage": "m", "Settings": "s", "Refresh": "r", "Help": "?",
+                "Reports": "r", "Manage": "m", "Settings": "s", "Refresh": "^r", "Help": "?",
                 "Quit": "^q", "Commands": "^p"}.items() <= listed.items()
         shown = app.export_screenshot().replace("&#160;", " ")
         assert "Quit Keito" in shown and "Every workspace setting" in shown

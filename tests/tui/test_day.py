@@ -665,7 +665,7 @@ async def test_a_read_overtaken_by_a_newer_one_is_not_shown(
         assert before is not None and len(rows(app)) == 1
         with workspace.session() as s:
             time_entries.delete_entry(s, actor=workspace.actor(s), entry_id=entry_id, now=NOW)
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await settle(pilot)
         assert rows(app) == []
         stale = screen.reads_started - 1  # an earlier read of the same day, finishing late

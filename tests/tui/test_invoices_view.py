@@ -242,7 +242,7 @@ async def test_the_view_is_offered_only_with_invoicing_on(
         assert app.current_mode == "day"
         with firm.ws.session() as s:
             s.exec(select(Workspace)).one().feature_invoicing = True
-        await pilot.press("r")
+        await pilot.press("ctrl+r")
         await until(pilot, lambda: app.invoicing, "invoicing is read as on")
         await pilot.press("v")
         await settle(pilot)
@@ -603,4 +603,4 @@ async def test_the_footer_shows_every_action_at_80x24_and_140x45(
         expected = {a.key_display or a.key for a in EDITOR_ACTIONS
                     if a.show and a.id not in ("invoice.issue", "invoice.reopen")}
         assert expected <= shown, expected - shown
-        assert {"?", "^q", "r"} <= shown
+        assert {"?", "^q", "^r"} <= shown

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class MainView(Screen[None]):
-    """A mode's base screen: reads its data in a worker and shows it; `r` reads it again."""
+    """A mode's base screen: reads its data in a worker and shows it; `ctrl+r` reads it again."""
 
     class LoadFailed(Message):
         """The worker could not read the view's data."""
