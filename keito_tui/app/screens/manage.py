@@ -20,6 +20,7 @@ from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.loaders import ManageData, Row, manage_data
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.manage_actions import RecordActions, selected_id, user_type_cell
+from keito_tui.app.screens.manage_budget import ProjectBudget
 from keito_tui.app.screens.manage_forms import FormSpec
 from keito_tui.app.screens.manage_lists import (
     ContactsList,
@@ -85,7 +86,7 @@ ARCHIVE: dict[str, tuple[Callable[..., object], Callable[..., object]]] = {
 }
 #: Actions that only make sense on some tabs (hidden from the footer elsewhere).
 TAB_ONLY = {"delete": ("clients",), "contacts": ("clients",), "tasks": ("projects",),
-            "team": ("projects", "team")}
+            "team": ("projects", "team"), "budget": ("projects",)}
 #: On the Projects tab, t and k share one footer label so the footer fits 80 columns.
 PROJECT_LISTS = Binding.Group("Lists", compact=True)
 
@@ -115,6 +116,9 @@ class ManageScreen(RecordActions, MainView):
                     "The selected project's team, or the selected manager's teammates",
                     group=PROJECT_LISTS),
         KeitoAction("manage.tasks", "k", "tasks", "Tasks", "The selected project's tasks",
+                    group=PROJECT_LISTS),
+        KeitoAction("manage.budget", "b", "budget", "Budget",
+                    "The selected project's budget: spent, remaining and % used",
                     group=PROJECT_LISTS),
         KeitoAction("manage.previous_tab", "left_square_bracket", "cycle_tab(-1)", "Previous tab",
                     "Show the tab to the left", key_display="[", show=False),
@@ -252,6 +256,11 @@ class ManageScreen(RecordActions, MainView):
         if chosen is not None and self.tab == "projects":
             self.app.push_screen(ProjectTasksList(chosen[0], str(chosen[1]["name"])),
                                  self.closed)
+
+    def action_budget(self) -> None:
+        chosen = self.selected()
+        if chosen is not None and self.tab == "projects":
+            self.app.push_screen(ProjectBudget(chosen[0], str(chosen[1]["name"])))
 
     def closed(self, _result: None) -> None:
         self.reload()
