@@ -405,6 +405,33 @@ async def test_an_older_read_arriving_late_is_not_shown(runtime: Runtime) -> Non
         assert screen.result is not None and screen.result.group_by == "client"
 
 
+async def test_a_new_grouping_keeps_the_chart_and_a_new_period_reads_it(
+        runtime: Runtime) -> None:
+    app = KeitoApp(runtime)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_reports(pilot)
+        chart = screen.query_one(BarChart)
+        assert chart.chart is not None and chart.chart.bucket == "day"
+        march = [w for w in WORK if in_march(w.day)]
+        by_day = {bar.start: bar.values for bar in chart.chart.bars}
+        assert len(by_day) == 31
+        for day in {w.day for w in march}:
+            assert by_day[day]["billable"] == sum((w.hours for w in march
+                                                   if w.day == day and w.billable), Decimal(0))
+        reads = screen.chart_reads
+        await pilot.press("g")
+        await shown(pilot, screen, lambda r: r.group_by == "client", "by client")
+        assert screen.chart_reads == reads and chart.chart is not None
+        await pilot.press("c")  # people and agents
+        await until(pilot, lambda: chart.chart is not None and chart.chart.stack == "source",
+                    "the chart stacked by source")
+        agents = sum((w.hours for w in march if w.person == "agent"), Decimal(0))
+        assert sum(bar.values["agent"] for bar in chart.chart.bars) == agents
+        await pilot.press("p")
+        await until(pilot, lambda: chart.chart is not None
+                    and chart.chart.bars[0].start == date(2026, 2, 1), "February's chart")
+
+
 # --- the chart ------------------------------------------------------------------------------------
 
 

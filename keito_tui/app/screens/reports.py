@@ -141,6 +141,15 @@ def following(values: tuple[Any, ...], current: Any) -> Any:
     return values[(values.index(current) + 1) % len(values)] if current in values else values[0]
 
 
+def chart_key(query: ReportQuery, stack: str, bucket: str | None) -> tuple[object, ...]:
+    """What the chart draws for `query`: its filters and period, not its grouping (the hours
+    chart reads time entries whatever the report), or nothing for a report without hours."""
+    if query.kind not in CHARTED:
+        return (None,)
+    return (replace(query, kind="time", group_by=None, then_by=None, detailed=False,
+                    categories=(), budget_status=()), stack, bucket)
+
+
 def row_label(result: ReportResult, row: dict[str, Any]) -> str:
     """A summary row's name: its grouping columns' values (`Globex › Website`)."""
     names = [str(row[c.key]) for c in result.visible_columns
@@ -200,6 +209,9 @@ class ReportsScreen(MainView):
         self.choices: ReportChoices | None = None
         self.saved_name = ""
         self.chart_reads = 0
+        #: The chart read last shown, and what the last chart read asked for.
+        self.chart_shown = 0
+        self.charted: tuple[object, ...] = ()
         #: The cursor row to restore when the next table is shown (coming back from a drill).
         self.restore_row: int | None = None
         #: How many totals rows the table shows above the report's rows.
@@ -279,13 +291,21 @@ class ReportsScreen(MainView):
     def reload(self) -> None:
         """Read the choices for the filters, then the report and its chart."""
         self.read_choices()
-        self.run_query()
+        self.run_query(chart=True)
 
-    def run_query(self) -> None:
+    def run_query(self, *, chart: bool = False) -> None:
+        """Read the report; read the chart too when what it draws changed (a new grouping
+        draws the same hours) or `chart` asks for it (a reload)."""
         query = self.current
         self.load(query, self.start_read())
+        wanted = chart_key(query, self.stack, self.bucket)
+        if chart or wanted != self.charted:
+            self.read_chart(wanted)
+
+    def read_chart(self, wanted: tuple[object, ...]) -> None:
+        self.charted = wanted
         self.chart_reads += 1
-        self.load_chart(query, self.stack, self.bucket, self.chart_reads)
+        self.load_chart(self.current, self.stack, self.bucket, self.chart_reads)
 
     @work(thread=True, exclusive=True, group="reports-table")
     def load(self, query: ReportQuery, read: int) -> None:
@@ -339,9 +359,15 @@ class ReportsScreen(MainView):
         self.result = message.result
         self.show_result()
 
+    @property
+    def chart_pending(self) -> bool:
+        """Whether a chart read is under way (the one shown is not the last asked for)."""
+        return self.chart_shown != self.chart_reads
+
     def on_reports_screen_chart_read(self, message: ChartRead) -> None:
         if message.read != self.chart_reads:
             return
+        self.chart_shown = message.read
         chart = self.query_one(BarChart)
         chart.message = ("The chart shows hours: time, utilization and agents reports."
                          if self.current.kind not in CHARTED else "")
@@ -512,13 +538,11 @@ class ReportsScreen(MainView):
 
     def action_next_stack(self) -> None:
         self.stack = following(STACKS, self.stack)
-        self.chart_reads += 1
-        self.load_chart(self.current, self.stack, self.bucket, self.chart_reads)
+        self.read_chart(chart_key(self.current, self.stack, self.bucket))
 
     def action_next_bucket(self) -> None:
         self.bucket = following(BUCKETS, self.bucket)
-        self.chart_reads += 1
-        self.load_chart(self.current, self.stack, self.bucket, self.chart_reads)
+        self.read_chart(chart_key(self.current, self.stack, self.bucket))
         self.notify(f"Bars per {self.bucket}" if self.bucket else
                     "Bars per day, week or month, as the period suits", markup=False,
                     timeout=2)
