@@ -78,7 +78,8 @@ VIEW_ACTIONS: tuple[KeitoAction, ...] = (
                 "Open the selected summary row's entries (Esc comes back)", key_display="⏎",
                 group=REPORT),
     KeitoAction("reports.back", "escape", "back", "Back",
-                "Back from a row's entries to the summary", key_display="esc", group=REPORT),
+                "Back from a row's entries to the summary (from the bar: back to the table)",
+                key_display="esc", group=REPORT),
     KeitoAction("reports.save", "S", "save_report", "Save",
                 "Save the report (its kind, period, grouping and filters) under a name, "
                 "for you or shared with the team", group=REPORT),
@@ -569,6 +570,10 @@ class ReportsScreen(MainView):
         self.run_query()
 
     def action_back(self) -> None:
+        table = self.query_one(ReportTable)
+        if self.focused is not table:
+            table.focus()
+            return
         if not self.trail:
             return
         step = self.trail.pop()
@@ -698,7 +703,7 @@ class ReportsScreen(MainView):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "back":
-            return bool(self.trail)
+            return bool(self.trail) or self.focused is not self.query_one(ReportTable)
         if action == "open_row":
             result = self.result
             if result is not None and result.detailed:
