@@ -360,3 +360,37 @@ def test_saved_form_round_trips() -> None:
                         date_from=date(2026, 1, 1), date_to=date(2026, 1, 31),
                         clients=("Acme",), billable=True, approval=("approved",))
     assert ReportQuery.from_dict(query.to_dict()) == query
+
+
+def test_by_role_a_person_in_two_roles_counts_in_each_row_and_once_in_the_total(
+        workspace) -> None:  # noqa: ANN001
+    from budget_team import NOW as MARCH
+    from budget_team import make_budget_team
+
+    from keito_core.services.directory.users import edit_user
+    from keito_core.services.tracking.time_entries import log_time
+
+    ids = make_budget_team(workspace, budget="1000")
+    with workspace.session() as s:
+        admin = workspace.actor(s)
+        edit_user(s, actor=admin, ref=ids["bea"], business_roles=["Designer", "Developer"],
+                  now=MARCH)
+        edit_user(s, actor=admin, ref=ids["max"], business_roles=["Developer"], now=MARCH)
+    for who, duration in (("bea", "2:00"), ("max", "1:00"), ("bot", "0:30")):
+        with workspace.session() as s:
+            log_time(s, actor=workspace.actor(s, ids[who]), project_ref=ids["web"],
+                     task_ref=ids["design"], duration=duration, spent_date=date(2026, 3, 9),
+                     source="cli", now=MARCH)
+    with workspace.session(readonly=True) as s:
+        result = run_report(s, actor=workspace.actor(s), now=MARCH, query=ReportQuery(
+            kind="time", group_by="role", date_from=date(2026, 3, 1),
+            date_to=date(2026, 3, 31)))
+        only_devs = run_report(s, actor=workspace.actor(s), now=MARCH, query=ReportQuery(
+            kind="time", roles=("developer",), date_from=date(2026, 3, 1),
+            date_to=date(2026, 3, 31)))
+    by_role = {r["role"]: r["total_hours"] for r in result.rows}
+    assert by_role == {"Designer": Decimal(2), "Developer": Decimal(3),
+                       "(no role)": Decimal("0.5")}
+    assert [t["total_hours"] for t in result.totals] == [Decimal("3.5")]
+    assert [t["total_hours"] for t in only_devs.totals] == [Decimal(3)]
+    assert [t["billable_amount"] for t in result.totals] == [Decimal("350.00")]
