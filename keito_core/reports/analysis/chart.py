@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from keito_core.enums import UserType
 from keito_core.errors import validation
-from keito_core.models import Project, TimeEntry, User
+from keito_core.models import TimeEntry, User
 from keito_core.reports.analysis.query import CHART_BUCKETS, CHART_STACKS, ReportQuery
 from keito_core.reports.analysis.result import Chart, ChartBar
 from keito_core.reports.analysis.scope import as_date, bucket_start, record_conditions, resolve
@@ -76,18 +76,30 @@ def hours_chart(session: Session, *, actor: policy.Actor, query: ReportQuery, no
     first = scope.date_from or scope.today - timedelta(days=29)
     last = scope.date_to or scope.today
     chosen = bucket or auto_bucket(first, last)
-    start = bucket_start(col(TimeEntry.spent_date), chosen,
-                         _week_index(scope.workspace.week_start),
-                         session.get_bind().dialect.name)
+    # First the entries' seconds per day (and per person when stacking by people and
+    # agents), reading the entries table alone; then those sums per bucket.
     secs = col(TimeEntry.duration_seconds)
-    split = (col(TimeEntry.is_billable).is_(True) if stack == "billable"
-             else col(User.user_type) == UserType.HUMAN)
-    stmt = (sa.select(start, sa.func.sum(sa.case((split, secs), else_=0)),
-                      sa.func.sum(sa.case((split, 0), else_=secs)))
-            .join(Project, col(Project.id) == col(TimeEntry.project_id))
-            .join(User, col(User.id) == col(TimeEntry.user_id))
-            .where(*record_conditions(scope, actor, TimeEntry, Project))
-            .group_by(start))
+    billable = col(TimeEntry.is_billable).is_(True)
+    per: list[Any] = [col(TimeEntry.spent_date).label("spent_date")]
+    if stack == "source":
+        per.append(col(TimeEntry.user_id).label("user_id"))
+    daily = (sa.select(*per,
+                       sa.func.sum(sa.case((billable, secs), else_=0)).label("first"),
+                       sa.func.sum(sa.case((billable, 0), else_=secs)).label("second"),
+                       sa.func.sum(secs).label("total"))
+             .where(*record_conditions(scope, actor, TimeEntry, None))
+             .group_by(*[p.element for p in per]).subquery("daily"))
+    start = bucket_start(daily.c.spent_date, chosen, _week_index(scope.workspace.week_start),
+                         session.get_bind().dialect.name)
+    if stack == "billable":
+        stmt = (sa.select(start, sa.func.sum(daily.c.first), sa.func.sum(daily.c.second))
+                .select_from(daily).group_by(start))
+    else:
+        human = col(User.user_type) == UserType.HUMAN
+        stmt = (sa.select(start, sa.func.sum(sa.case((human, daily.c.total), else_=0)),
+                          sa.func.sum(sa.case((human, 0), else_=daily.c.total)))
+                .select_from(daily.join(User, col(User.id) == daily.c.user_id))
+                .group_by(start))
     found = {as_date(day): (int(a or 0), int(b or 0))
              for day, a, b in session.execute(stmt).all()}
     names = SERIES[stack]

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from keito_core.errors import validation
-from keito_core.models import BusinessRole, User, UserBusinessRole, Workspace
+from keito_core.models import BusinessRole, Project, User, UserBusinessRole, Workspace
 from keito_core.platform.access import filter_user, visibility_clause
 from keito_core.platform.identity import get_workspace
 from keito_core.platform.lookup import find_category, find_client, find_project, find_task
@@ -105,7 +105,8 @@ def resolve(session: Session, *, actor: policy.Actor, query: ReportQuery,
 
 def record_conditions(scope: Scope, actor: policy.Actor, model: Any, project: Any,
                       *, with_task: bool = True) -> list[Any]:
-    """WHERE conditions on a time entry or expense table (`model`) joined to projects."""
+    """WHERE conditions on a time entry or expense table (`model`) joined to projects (or,
+    with `project` None, on the records table alone: the client filter becomes a subquery)."""
     q = scope.query
     out: list[Any] = []
     seen = visibility_clause(actor, Action.REPORT_VIEW, model)
@@ -115,8 +116,11 @@ def record_conditions(scope: Scope, actor: policy.Actor, model: Any, project: An
         out.append(col(model.spent_date) >= scope.date_from)
     if scope.date_to:
         out.append(col(model.spent_date) <= scope.date_to)
-    if scope.client_ids:
+    if scope.client_ids and project is not None:
         out.append(col(project.client_id).in_(scope.client_ids))
+    elif scope.client_ids:
+        out.append(col(model.project_id).in_(
+            sa.select(col(Project.id)).where(col(Project.client_id).in_(scope.client_ids))))
     if scope.project_ids:
         out.append(col(model.project_id).in_(scope.project_ids))
     if scope.task_ids and with_task:
