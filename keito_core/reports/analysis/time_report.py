@@ -111,14 +111,20 @@ def metric_values(sums: Any, currency: str, hidden: frozenset[str]) -> dict[str,
 
 def totals(session: Session, scope: Scope, actor: policy.Actor,
            hidden: frozenset[str]) -> list[dict[str, Any]]:
-    """The report's totals, one per currency, by SQL over the same rows (no role join, so
-    people with several roles count once)."""
-    where = record_conditions(scope, actor, TimeEntry, Project)
-    stmt = (sa.select(col(Client.currency), *metric_selects())
-            .select_from(base_from(TimeEntry, frozenset()))
-            .where(*where).group_by(col(Client.currency)).order_by(col(Client.currency)))
-    return [{"currency": currency, **metric_values(sums, currency, hidden)}
-            for currency, *sums in session.execute(stmt).all()]
+    """The report's totals, one per currency, by SQL over the same entries (summed per
+    project first, then per currency; no role join, so people with several roles count
+    once)."""
+    sums = (sa.select(col(TimeEntry.project_id).label("project_id"),
+                      *[m.label(f"m{i}") for i, m in enumerate(metric_selects())])
+            .where(*record_conditions(scope, actor, TimeEntry, None))
+            .group_by(col(TimeEntry.project_id)).subquery("sums"))
+    count = len(metric_selects())
+    stmt = (sa.select(col(Client.currency), *[sa.func.sum(sums.c[f"m{i}"]) for i in range(count)])
+            .select_from(sums.join(Project, col(Project.id) == sums.c.project_id)
+                         .join(Client, col(Client.id) == col(Project.client_id)))
+            .group_by(col(Client.currency)).order_by(col(Client.currency)))
+    return [{"currency": currency, **metric_values(values, currency, hidden)}
+            for currency, *values in session.execute(stmt).all()]
 
 
 #: The entry columns each grouping needs from the first pass.
