@@ -160,10 +160,16 @@ def summary(session: Session, scope: Scope, actor: policy.Actor) -> ReportResult
     names = [q.group_by] + ([q.then_by] if q.then_by else [])
     entry_columns = sorted({"project_id"}.union(*(_ENTRY_COLUMNS[n] for n in names)))
     grouped = [col(getattr(TimeEntry, name)) for name in entry_columns]
-    sums = (sa.select(*[c.label(n) for c, n in zip(grouped, entry_columns, strict=True)],
-                      *[m.label(f"m{i}") for i, m in enumerate(metric_selects())])
-            .where(*record_conditions(scope, actor, TimeEntry, None))
-            .group_by(*grouped).subquery("sums"))
+    labelled: list[Any] = [c.label(n) for c, n in zip(grouped, entry_columns, strict=True)]
+    first: Any = (sa.select(*labelled,
+                            *[m.label(f"m{i}") for i, m in enumerate(metric_selects())])
+                  .where(*record_conditions(scope, actor, TimeEntry, None))
+                  .group_by(*grouped))
+    by_role = "role" in names
+    # By role the totals cannot be the rows' sums (someone with two roles is in two rows):
+    # they are read from the same first pass, a common table expression that SQLite and
+    # PostgreSQL compute once when it is used twice.
+    sums: Any = first.cte("sums") if by_role else first.subquery("sums")
     dims = [_dim_over(n, sums) for n in names]
     needs = frozenset().union(*(d.needs for d in dims))
     joined: Any = (sums.join(Project, col(Project.id) == sums.c.project_id)
@@ -182,16 +188,31 @@ def summary(session: Session, scope: Scope, actor: policy.Actor) -> ReportResult
     metric_count = len(metric_selects())
     # Grouped by the keys alone (each key decides its labels), which is cheaper than
     # grouping by the label texts too; rows are put in label order afterwards.
-    stmt = (sa.select(*keys, *[sa.func.min(expr) for expr in labels], col(Client.currency),
-                      *[sa.func.sum(sums.c[f"m{i}"]) for i in range(metric_count)])
-            .select_from(joined)
-            .group_by(*keys, col(Client.currency)))
+    summed = [sa.func.sum(sums.c[f"m{i}"]) for i in range(metric_count)]
+    stmt: Any = (sa.select(*keys, *[sa.func.min(expr) for expr in labels],
+                           col(Client.currency), *summed)
+                 .select_from(joined)
+                 .group_by(*keys, col(Client.currency)))
+    if by_role:
+        whole_stmt = (sa.select(*[sa.null()] * (len(keys) + len(labels)), col(Client.currency),
+                                *[sa.func.sum(sums.c[f"m{i}"]) for i in range(metric_count)])
+                      .select_from(sums.join(Project, col(Project.id) == sums.c.project_id)
+                                   .join(Client, col(Client.id) == col(Project.client_id)))
+                      .group_by(col(Client.currency)))
+        stmt = sa.union_all(stmt.add_columns(sa.literal_column("0")),
+                            whole_stmt.add_columns(sa.literal_column("1")))
     hidden = hidden_keys(scope.shown)
     label_columns = [c for d in dims for c, _ in d.labels]
     rows: list[dict[str, Any]] = []
     #: Exact integer sums per currency, for the totals (no second query over the entries).
     whole: dict[str, list[int]] = {}
-    for record in session.execute(stmt).all():
+    role_totals: dict[str, list[int]] = {}
+    for found in session.execute(stmt).all():
+        record = found[:-1] if by_role else found
+        if by_role and int(found[-1]) == 1:
+            role_totals[record[len(keys) + len(labels)]] = [
+                int(v or 0) for v in record[len(keys) + len(labels) + 1:]]
+            continue
         key_values = record[:len(keys)]
         label_values = record[len(keys):len(keys) + len(labels)]
         currency = record[len(keys) + len(labels)]
@@ -207,11 +228,10 @@ def summary(session: Session, scope: Scope, actor: policy.Actor) -> ReportResult
         rows.append(row)
     rows.sort(key=lambda r: (*(str(r[c.key] or "").lower() for c in label_columns),
                              r["currency"]))
-    if "role" in needs:   # someone with two roles is in two rows: count them once
-        total_rows = totals(session, scope, actor, hidden)
-    else:
-        total_rows = [{"currency": currency, **metric_values(sums_of, currency, hidden)}
-                      for currency, sums_of in sorted(whole.items())]
+    if by_role:   # someone with two roles is in two rows: counted once here
+        whole = role_totals
+    total_rows = [{"currency": currency, **metric_values(sums_of, currency, hidden)}
+                  for currency, sums_of in sorted(whole.items())]
     columns = [*label_columns, Column("currency", "Cur"), *METRICS]
     return ReportResult(kind="time", title=_title(q), columns=columns, rows=rows,
                         totals=total_rows, date_from=scope.date_from, date_to=scope.date_to,
