@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from keito_tui.cli.state import KeitoGroup, cli_state
+from keito_tui.cli.state import cli_state
 
 if TYPE_CHECKING:
     from keito_core.reports.analysis import ReportQuery, ReportResult
 
-app = typer.Typer(cls=KeitoGroup, no_args_is_help=True,
+app = typer.Typer(no_args_is_help=True,
                   help="Reports: where the hours and the money went. Tables on a terminal, "
                        "JSON when piped; --save NAME keeps the filters, `report run NAME` "
                        "runs them again; --output FILE writes CSV or XLSX.")
@@ -148,16 +148,18 @@ def _render(result: ReportResult, query: ReportQuery, seps: tuple[str, str], *,
         return
     columns = result.visible_columns
     if out.json or out.quiet:
-        payload = {"report": result.kind, "title": result.title,
-                   "from": result.date_from, "to": result.date_to,
-                   "query": query.check().describe(),
-                   "columns": [{"key": c.key, "title": c.title, "type": c.kind}
-                               for c in columns],
-                   "data": [public_row(row, result) for row in result.rows],
-                   "totals": [{k: v for k, v in total.items() if k not in result.hidden}
-                              for total in result.totals]}
+        payload: dict[str, Any] = {
+            "report": result.kind, "title": result.title,
+            "from": result.date_from, "to": result.date_to,
+            "query": query.check().describe(),
+            "columns": [{"key": c.key, "title": c.title, "type": c.kind} for c in columns],
+            "data": [public_row(row, result) for row in result.rows],
+            "totals": [{k: v for k, v in total.items() if k not in result.hidden}
+                       for total in result.totals]}
         if saved:
             payload["saved"] = saved
+        if result.ignored:
+            payload["ignored_filters"] = list(result.ignored)
         if out.quiet:
             for row in result.rows:
                 out.stdout.write(f"{row.get('id') or ''}\n")
@@ -165,9 +167,18 @@ def _render(result: ReportResult, query: ReportQuery, seps: tuple[str, str], *,
         out._emit_json(payload)
         return
     _table(result, seps, out)
+    if result.ignored:
+        out.stderr.write(f"note: the {result.kind} report does not use "
+                         + ", ".join(_FLAG_OF.get(n, n) for n in result.ignored) + "\n")
     if saved:
         out.stdout.write(f"Saved as {saved!r}: `keito report run {saved!r}` runs it again.\n")
 
+
+#: The command-line flag of each filter, for notes that name them.
+_FLAG_OF = {"clients": "--client", "projects": "--project", "tasks": "--task",
+            "people": "--person", "roles": "--role", "categories": "--category",
+            "sources": "--source", "billable": "--billable", "invoiced": "--invoiced",
+            "approval": "--approval", "budget_status": "--status"}
 
 #: Columns of detailed reports a narrow terminal does without first, in this order.
 _DROP_FIRST = ("id", "source", "approval", "hourly_rate", "invoice", "receipt", "billable",

@@ -120,3 +120,22 @@ def test_member_reports_hide_money(cli, demo) -> None:  # noqa: ANN001
     keys = [c["key"] for c in out.json["columns"]]
     assert "billable_amount" not in keys and "cost" not in keys
     assert all("billable_amount" not in row for row in out.json["data"])
+
+
+def test_a_filter_the_report_does_not_use_is_said(terminal, demo) -> None:  # noqa: ANN001
+    """A report saved in the app with a person on the uninvoiced report: running it says the
+    person was not used rather than implying the figures are that person's."""
+    from keito_core.services.reporting.saved_reports import save_report
+
+    with db.transaction(demo) as session:
+        admin = session.exec(select(User).where(User.role == Role.ADMIN)).first()
+        member = session.exec(select(User).where(User.role == Role.MEMBER)).first()
+        save_report(session, actor=actor_for(session, admin), name="Ready, one person",
+                    query=ReportQuery(kind="uninvoiced", people=(member.id,)), now=NOW)
+    out = terminal("report", "run", "Ready, one person", "--json")
+    assert out.exit_code == 0, out.stderr
+    assert out.json["ignored_filters"] == ["people"]
+    shown = terminal("report", "run", "Ready, one person")
+    assert "note: the uninvoiced report does not use --person" in shown.stderr
+    plain = terminal("report", "uninvoiced", "--client", "Northwind Traders Ltd", "--json")
+    assert plain.exit_code == 0 and "ignored_filters" not in plain.json

@@ -394,3 +394,15 @@ def test_by_role_a_person_in_two_roles_counts_in_each_row_and_once_in_the_total(
     assert [t["total_hours"] for t in result.totals] == [Decimal("3.5")]
     assert [t["total_hours"] for t in only_devs.totals] == [Decimal(3)]
     assert [t["billable_amount"] for t in result.totals] == [Decimal("350.00")]
+
+
+@pytest.mark.parametrize(("fields", "unused"), [
+    ({"kind": "uninvoiced", "people": ("bea",), "clients": ("Acme",)}, ("people",)),
+    ({"kind": "expenses", "tasks": ("Design",), "categories": ("Travel",)}, ("tasks",)),
+    ({"kind": "time", "categories": ("Travel",), "billable": True}, ("categories",)),
+    ({"kind": "budget", "billable": False, "budget_status": ("over",)}, ("billable",)),
+    ({"kind": "agents", "sources": ("agent",)}, ()),
+])
+def test_filters_a_kind_does_not_apply_are_named(fields: dict[str, Any],
+                                                 unused: tuple[str, ...]) -> None:
+    assert ReportQuery(**fields).unused_filters() == unused

@@ -42,7 +42,15 @@ __all__ = [
 
 def run_report(session: Session, *, actor: policy.Actor, query: ReportQuery, now: datetime,
                limit: int | None = None) -> ReportResult:
-    """Run a report for `actor` (`limit` caps a detailed report's rows, not its totals)."""
+    """Run a report for `actor` (`limit` caps a detailed report's rows, not its totals);
+    `ignored` on the result names the filters set that this kind does not apply."""
+    result = _run(session, actor=actor, query=query, now=now, limit=limit)
+    result.ignored = query.unused_filters()
+    return result
+
+
+def _run(session: Session, *, actor: policy.Actor, query: ReportQuery, now: datetime,
+         limit: int | None) -> ReportResult:
     scope = resolve(session, actor=actor, query=query, now=now)
     q = scope.query
     if q.kind == "time":

@@ -30,6 +30,20 @@ GROUPINGS: dict[str, tuple[str, ...]] = {
 #: Kinds with a detailed form (every entry or expense, not a summary).
 DETAILED_KINDS = frozenset({"time", "expenses"})
 
+_ENTRY_FILTERS = frozenset({"clients", "projects", "tasks", "people", "roles", "sources",
+                            "billable", "invoiced", "approval"})
+#: The filters each kind applies; any other set on a query is reported as not used.
+FILTERS_USED: dict[str, frozenset[str]] = {
+    "time": _ENTRY_FILTERS,
+    "expenses": (_ENTRY_FILTERS - {"tasks"}) | {"categories"},
+    "budget": frozenset({"clients", "projects", "sources", "budget_status"}),
+    "utilization": _ENTRY_FILTERS,
+    "agents": _ENTRY_FILTERS,
+    "uninvoiced": frozenset({"clients", "projects"}),
+}
+_FILTER_FIELDS = ("clients", "projects", "tasks", "people", "roles", "categories", "sources",
+                  "billable", "invoiced", "approval", "budget_status")
+
 APPROVAL_CHOICES = ("unsubmitted", "submitted", "approved", "rejected")
 BUDGET_STATUS_CHOICES = ("on_track", "warning", "over")
 SOURCE_CHOICES = ("tui", "web", "cli", "api", "agent")
@@ -95,6 +109,14 @@ class ReportQuery:
                     raise validation(f"unknown {name} {value!r}", field=name,
                                      hint="choose from " + ", ".join(allowed))
         return replace(self, group_by=group_by)
+
+    def unused_filters(self) -> tuple[str, ...]:
+        """The filters set on this query that its kind does not apply (e.g. a person on the
+        uninvoiced report), for interfaces to say so rather than imply they narrowed it."""
+        used = FILTERS_USED.get(self.kind, frozenset())
+        default = ReportQuery()
+        return tuple(name for name in _FILTER_FIELDS
+                     if name not in used and getattr(self, name) != getattr(default, name))
 
     def to_dict(self) -> dict[str, Any]:
         """The saved form: only what differs from the defaults, dates as ISO text."""

@@ -53,6 +53,8 @@ class ReportResult:
     group_by: str | None = None
     then_by: str | None = None
     detailed: bool = False
+    #: Filters set on the query that this kind of report does not apply.
+    ignored: tuple[str, ...] = ()
 
     @property
     def visible_columns(self) -> list[Column]:

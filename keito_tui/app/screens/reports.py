@@ -45,6 +45,7 @@ from keito_tui.app.screens.reports_dialogs import (
 from keito_tui.app.screens.reports_text import (
     CHARTED,
     CUSTOM,
+    FILTER_NAMES,
     GROUP_LABELS,
     KIND_LABELS,
     MAX_ROWS,
@@ -410,6 +411,10 @@ class ReportsScreen(MainView):
             words += " · esc goes back"
         else:
             words += " · " + filters_text(query, self.labels())
+        unused = query.unused_filters()
+        if unused:
+            named = dict(FILTER_NAMES) | {"billable": "billable", "invoiced": "invoiced"}
+            words += " (not used here: " + ", ".join(named.get(n, n) for n in unused) + ")"
         self.query_one("#report-status", Static).update(words)
 
     def result_matches(self) -> bool:
