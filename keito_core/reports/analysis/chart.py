@@ -18,7 +18,6 @@ from keito_core.reports.analysis.query import CHART_BUCKETS, CHART_STACKS, Repor
 from keito_core.reports.analysis.result import Chart, ChartBar
 from keito_core.reports.analysis.scope import as_date, bucket_start, record_conditions, resolve
 from keito_core.reports.analysis.time_report import hours
-from keito_core.reports.analysis.utilization import _week_index
 from keito_core.rules import permissions as policy
 from keito_core.rules.periods import month_bounds, week_bounds
 
@@ -89,7 +88,7 @@ def hours_chart(session: Session, *, actor: policy.Actor, query: ReportQuery, no
                        sa.func.sum(secs).label("total"))
              .where(*record_conditions(scope, actor, TimeEntry, None))
              .group_by(*[p.element for p in per]).subquery("daily"))
-    start = bucket_start(daily.c.spent_date, chosen, _week_index(scope.workspace.week_start),
+    start = bucket_start(daily.c.spent_date, chosen, scope.workspace.week_start,
                          session.get_bind().dialect.name)
     if stack == "billable":
         stmt = (sa.select(start, sa.func.sum(daily.c.first), sa.func.sum(daily.c.second))

@@ -15,13 +15,13 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from keito_core.errors import validation
-from keito_core.models import BusinessRole, Project, User, UserBusinessRole, Workspace
+from keito_core.models import BusinessRole, Project, UserBusinessRole, Workspace
 from keito_core.platform.access import filter_user, visibility_clause
 from keito_core.platform.identity import get_workspace
 from keito_core.platform.lookup import find_category, find_client, find_project, find_task
 from keito_core.reports.analysis.query import ReportQuery
 from keito_core.rules import permissions as policy
-from keito_core.rules.periods import named_period
+from keito_core.rules.periods import named_period, week_bounds
 from keito_core.rules.permissions import Action, Money
 
 #: The period a report covers when the query names none (Harvest's reports open on it too).
@@ -141,16 +141,13 @@ def record_conditions(scope: Scope, actor: policy.Actor, model: Any, project: An
     return out
 
 
-def user_type_is(user_type: str) -> Any:
-    """`users.user_type = ...` for reports that split humans and agents."""
-    return col(User.user_type) == user_type
-
-
-def bucket_start(column: Any, bucket: str, week_start_index: int, dialect: str) -> Any:
+def bucket_start(column: Any, bucket: str, week_start: Any, dialect: str) -> Any:
     """SQL for the first day of the day/week/month holding the date `column`, as ISO text
-    (SQLite) or a date (PostgreSQL); `week_start_index` is 0 for Sunday ... 6 for Saturday."""
+    (SQLite) or a date (PostgreSQL); weeks begin on the workspace's `week_start`."""
     if bucket == "day":
         return column
+    # The first weekday as SQL counts weekdays (0 Sunday ... 6 Saturday).
+    week_start_index = (week_bounds(date(2024, 1, 3), week_start)[0].weekday() + 1) % 7
     if dialect == "postgresql":
         if bucket == "month":
             return sa.cast(sa.func.date_trunc("month", column), sa.Date)

@@ -62,12 +62,6 @@ def percent(part: Decimal, whole: Decimal) -> Decimal | None:
     return (part / whole * _HUNDRED).quantize(Decimal("0.1"))
 
 
-def _week_index(week_start: Any) -> int:
-    """The workspace's first weekday as SQL counts weekdays (0 Sunday ... 6 Saturday)."""
-    first = week_bounds(date(2024, 1, 3), week_start)[0]  # any Wednesday
-    return (first.weekday() + 1) % 7
-
-
 def _people(session: Session, scope: Scope, actor: policy.Actor,
             tracked: set[str]) -> list[tuple[str, str, int | None]]:
     conditions: list[Any] = [col(User.user_type) == UserType.HUMAN]
@@ -90,7 +84,7 @@ def utilization(session: Session, scope: Scope, actor: policy.Actor) -> ReportRe
     workspace = scope.workspace
     first = scope.date_from or scope.today
     last = scope.date_to or scope.today
-    week = bucket_start(col(TimeEntry.spent_date), "week", _week_index(workspace.week_start),
+    week = bucket_start(col(TimeEntry.spent_date), "week", workspace.week_start,
                         session.get_bind().dialect.name)
     billable = col(TimeEntry.is_billable).is_(True)
     stmt = (sa.select(col(TimeEntry.user_id), week,
