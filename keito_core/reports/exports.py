@@ -1,5 +1,7 @@
 """The exports: time entries, expenses, projects, invoices, clients and the team, as typed
-columns and a stream of rows (the reference's Exporting Data page).
+columns and a stream of rows (the reference's Exporting Data page). This module holds the
+filters, the dispatch, the streaming helpers and the record exports (time entries and
+expenses); `reports.export_directory` the projects, invoices, clients and team.
 
 Each export runs a COUNT first (so a progress bar knows the total), then streams its rows from
 one SELECT read in batches (`yield_per`: SQLite's cursor steps through the result, PostgreSQL's
@@ -27,36 +29,30 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from keito_core.enums import ApprovalStatus, BudgetBy, InvoiceState, UserStatus
+from keito_core.enums import ApprovalStatus, InvoiceState
 from keito_core.errors import validation
 from keito_core.io.tabular import json_text
 from keito_core.models import (
     Client,
     Expense,
     ExpenseCategory,
-    Invoice,
     Project,
-    ProjectMember,
-    ProjectTask,
     Task,
     TimeEntry,
     User,
 )
-from keito_core.platform.access import invoice_clause, visibility_clause
-from keito_core.platform.identity import get_workspace
+from keito_core.platform.access import visibility_clause
 from keito_core.platform.lookup import find_category, find_client, find_project, find_user
 from keito_core.presenters import entry_hours
 from keito_core.reports.analysis.result import Column
 from keito_core.rules import permissions as policy
-from keito_core.rules.budgets import month_bounds, percent_used
-from keito_core.rules.money import CURRENCY_EXPONENTS, MICROS, round_money, stored_amount
+from keito_core.rules.money import rate_seconds_amount, stored_amount
 from keito_core.rules.permissions import Action, Money
 
 KINDS = ("time", "expenses", "projects", "invoices", "clients", "team")
 STATUS_CHOICES = ("active", "archived", "all")
 #: Rows fetched per round trip while streaming.
 BATCH = 2000
-_SECONDS_PER_HOUR = 3600
 _CENT = Decimal("0.01")
 
 
@@ -90,7 +86,7 @@ FILTERS: dict[str, frozenset[str]] = {
     "clients": frozenset({"status"}),
     "team": frozenset({"status"}),
 }
-_EMPTY = ExportFilter()
+NO_FILTER = ExportFilter()
 
 
 @dataclass
@@ -110,7 +106,7 @@ def check_filters(kind: str, chosen: ExportFilter) -> None:
         raise validation(f"unknown export {kind!r}", field="kind",
                          hint="choose one of " + ", ".join(KINDS))
     for name in ExportFilter.__dataclass_fields__:
-        if getattr(chosen, name) != getattr(_EMPTY, name) and name not in FILTERS[kind]:
+        if getattr(chosen, name) != getattr(NO_FILTER, name) and name not in FILTERS[kind]:
             flag = {"date_from": "from", "date_to": "to", "clients": "client",
                     "projects": "project", "people": "person", "categories": "category",
                     "states": "state"}.get(name, name)
@@ -131,7 +127,7 @@ def check_filters(kind: str, chosen: ExportFilter) -> None:
 
 
 def export_data(session: Session, *, actor: policy.Actor, kind: str,
-                chosen: ExportFilter = _EMPTY, today: date | None = None) -> Export:
+                chosen: ExportFilter = NO_FILTER, today: date | None = None) -> Export:
     """The export of `kind` (one of KINDS) as `actor` may see it, filtered by `chosen`.
     `today` (the workspace's) picks the month of budgets that reset monthly."""
     check_filters(kind, chosen)
@@ -140,19 +136,21 @@ def export_data(session: Session, *, actor: policy.Actor, kind: str,
         return export_time(session, actor=actor, chosen=chosen)
     if kind == "expenses":
         return export_expenses(session, actor=actor, chosen=chosen)
+    from keito_core.reports import export_directory as directory
+
     if kind == "projects":
-        return export_projects(session, actor=actor, chosen=chosen, today=today)
+        return directory.export_projects(session, actor=actor, chosen=chosen, today=today)
     if kind == "invoices":
-        return export_invoices(session, actor=actor, chosen=chosen)
+        return directory.export_invoices(session, actor=actor, chosen=chosen)
     if kind == "clients":
-        return export_clients(session, actor=actor, chosen=chosen)
-    return export_team(session, actor=actor, chosen=chosen)
+        return directory.export_clients(session, actor=actor, chosen=chosen)
+    return directory.export_team(session, actor=actor, chosen=chosen)
 
 
 # --- shared ------------------------------------------------------------------------------
 
 
-def _raw(column: Any) -> Any:
+def raw_column(column: Any) -> Any:
     """A column read as the driver returns it (integer micros, plain text): the stream then
     skips SQLAlchemy's per-value conversions, done once here instead."""
     return sa.type_coerce(column, sa.BigInteger if _is_money(column) else sa.String)
@@ -162,12 +160,12 @@ def _is_money(column: Any) -> bool:
     return type(column.type).__name__ == "Micros"
 
 
-def _count(session: Session, stmt: Any) -> int:
+def count_rows(session: Session, stmt: Any) -> int:
     counted = select(func.count()).select_from(stmt.order_by(None).subquery())
     return int(session.execute(counted).scalar_one())
 
 
-def _stream(session: Session, stmt: Any) -> Iterator[Any]:
+def stream_rows(session: Session, stmt: Any) -> Iterator[Any]:
     """The statement's rows, fetched BATCH at a time (server-side on PostgreSQL)."""
     connection = session.connection()
     result = connection.execution_options(yield_per=BATCH).execute(stmt)
@@ -177,7 +175,7 @@ def _stream(session: Session, stmt: Any) -> Iterator[Any]:
         result.close()
 
 
-def _refs(session: Session, refs: tuple[str, ...], finder: Any) -> list[str]:
+def resolve_refs(session: Session, refs: tuple[str, ...], finder: Any) -> list[str]:
     return [finder(session, ref).id for ref in refs]
 
 
@@ -189,13 +187,13 @@ def _record_conditions(session: Session, model: Any, chosen: ExportFilter) -> li
     if chosen.date_to is not None:
         conditions.append(col(model.spent_date) <= chosen.date_to)
     if chosen.clients:
-        conditions.append(col(Project.client_id).in_(_refs(session, chosen.clients,
+        conditions.append(col(Project.client_id).in_(resolve_refs(session, chosen.clients,
                                                            find_client)))
     if chosen.projects:
-        conditions.append(col(model.project_id).in_(_refs(session, chosen.projects,
+        conditions.append(col(model.project_id).in_(resolve_refs(session, chosen.projects,
                                                           find_project)))
     if chosen.people:
-        conditions.append(col(model.user_id).in_(_refs(session, chosen.people, find_user)))
+        conditions.append(col(model.user_id).in_(resolve_refs(session, chosen.people, find_user)))
     if chosen.billable is not None:
         conditions.append(col(model.is_billable) == chosen.billable)
     if chosen.approval:
@@ -215,15 +213,8 @@ def _hours(seconds: int, cache: dict[int, Decimal]) -> Decimal:
 
 def entry_amount(seconds: int, rate_micros: int, currency: str) -> Decimal:
     """An entry's billable amount: hours x rate rounded half-up to the currency's minor
-    unit, in integers (`round_money(rates.billable_amount(seconds, rate), currency)`)."""
-    places = CURRENCY_EXPONENTS.get(currency, 2)
-    denominator = _SECONDS_PER_HOUR * MICROS
-    numerator = seconds * rate_micros * 10 ** places
-    if numerator >= 0:
-        minor = (2 * numerator + denominator) // (2 * denominator)
-    else:
-        minor = -((-2 * numerator + denominator) // (2 * denominator))
-    return Decimal(minor).scaleb(-places) if minor else Decimal(0).scaleb(-places)
+    unit (`round_money(rates.billable_amount(seconds, rate), currency)`)."""
+    return rate_seconds_amount(seconds * rate_micros, currency)
 
 
 def _metadata(text: str | None) -> str | None:
@@ -253,7 +244,7 @@ def _rate(micros: int, seen: dict[int, Decimal]) -> Decimal:
     return value
 
 
-def _money(micros: int | None) -> Decimal | None:
+def stored_or_none(micros: int | None) -> Decimal | None:
     return None if micros is None else stored_amount(micros)
 
 
@@ -286,7 +277,7 @@ def time_columns(visible: frozenset[Money]) -> list[Column]:
 
 
 def export_time(session: Session, *, actor: policy.Actor,
-                chosen: ExportFilter = _EMPTY) -> Export:
+                chosen: ExportFilter = NO_FILTER) -> Export:
     """Time entries, oldest first, with hours, billing state and (to those who see rates)
     the captured hourly rate and the billable amount."""
     visible = policy.field_visibility(actor)
@@ -298,9 +289,9 @@ def export_time(session: Session, *, actor: policy.Actor,
         select(col(TimeEntry.id), col(TimeEntry.spent_date), col(Client.name),
                col(Project.name), col(Task.name), col(User.name), col(TimeEntry.notes),
                col(TimeEntry.duration_seconds), col(TimeEntry.is_billable),
-               col(TimeEntry.invoice_id).is_not(None), _raw(col(TimeEntry.billable_rate)),
-               col(Client.currency), _raw(col(TimeEntry.approval_status)),
-               _raw(col(TimeEntry.source)), _meta_text(col(TimeEntry.meta)))
+               col(TimeEntry.invoice_id).is_not(None), raw_column(col(TimeEntry.billable_rate)),
+               col(Client.currency), raw_column(col(TimeEntry.approval_status)),
+               raw_column(col(TimeEntry.source)), _meta_text(col(TimeEntry.meta)))
         .join(Project, col(Project.id) == col(TimeEntry.project_id))
         .join(Client, col(Client.id) == col(Project.client_id))
         .join(User, col(User.id) == col(TimeEntry.user_id))
@@ -315,7 +306,7 @@ def export_time(session: Session, *, actor: policy.Actor,
         amounts: dict[tuple[int, int, str], Decimal] = {}
         rate_values: dict[int, Decimal] = {}
         for (entry_id, spent, client, project, task, person, notes, seconds, billable,
-             billed, rate, currency, approval, source, meta) in _stream(session, stmt):
+             billed, rate, currency, approval, source, meta) in stream_rows(session, stmt):
             row = {"date": spent, "client": client, "project": project, "task": task,
                    "person": person, "notes": notes, "hours": _hours(seconds, hours_cache),
                    "billable": billable, "billed": billed, "currency": currency,
@@ -334,7 +325,7 @@ def export_time(session: Session, *, actor: policy.Actor,
                 row["billable_amount"] = amount
             yield row
 
-    return Export("time", time_columns(visible), _count(session, stmt), rows())
+    return Export("time", time_columns(visible), count_rows(session, stmt), rows())
 
 
 # --- expenses ----------------------------------------------------------------------------
@@ -364,23 +355,23 @@ def expense_columns() -> list[Column]:
 
 
 def export_expenses(session: Session, *, actor: policy.Actor,
-                    chosen: ExportFilter = _EMPTY) -> Export:
+                    chosen: ExportFilter = NO_FILTER) -> Export:
     """Expenses, oldest first, with their amounts, billing state and receipt indicator."""
     conditions = _record_conditions(session, Expense, chosen)
     if chosen.categories:
         conditions.append(col(Expense.category_id).in_(
-            _refs(session, chosen.categories, find_category)))
+            resolve_refs(session, chosen.categories, find_category)))
     clause = visibility_clause(actor, Action.EXPORT_DATA, Expense)
     if clause is not None:
         conditions.append(clause)
     stmt = (
         select(col(Expense.id), col(Expense.spent_date), col(Client.name), col(Project.name),
                col(ExpenseCategory.name), col(User.name), col(Expense.notes),
-               _raw(col(Expense.units)), _raw(col(Expense.unit_price)),
-               _raw(col(Expense.total_cost)), col(Expense.is_billable),
+               raw_column(col(Expense.units)), raw_column(col(Expense.unit_price)),
+               raw_column(col(Expense.total_cost)), col(Expense.is_billable),
                col(Expense.invoice_id).is_not(None), col(Expense.receipt_path).is_not(None),
-               col(Client.currency), _raw(col(Expense.approval_status)),
-               _raw(col(Expense.source)), _meta_text(col(Expense.meta)))
+               col(Client.currency), raw_column(col(Expense.approval_status)),
+               raw_column(col(Expense.source)), _meta_text(col(Expense.meta)))
         .join(Project, col(Project.id) == col(Expense.project_id))
         .join(Client, col(Client.id) == col(Project.client_id))
         .join(User, col(User.id) == col(Expense.user_id))
@@ -392,289 +383,12 @@ def export_expenses(session: Session, *, actor: policy.Actor,
     def rows() -> Iterator[dict[str, Any]]:
         for (expense_id, spent, client, project, category, person, notes, units, unit_price,
              total, billable, billed, receipt, currency, approval, source,
-             meta) in _stream(session, stmt):
+             meta) in stream_rows(session, stmt):
             yield {"date": spent, "client": client, "project": project, "category": category,
-                   "person": person, "notes": notes, "units": _money(units),
-                   "unit_price": _money(unit_price), "amount": stored_amount(total),
+                   "person": person, "notes": notes, "units": stored_or_none(units),
+                   "unit_price": stored_or_none(unit_price), "amount": stored_amount(total),
                    "billable": billable, "billed": billed, "receipt": receipt,
                    "currency": currency, "approval": approval, "source": source,
                    "metadata": _metadata(meta), "id": expense_id}
 
-    return Export("expenses", expense_columns(), _count(session, stmt), rows())
-
-
-# --- projects ----------------------------------------------------------------------------
-
-
-def project_columns() -> list[Column]:
-    """The project export's columns: hour budgets and fee budgets in columns of their own, so
-    each column has one type (a project fills the pair its budget is kept in)."""
-    return [
-        Column("name", "Name"),
-        Column("client", "Client"),
-        Column("code", "Code"),
-        Column("project_type", "Project Type"),
-        Column("budget_by", "Budget By"),
-        Column("budget_hours", "Budget (hours)", "hours"),
-        Column("spent_hours", "Spent (hours)", "hours"),
-        Column("remaining_hours", "Remaining (hours)", "hours"),
-        Column("budget", "Budget", "money"),
-        Column("spent", "Spent", "money"),
-        Column("remaining", "Remaining", "money"),
-        Column("percent_used", "% Used", "percent"),
-        Column("currency", "Currency"),
-        Column("status", "Status"),
-        Column("id", "ID"),
-    ]
-
-
-_TYPE_LABELS = {"time_and_materials": "Time & Materials", "fixed_fee": "Fixed Fee",
-                "non_billable": "Non-Billable"}
-
-
-def _status_condition(column: Any, status: str | None) -> list[Any]:
-    if status in (None, "all"):
-        return []
-    return [column == (status == "active")]
-
-
-def export_projects(session: Session, *, actor: policy.Actor, chosen: ExportFilter = _EMPTY,
-                    today: date | None = None) -> Export:
-    """The projects the actor may view, with budget, spent and remaining where the budget
-    shows to them. Spent is a SQL SUM: hours for hour, task and person budgets; for fee
-    budgets hours x captured rate of billable time (plus billable expenses when the budget
-    includes them), rounded once to the currency's minor unit. Budgets that reset monthly
-    count the month of `today`."""
-    policy.require(actor, Action.PROJECT_VIEW)
-    month = month_bounds(today) if today is not None else None
-    monthly = col(Project.budget_monthly_reset)
-
-    def in_period(model: Any) -> Any:
-        if month is None:
-            return sa.true()
-        return sa.or_(~monthly, col(model.spent_date).between(*month))
-
-    time_spent = (
-        select(col(TimeEntry.project_id).label("project_id"),
-               func.sum(col(TimeEntry.duration_seconds)).label("seconds"),
-               func.sum(sa.case((col(TimeEntry.is_billable),
-                                 col(TimeEntry.duration_seconds)
-                                 * sa.type_coerce(col(TimeEntry.billable_rate), sa.BigInteger)),
-                                else_=0)).label("value"))
-        .join(Project, col(Project.id) == col(TimeEntry.project_id))
-        .where(in_period(TimeEntry))
-        .group_by(col(TimeEntry.project_id))
-        .subquery()
-    )
-    expense_spent = (
-        select(col(Expense.project_id).label("project_id"),
-               func.sum(sa.type_coerce(col(Expense.total_cost), sa.BigInteger)).label("micros"))
-        .join(Project, col(Project.id) == col(Expense.project_id))
-        .where(col(Expense.is_billable), in_period(Expense))
-        .group_by(col(Expense.project_id))
-        .subquery()
-    )
-    task_budget = (select(func.sum(sa.type_coerce(col(ProjectTask.budget_hours), sa.BigInteger)))
-                   .where(col(ProjectTask.project_id) == col(Project.id))
-                   .scalar_subquery())
-    person_budget = (
-        select(func.sum(sa.type_coerce(col(ProjectMember.budget_hours), sa.BigInteger)))
-        .where(col(ProjectMember.project_id) == col(Project.id))
-        .scalar_subquery())
-    budget_hours = sa.case(
-        (col(Project.budget_by) == BudgetBy.TOTAL_HOURS.value,
-         sa.type_coerce(col(Project.budget_hours), sa.BigInteger)),
-        (col(Project.budget_by) == BudgetBy.TASK.value, task_budget),
-        (col(Project.budget_by) == BudgetBy.PERSON.value, person_budget),
-        else_=None)
-    conditions = _status_condition(col(Project.is_active), chosen.status)
-    visible = policy.visible_project_ids(actor)
-    if visible is not None:
-        conditions.append(col(Project.id).in_(sorted(visible)))
-    if chosen.clients:
-        conditions.append(col(Project.client_id).in_(_refs(session, chosen.clients,
-                                                           find_client)))
-    if chosen.budgeted:
-        conditions.append(col(Project.budget_by) != BudgetBy.NONE.value)
-    stmt = (
-        select(col(Project.id), col(Project.name), col(Client.name), col(Project.code),
-               _raw(col(Project.project_type)), _raw(col(Project.budget_by)),
-               budget_hours, _raw(col(Project.budget_amount)),
-               col(Project.budget_includes_expenses), col(Project.budget_visible_to_team),
-               col(Project.is_active), col(Client.currency), time_spent.c.seconds,
-               time_spent.c.value, expense_spent.c.micros)
-        .join(Client, col(Client.id) == col(Project.client_id))
-        .outerjoin(time_spent, time_spent.c.project_id == col(Project.id))
-        .outerjoin(expense_spent, expense_spent.c.project_id == col(Project.id))
-        .where(*conditions)
-        .order_by(func.lower(Client.name), func.lower(Project.name), col(Project.id))
-    )
-
-    def rows() -> Iterator[dict[str, Any]]:
-        for (project_id, name, client, code, project_type, budget_by, hours_micros,
-             amount_micros, with_expenses, shown_to_team, active, currency, seconds, value,
-             expenses) in _stream(session, stmt):
-            row: dict[str, Any] = {
-                "name": name, "client": client, "code": code,
-                "project_type": _TYPE_LABELS.get(project_type, project_type),
-                "budget_by": budget_by.replace("total_", ""), "currency": currency,
-                "status": "Active" if active else "Archived", "id": project_id}
-            shown = policy.field_visibility(actor, project_id=project_id,
-                                            budget_visible_to_team=bool(shown_to_team))
-            if Money.BUDGET not in shown or budget_by == BudgetBy.NONE.value:
-                yield row
-                continue
-            if budget_by == BudgetBy.TOTAL_FEES.value:
-                exact = Decimal(int(value or 0)) / (_SECONDS_PER_HOUR * MICROS)
-                if with_expenses:
-                    exact += stored_amount(int(expenses or 0))
-                spent = round_money(exact, currency)
-                budget = _money(None if amount_micros is None else int(amount_micros))
-                row.update(budget=budget, spent=spent,
-                           remaining=None if budget is None else budget - spent,
-                           percent_used=percent_used(spent, budget))
-            else:
-                spent_hours = entry_hours(int(seconds or 0))
-                budget = _money(None if hours_micros is None else int(hours_micros))
-                row.update(budget_hours=budget, spent_hours=spent_hours,
-                           remaining_hours=None if budget is None else budget - spent_hours,
-                           percent_used=percent_used(spent_hours, budget))
-            yield row
-
-    return Export("projects", project_columns(), _count(session, stmt), rows())
-
-
-# --- invoices ----------------------------------------------------------------------------
-
-
-def invoice_columns() -> list[Column]:
-    return [
-        Column("number", "Invoice Number"),
-        Column("client", "Client"),
-        Column("issue_date", "Issue Date", "date"),
-        Column("due_date", "Due Date", "date"),
-        Column("state", "State"),
-        Column("total", "Total Amount", "money", total=True),
-        Column("balance", "Balance", "money", total=True),
-        Column("currency", "Currency"),
-        Column("subject", "Subject"),
-        Column("id", "ID"),
-    ]
-
-
-def export_invoices(session: Session, *, actor: policy.Actor,
-                    chosen: ExportFilter = _EMPTY) -> Export:
-    """The invoices the actor may view, by issue date: total, balance (total - paid)."""
-    policy.require(actor, Action.INVOICE_VIEW)
-    conditions: list[Any] = [invoice_clause(actor)]
-    if chosen.date_from is not None:
-        conditions.append(col(Invoice.issue_date) >= chosen.date_from)
-    if chosen.date_to is not None:
-        conditions.append(col(Invoice.issue_date) <= chosen.date_to)
-    if chosen.clients:
-        conditions.append(col(Invoice.client_id).in_(_refs(session, chosen.clients,
-                                                           find_client)))
-    if chosen.states:
-        conditions.append(col(Invoice.state).in_(list(chosen.states)))
-    stmt = (
-        select(col(Invoice.id), col(Invoice.number), col(Client.name), col(Invoice.issue_date),
-               col(Invoice.due_date), _raw(col(Invoice.state)), _raw(col(Invoice.total)),
-               _raw(col(Invoice.amount_paid)), col(Invoice.currency), col(Invoice.subject))
-        .join(Client, col(Client.id) == col(Invoice.client_id))
-        .where(*conditions)
-        .order_by(col(Invoice.issue_date), col(Invoice.number))
-    )
-
-    def rows() -> Iterator[dict[str, Any]]:
-        for (invoice_id, number, client, issued, due, state, total, paid, currency,
-             subject) in _stream(session, stmt):
-            yield {"number": number, "client": client, "issue_date": issued, "due_date": due,
-                   "state": state.capitalize(), "total": stored_amount(total),
-                   "balance": stored_amount(int(total) - int(paid)), "currency": currency,
-                   "subject": subject, "id": invoice_id}
-
-    return Export("invoices", invoice_columns(), _count(session, stmt), rows())
-
-
-# --- clients -----------------------------------------------------------------------------
-
-
-def client_columns() -> list[Column]:
-    return [Column("name", "Name"), Column("address", "Address"),
-            Column("currency", "Currency"), Column("status", "Status"), Column("id", "ID")]
-
-
-def export_clients(session: Session, *, actor: policy.Actor,
-                   chosen: ExportFilter = _EMPTY) -> Export:
-    """The client directory (for those who may view clients), by name."""
-    policy.require(actor, Action.CLIENT_VIEW)
-    stmt = (select(col(Client.id), col(Client.name), col(Client.street), col(Client.city),
-                   col(Client.region), col(Client.postal_code), col(Client.country),
-                   col(Client.currency), col(Client.is_active))
-            .where(*_status_condition(col(Client.is_active), chosen.status))
-            .order_by(func.lower(Client.name), col(Client.id)))
-
-    def rows() -> Iterator[dict[str, Any]]:
-        for (client_id, name, street, city, region, postal, country, currency,
-             active) in _stream(session, stmt):
-            address = ", ".join(p for p in (street, city, region, postal, country) if p)
-            yield {"name": name, "address": address or None, "currency": currency,
-                   "status": "Active" if active else "Archived", "id": client_id}
-
-    return Export("clients", client_columns(), _count(session, stmt), rows())
-
-
-# --- the team ----------------------------------------------------------------------------
-
-
-def team_columns(visible: frozenset[Money]) -> list[Column]:
-    columns = [Column("name", "Name"), Column("email", "Email"), Column("role", "Role"),
-               Column("capacity", "Weekly Capacity", "hours")]
-    if Money.RATE in visible:
-        columns.append(Column("hourly_rate", "Hourly Rate", "money"))
-    if Money.COST in visible:
-        columns.append(Column("cost_rate", "Cost Rate", "money"))
-    return columns + [Column("employment", "Contractor/Employee"),
-                      Column("user_type", "User Type"), Column("status", "Status"),
-                      Column("id", "ID")]
-
-
-_ROLE_LABELS = {"member": "Member", "manager": "Manager", "admin": "Administrator"}
-
-
-def export_team(session: Session, *, actor: policy.Actor,
-                chosen: ExportFilter = _EMPTY) -> Export:
-    """The people the actor may view, by name; rates as the policy shows them; weekly
-    capacity theirs, else the workspace's. Hourly rates are in the workspace's currency."""
-    policy.require(actor, Action.USER_VIEW)
-    visible = policy.field_visibility(actor)
-    capacity = get_workspace(session).weekly_capacity_seconds
-    conditions: list[Any] = []
-    if chosen.status == "active":
-        conditions.append(col(User.status) == UserStatus.ACTIVE.value)
-    elif chosen.status == "archived":
-        conditions.append(col(User.status) == UserStatus.ARCHIVED.value)
-    people = policy.visible_user_ids(actor)
-    if people is not None:
-        conditions.append(col(User.id).in_(sorted(people)))
-    stmt = (select(col(User.id), col(User.name), col(User.email), _raw(col(User.role)),
-                   col(User.weekly_capacity_seconds), _raw(col(User.default_rate)),
-                   _raw(col(User.cost_rate)), _raw(col(User.employment_type)),
-                   _raw(col(User.user_type)), _raw(col(User.status)))
-            .where(*conditions)
-            .order_by(func.lower(User.name), col(User.id)))
-
-    def rows() -> Iterator[dict[str, Any]]:
-        for (user_id, name, email, role, seconds, rate, cost, employment, user_type,
-             status) in _stream(session, stmt):
-            row = {"name": name, "email": email, "role": _ROLE_LABELS.get(role, role),
-                   "capacity": entry_hours(capacity if seconds is None else seconds),
-                   "employment": employment.capitalize(), "user_type": user_type.capitalize(),
-                   "status": status.capitalize(), "id": user_id}
-            if Money.RATE in visible:
-                row["hourly_rate"] = _money(rate)
-            if Money.COST in visible:
-                row["cost_rate"] = _money(cost)
-            yield row
-
-    return Export("team", team_columns(visible), _count(session, stmt), rows())
+    return Export("expenses", expense_columns(), count_rows(session, stmt), rows())

@@ -159,6 +159,20 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     return Decimal(amount).quantize(Decimal(1).scaleb(-minor_units(currency)), ROUND_HALF_UP)
 
 
+def rate_seconds_amount(rate_seconds: int, currency: str) -> Decimal:
+    """Money from seconds x a rate in micro-units (one entry's, or a SQL sum of many),
+    rounded half-up once to the currency's minor unit, in integers:
+    `round_money(rate_seconds / 3600 / 1,000,000, currency)` without a Decimal division."""
+    places = CURRENCY_EXPONENTS.get(currency, 2)
+    denominator = 3600 * MICROS
+    numerator = rate_seconds * 10 ** places
+    if numerator >= 0:
+        minor = (2 * numerator + denominator) // (2 * denominator)
+    else:
+        minor = -((-2 * numerator + denominator) // (2 * denominator))
+    return Decimal(minor).scaleb(-places)
+
+
 def check_minor_unit(amount: Decimal, currency: str, *, field: str = "amount") -> Decimal:
     """`amount` if it has no more places than the currency's minor unit (GBP 2, JPY 0), else an
     error: money paid is whole pence (or cents, yen), so 1.234 GBP is a typo, not a price."""

@@ -27,15 +27,13 @@ from keito_core.models import (
     User,
     UserBusinessRole,
 )
+from keito_core.presenters import entry_hours
 from keito_core.reports.analysis.dims import NO_TASK, Dim, base_from, dim
 from keito_core.reports.analysis.result import Column, ReportResult
 from keito_core.reports.analysis.scope import Scope, record_conditions
 from keito_core.rules import permissions as policy
-from keito_core.rules.money import round_money
+from keito_core.rules.money import rate_seconds_amount
 from keito_core.rules.permissions import Money
-
-_HOUR_MICROS = Decimal(3600) * Decimal(1_000_000)
-_HOUR = Decimal(3600)
 
 METRICS = (
     Column("total_hours", "Hours", "hours", True),
@@ -61,13 +59,13 @@ def hidden_keys(shown: frozenset[Money]) -> frozenset[str]:
 
 
 def hours(seconds: Any) -> Decimal:
-    """Exact hours of a sum of seconds (to the microhour, as entries report them)."""
-    return (Decimal(int(seconds or 0)) / _HOUR).quantize(Decimal("0.000001"))
+    """Exact hours of a sum of seconds, as entries report them."""
+    return entry_hours(int(seconds or 0))
 
 
 def money_of(rate_seconds: Any, currency: str) -> Decimal:
     """A sum of seconds x micro-unit rate as money, rounded once to the currency."""
-    return round_money(Decimal(int(rate_seconds or 0)) / _HOUR_MICROS, currency)
+    return rate_seconds_amount(int(rate_seconds or 0), currency)
 
 
 def raw(column: Any) -> Any:
