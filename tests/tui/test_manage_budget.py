@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from budget_team import NOW, make_budget_team
-from settling import finish_workers
+from settling import settle
 from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.widgets._footer import FooterKey
@@ -39,15 +39,6 @@ def runtime(keito_home: Path) -> Iterator[Runtime]:
     rt = make_runtime(clock=lambda: NOW)
     yield rt
     rt.close()
-
-
-async def settle(pilot: Pilot) -> None:
-    for _ in range(20):
-        await finish_workers(pilot.app)
-        await pilot.pause()
-        if all(worker.is_finished for worker in pilot.app.workers):
-            return
-    raise AssertionError("workers did not settle")
 
 
 async def press(pilot: Pilot, *names: str) -> None:

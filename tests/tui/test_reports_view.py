@@ -14,7 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from settling import finish_workers
+from settling import settle, until
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input
 from textual.widgets._footer import FooterKey
@@ -145,25 +145,6 @@ def runtime(keito_home: Path, firm) -> Iterator[Runtime]:  # noqa: ANN001
     rt = make_runtime(clock=lambda: NOW)
     yield rt
     rt.close()
-
-
-async def settle(pilot: Pilot) -> None:
-    app = pilot.app
-    for _ in range(30):
-        await finish_workers(app)
-        await pilot.pause()
-        if all(worker.is_finished for worker in app.workers):
-            return
-    raise AssertionError("workers did not settle")
-
-
-async def until(pilot: Pilot, condition, what: str) -> None:  # noqa: ANN001
-    for _ in range(200):
-        await settle(pilot)
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never happened: {what}")
 
 
 async def open_reports(pilot: Pilot) -> ReportsScreen:
