@@ -111,6 +111,29 @@ class _Budget:
     amount: Decimal
 
 
+_Part = tuple[str, str, Decimal | None, Decimal | None]
+
+
+def _budget_parts(session: Session, link: Any, named: Any, link_key: Any,
+                  project_ids: list[str], only: str | None) -> dict[str, list[_Part]]:
+    """Per project, the (id, name, hours, amount) budgets of its tasks or people: `link` is
+    ProjectTask or ProjectMember, `named` Task or User, `link_key` the link's column naming
+    it; `only` keeps one task or person."""
+    parts: dict[str, list[_Part]] = defaultdict(list)
+    if not project_ids:
+        return parts
+    query = (sa.select(col(link.project_id), col(named.id), col(named.name),
+                       col(link.budget_hours), col(link.budget_amount))
+             .join(named, col(named.id) == link_key)
+             .where(col(link.project_id).in_(project_ids))
+             .order_by(col(named.name), col(named.id)))
+    if only is not None:
+        query = query.where(link_key == only)
+    for pid, part_id, name, hours, amount in session.execute(query).all():
+        parts[pid].append((part_id, name, hours, amount))
+    return parts
+
+
 def _project_budgets(session: Session, rows: Sequence[tuple[Project, str, str]],
                      *, task_id: str | None = None,
                      user_id: str | None = None) -> list[_Budget]:
@@ -119,28 +142,10 @@ def _project_budgets(session: Session, rows: Sequence[tuple[Project, str, str]],
     out: list[_Budget] = []
     by_task = [p.id for p, _, _ in rows if p.budget_by is BudgetBy.TASK]
     by_person = [p.id for p, _, _ in rows if p.budget_by is BudgetBy.PERSON]
-    tasks: dict[str, list[tuple[str, str, Decimal | None, Decimal | None]]] = defaultdict(list)
-    people: dict[str, list[tuple[str, str, Decimal | None, Decimal | None]]] = defaultdict(list)
-    if by_task:
-        query = (sa.select(col(ProjectTask.project_id), col(Task.id), col(Task.name),
-                           col(ProjectTask.budget_hours), col(ProjectTask.budget_amount))
-                 .join(Task, col(Task.id) == col(ProjectTask.task_id))
-                 .where(col(ProjectTask.project_id).in_(by_task))
-                 .order_by(col(Task.name), col(Task.id)))
-        if task_id is not None:
-            query = query.where(col(ProjectTask.task_id) == task_id)
-        for pid, tid, name, hours, amount in session.execute(query).all():
-            tasks[pid].append((tid, name, hours, amount))
-    if by_person:
-        query = (sa.select(col(ProjectMember.project_id), col(User.id), col(User.name),
-                           col(ProjectMember.budget_hours), col(ProjectMember.budget_amount))
-                 .join(User, col(User.id) == col(ProjectMember.user_id))
-                 .where(col(ProjectMember.project_id).in_(by_person))
-                 .order_by(col(User.name), col(User.id)))
-        if user_id is not None:
-            query = query.where(col(ProjectMember.user_id) == user_id)
-        for pid, uid, name, hours, amount in session.execute(query).all():
-            people[pid].append((uid, name, hours, amount))
+    tasks = _budget_parts(session, ProjectTask, Task, col(ProjectTask.task_id), by_task,
+                          task_id)
+    people = _budget_parts(session, ProjectMember, User, col(ProjectMember.user_id), by_person,
+                           user_id)
     for project, client, currency in rows:
         if project.budget_by is BudgetBy.TOTAL_HOURS and rule.has_budget(project.budget_hours):
             assert project.budget_hours is not None
@@ -150,7 +155,7 @@ def _project_budgets(session: Session, rows: Sequence[tuple[Project, str, str]],
             assert project.budget_amount is not None
             out.append(_Budget(project, client, currency, "fees", "project", None, None,
                                project.budget_amount))
-        parts: list[tuple[BudgetScope, tuple[str, str, Decimal | None, Decimal | None]]] = [
+        parts: list[tuple[BudgetScope, _Part]] = [
             *(("task", t) for t in tasks.get(project.id, [])),
             *(("person", p) for p in people.get(project.id, []))]
         for scope, (sid, name, hours, amount) in parts:
