@@ -404,7 +404,11 @@ async def test_footer_shows_every_binding_and_fits_80_columns(
         await settle(pilot)
         for _ in range(100):  # the day view's footer is laid out after its first read
             laid_out = list(app.screen.query(FooterKey))
-            if laid_out and all(key.region.width > 0 for key in laid_out):
+            if (
+                laid_out
+                and all(key.region.width > 0 for key in laid_out)
+                and "Quit" in footer_keys(app)  # recomposed with every binding, not midway
+            ):
                 break
             await pilot.pause(0.02)
         keys = footer_keys(app)
