@@ -152,6 +152,22 @@ class SyncStatus(StrEnum):
     FAILED = "failed"
 
 
+class ConnectionStatus(StrEnum):
+    """An accounting connection: working, waiting for `keito sync connect` again, or ended."""
+
+    ACTIVE = "active"
+    NEEDS_RECONNECT = "needs_reconnect"
+    DISCONNECTED = "disconnected"
+
+
+class OutboxState(StrEnum):
+    """A change waiting to reach the accounting system (see keito_core.sync.outbox)."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class ReportKind(StrEnum):
     TIME = "time"
     EXPENSE = "expense"

@@ -4,8 +4,6 @@ from keito_core.models.activity import (
     AuditEvent,
     Notification,
     SavedReport,
-    SyncConnection,
-    SyncRecord,
 )
 from keito_core.models.approvals import ApprovalEvent, Submission, SubmissionItem
 from keito_core.models.base import metadata
@@ -20,6 +18,7 @@ from keito_core.models.invoices import (
     Payment,
 )
 from keito_core.models.projects import Project, ProjectMember, ProjectTask
+from keito_core.models.sync import SyncConnection, SyncOutbox, SyncRecord
 from keito_core.models.tasks import Task
 from keito_core.models.time_entries import TimeEntry
 from keito_core.models.users import ApiKey, BusinessRole, ManagerTeammate, User, UserBusinessRole
@@ -50,6 +49,7 @@ __all__ = [
     "Submission",
     "SubmissionItem",
     "SyncConnection",
+    "SyncOutbox",
     "SyncRecord",
     "Task",
     "TimeEntry",

@@ -1,4 +1,4 @@
-"""Saved reports, notifications, accounting sync records and the audit trail."""
+"""Saved reports, notifications and the audit trail."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from keito_core.enums import ReportKind, SyncProvider, SyncStatus
+from keito_core.enums import ReportKind
 from keito_core.models.base import (
     TableModel,
     Timestamped,
@@ -50,40 +50,6 @@ class Notification(TableModel, table=True):
     read_at: datetime | None = timestamp(nullable=True)
     emailed_at: datetime | None = timestamp(nullable=True)
     created_at: datetime = timestamp()
-
-
-class SyncConnection(Timestamped, table=True):
-    """A connected accounting system; OAuth tokens live in the keyring, not here."""
-
-    __tablename__ = "sync_connections"
-
-    id: str = id_field()
-    provider: SyncProvider = enum_field(SyncProvider, None)
-    tenant_id: str | None = Field(default=None, max_length=100)
-    tenant_name: str | None = Field(default=None, max_length=200)
-    #: Account, tax-rate and item mappings chosen by the administrator.
-    settings: dict[str, Any] = json_column("settings")
-    is_active: bool = Field(default=True)
-    connected_by_id: str | None = fk("users.id", nullable=True, index=False)
-    last_error: str | None = Field(default=None)
-
-
-class SyncRecord(TableModel, table=True):
-    """The link between a local record and its copy in an accounting system."""
-
-    __tablename__ = "sync_records"
-    __table_args__ = (sa.UniqueConstraint("provider", "entity_type", "entity_id"),)
-
-    id: str = id_field()
-    provider: SyncProvider = enum_field(SyncProvider, None)
-    entity_type: str = Field(max_length=40)
-    entity_id: str = Field(max_length=40)
-    remote_id: str | None = Field(default=None, max_length=100)
-    status: SyncStatus = enum_field(SyncStatus, SyncStatus.NOT_SYNCED, index=True)
-    error: str | None = Field(default=None)
-    attempts: int = Field(default=0)
-    last_attempt_at: datetime | None = timestamp(nullable=True)
-    synced_at: datetime | None = timestamp(nullable=True)
 
 
 class AuditEvent(TableModel, table=True):

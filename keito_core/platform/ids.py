@@ -33,6 +33,7 @@ PREFIXES: dict[str, str] = {
     "notification": "ntf",
     "sync_connection": "acc",
     "sync_record": "syn",
+    "sync_outbox": "sob",
     "audit_event": "aud",
     "budget_alert": "bal",
 }

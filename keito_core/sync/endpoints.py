@@ -14,7 +14,10 @@ variable naming an origin that serves every path under the vendor's own path nam
 | `KEITO_QUICKBOOKS_AUTHORIZE_URL` | https://appcenter.intuit.com/connect/oauth2 |
 | `KEITO_QUICKBOOKS_TOKEN_URL` | https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer |
 | `KEITO_QUICKBOOKS_REVOKE_URL` | https://developer.api.intuit.com/v2/oauth2/tokens/revoke |
-| `KEITO_QUICKBOOKS_API_URL` | https://quickbooks.api.intuit.com/v3/company (sandbox: https://sandbox-quickbooks.api.intuit.com/v3/company, chosen by `KEITO_QUICKBOOKS_ENVIRONMENT=sandbox`) |
+| `KEITO_QUICKBOOKS_API_URL` | https://quickbooks.api.intuit.com/v3/company (see below) |
+
+`KEITO_QUICKBOOKS_ENVIRONMENT=sandbox` makes the QuickBooks API default Intuit's sandbox,
+https://sandbox-quickbooks.api.intuit.com/v3/company.
 
 With `KEITO_XERO_URL=ORIGIN` the defaults become ORIGIN + `/identity/connect/authorize`,
 `/connect/token`, `/connect/revocation`, `` (connections at ORIGIN/connections) and
@@ -47,7 +50,8 @@ class Endpoints:
 
 
 _XERO = {
-    "authorize": ("https://login.xero.com/identity/connect/authorize", "/identity/connect/authorize"),
+    "authorize": ("https://login.xero.com/identity/connect/authorize",
+                  "/identity/connect/authorize"),
     "token": ("https://identity.xero.com/connect/token", "/connect/token"),
     "revoke": ("https://identity.xero.com/connect/revocation", "/connect/revocation"),
     "identity": ("https://api.xero.com", ""),

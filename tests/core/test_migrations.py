@@ -238,7 +238,7 @@ def test_head_revision_is_the_scripts_single_head() -> None:
     script = ScriptDirectory(str(db.migrations_dir()))
     assert script.get_heads() == [db.HEAD_REVISION]
     chain = [rev.revision for rev in script.walk_revisions("base", "heads")]
-    assert chain == ["0006", "0005", "0004", "0003", "0002", "0001"]
+    assert chain == ["0007", "0006", "0005", "0004", "0003", "0002", "0001"]
 
 
 def _imported_packages(source: str) -> set[str]:
