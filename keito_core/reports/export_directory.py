@@ -4,31 +4,24 @@ clients and the team, with the reference's columns, streamed like the record exp
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from keito_core.enums import BudgetBy, UserStatus
-from keito_core.models import (
-    Client,
-    Expense,
-    Invoice,
-    Project,
-    ProjectMember,
-    ProjectTask,
-    TimeEntry,
-    User,
-)
+from keito_core.models import Client, Invoice, Project, User
 from keito_core.platform.access import invoice_clause
 from keito_core.platform.identity import get_workspace
 from keito_core.platform.lookup import find_client
 from keito_core.presenters import entry_hours
 from keito_core.reports.analysis.result import Column
+from keito_core.reports.budgets import BudgetLine, budget_lines
 from keito_core.reports.exports import (
     NO_FILTER,
     Export,
@@ -40,11 +33,11 @@ from keito_core.reports.exports import (
     stream_rows,
 )
 from keito_core.rules import permissions as policy
-from keito_core.rules.budgets import month_bounds, percent_used
-from keito_core.rules.money import MICROS, round_money, stored_amount
+from keito_core.rules.budgets import percent_used
+from keito_core.rules.money import stored_amount
 from keito_core.rules.permissions import Action, Money
 
-_SECONDS_PER_HOUR = 3600
+_HUNDREDTH = Decimal("0.01")
 
 # --- projects ----------------------------------------------------------------------------
 
@@ -81,55 +74,57 @@ def _status_condition(column: Any, status: str | None) -> list[Any]:
     return [column == (status == "active")]
 
 
-def export_projects(session: Session, *, actor: policy.Actor, chosen: ExportFilter = NO_FILTER,
-                    today: date | None = None) -> Export:
+@dataclass
+class _BudgetTotals:
+    """A project's budget lines summed by kind: its own budget, or its tasks' or people's."""
+
+    hours: Decimal | None = None
+    spent_hours: Decimal = Decimal(0)
+    fees: Decimal | None = None
+    spent: Decimal = Decimal(0)
+
+    def add(self, line: BudgetLine) -> None:
+        if line.kind == "hours":
+            self.hours = (self.hours or Decimal(0)) + line.budget
+            self.spent_hours += line.spent
+        else:
+            self.fees = (self.fees or Decimal(0)) + line.budget
+            self.spent += line.spent
+
+
+def _shown_hours(value: Decimal) -> Decimal:
+    """Hours as the exports show them: every decimal they have, at least 2 (1.50, 0.277778)."""
+    value = value.normalize()
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent <= -2:
+        return value
+    return value.quantize(_HUNDREDTH)
+
+
+def _budget_totals(session: Session, actor: policy.Actor, conditions: list[Any],
+                   today: date) -> dict[str, _BudgetTotals]:
+    """What the budget report says each budgeted project (of these conditions, whose budget
+    shows to the actor) has spent, summed per project: one `budgets.budget_lines` call."""
+    shown = [project_id for project_id, to_team in session.execute(
+        select(col(Project.id), col(Project.budget_visible_to_team))
+        .where(*conditions, col(Project.budget_by) != BudgetBy.NONE.value)).all()
+        if Money.BUDGET in policy.field_visibility(actor, project_id=project_id,
+                                                   budget_visible_to_team=bool(to_team))]
+    totals: dict[str, _BudgetTotals] = defaultdict(_BudgetTotals)
+    for line in budget_lines(session, project_ids=shown, month=today.replace(day=1)):
+        totals[line.project_id].add(line)
+    return totals
+
+
+def export_projects(session: Session, *, actor: policy.Actor, today: date,
+                    chosen: ExportFilter = NO_FILTER) -> Export:
     """The projects the actor may view, with budget, spent and remaining where the budget
-    shows to them. Spent is a SQL SUM: hours for hour, task and person budgets; for fee
-    budgets hours x captured rate of billable time (plus billable expenses when the budget
-    includes them), rounded once to the currency's minor unit. Budgets that reset monthly
-    count the month of `today`."""
+    shows to them. Budget and spent are the budget report's (`reports.budgets`), summed per
+    project: the project's own budget, or the sum of its tasks' or people's budgets (hours
+    in the hours columns, fees in the money ones). Budgets that reset monthly count the
+    month of `today`. % Used is of the hours when the project has an hours budget, else of
+    the fees."""
     policy.require(actor, Action.PROJECT_VIEW)
-    month = month_bounds(today) if today is not None else None
-    monthly = col(Project.budget_monthly_reset)
-
-    def in_period(model: Any) -> Any:
-        if month is None:
-            return sa.true()
-        return sa.or_(~monthly, col(model.spent_date).between(*month))
-
-    time_spent = (
-        select(col(TimeEntry.project_id).label("project_id"),
-               func.sum(col(TimeEntry.duration_seconds)).label("seconds"),
-               func.sum(sa.case((col(TimeEntry.is_billable),
-                                 col(TimeEntry.duration_seconds)
-                                 * sa.type_coerce(col(TimeEntry.billable_rate), sa.BigInteger)),
-                                else_=0)).label("value"))
-        .join(Project, col(Project.id) == col(TimeEntry.project_id))
-        .where(in_period(TimeEntry))
-        .group_by(col(TimeEntry.project_id))
-        .subquery()
-    )
-    expense_spent = (
-        select(col(Expense.project_id).label("project_id"),
-               func.sum(sa.type_coerce(col(Expense.total_cost), sa.BigInteger)).label("micros"))
-        .join(Project, col(Project.id) == col(Expense.project_id))
-        .where(col(Expense.is_billable), in_period(Expense))
-        .group_by(col(Expense.project_id))
-        .subquery()
-    )
-    task_budget = (select(func.sum(sa.type_coerce(col(ProjectTask.budget_hours), sa.BigInteger)))
-                   .where(col(ProjectTask.project_id) == col(Project.id))
-                   .scalar_subquery())
-    person_budget = (
-        select(func.sum(sa.type_coerce(col(ProjectMember.budget_hours), sa.BigInteger)))
-        .where(col(ProjectMember.project_id) == col(Project.id))
-        .scalar_subquery())
-    budget_hours = sa.case(
-        (col(Project.budget_by) == BudgetBy.TOTAL_HOURS.value,
-         sa.type_coerce(col(Project.budget_hours), sa.BigInteger)),
-        (col(Project.budget_by) == BudgetBy.TASK.value, task_budget),
-        (col(Project.budget_by) == BudgetBy.PERSON.value, person_budget),
-        else_=None)
     conditions = _status_condition(col(Project.is_active), chosen.status)
     visible = policy.visible_project_ids(actor)
     if visible is not None:
@@ -139,49 +134,34 @@ def export_projects(session: Session, *, actor: policy.Actor, chosen: ExportFilt
                                                            find_client)))
     if chosen.budgeted:
         conditions.append(col(Project.budget_by) != BudgetBy.NONE.value)
+    totals = _budget_totals(session, actor, conditions, today)
     stmt = (
         select(col(Project.id), col(Project.name), col(Client.name), col(Project.code),
                raw_column(col(Project.project_type)), raw_column(col(Project.budget_by)),
-               budget_hours, raw_column(col(Project.budget_amount)),
-               col(Project.budget_includes_expenses), col(Project.budget_visible_to_team),
-               col(Project.is_active), col(Client.currency), time_spent.c.seconds,
-               time_spent.c.value, expense_spent.c.micros)
+               col(Project.is_active), col(Client.currency))
         .join(Client, col(Client.id) == col(Project.client_id))
-        .outerjoin(time_spent, time_spent.c.project_id == col(Project.id))
-        .outerjoin(expense_spent, expense_spent.c.project_id == col(Project.id))
         .where(*conditions)
         .order_by(func.lower(Client.name), func.lower(Project.name), col(Project.id))
     )
 
     def rows() -> Iterator[dict[str, Any]]:
-        for (project_id, name, client, code, project_type, budget_by, hours_micros,
-             amount_micros, with_expenses, shown_to_team, active, currency, seconds, value,
-             expenses) in stream_rows(session, stmt):
+        for (project_id, name, client, code, project_type, budget_by, active,
+             currency) in stream_rows(session, stmt):
             row: dict[str, Any] = {
                 "name": name, "client": client, "code": code,
                 "project_type": _TYPE_LABELS.get(project_type, project_type),
                 "budget_by": budget_by.replace("total_", ""), "currency": currency,
                 "status": "Active" if active else "Archived", "id": project_id}
-            shown = policy.field_visibility(actor, project_id=project_id,
-                                            budget_visible_to_team=bool(shown_to_team))
-            if Money.BUDGET not in shown or budget_by == BudgetBy.NONE.value:
-                yield row
-                continue
-            if budget_by == BudgetBy.TOTAL_FEES.value:
-                exact = Decimal(int(value or 0)) / (_SECONDS_PER_HOUR * MICROS)
-                if with_expenses:
-                    exact += stored_amount(int(expenses or 0))
-                spent = round_money(exact, currency)
-                budget = stored_or_none(None if amount_micros is None else int(amount_micros))
-                row.update(budget=budget, spent=spent,
-                           remaining=None if budget is None else budget - spent,
-                           percent_used=percent_used(spent, budget))
-            else:
-                spent_hours = entry_hours(int(seconds or 0))
-                budget = stored_or_none(None if hours_micros is None else int(hours_micros))
-                row.update(budget_hours=budget, spent_hours=spent_hours,
-                           remaining_hours=None if budget is None else budget - spent_hours,
-                           percent_used=percent_used(spent_hours, budget))
+            found = totals.get(project_id)
+            if found is not None and found.fees is not None:
+                row.update(budget=found.fees, spent=found.spent,
+                           remaining=found.fees - found.spent,
+                           percent_used=percent_used(found.spent, found.fees))
+            if found is not None and found.hours is not None:
+                row.update(budget_hours=_shown_hours(found.hours),
+                           spent_hours=_shown_hours(found.spent_hours),
+                           remaining_hours=_shown_hours(found.hours - found.spent_hours),
+                           percent_used=percent_used(found.spent_hours, found.hours))
             yield row
 
     return Export("projects", project_columns(), count_rows(session, stmt), rows())

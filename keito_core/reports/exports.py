@@ -129,7 +129,8 @@ def check_filters(kind: str, chosen: ExportFilter) -> None:
 def export_data(session: Session, *, actor: policy.Actor, kind: str,
                 chosen: ExportFilter = NO_FILTER, today: date | None = None) -> Export:
     """The export of `kind` (one of KINDS) as `actor` may see it, filtered by `chosen`.
-    `today` (the workspace's) picks the month of budgets that reset monthly."""
+    `today` (the workspace's; the projects export needs it) picks the month of budgets that
+    reset monthly."""
     check_filters(kind, chosen)
     policy.require(actor, Action.EXPORT_DATA)
     if kind == "time":
@@ -139,7 +140,11 @@ def export_data(session: Session, *, actor: policy.Actor, kind: str,
     from keito_core.reports import export_directory as directory
 
     if kind == "projects":
-        return directory.export_projects(session, actor=actor, chosen=chosen, today=today)
+        if today is None:
+            raise validation("the projects export needs today's date", field="today",
+                             hint="pass the workspace's today: it picks the month of budgets "
+                                  "that reset monthly")
+        return directory.export_projects(session, actor=actor, today=today, chosen=chosen)
     if kind == "invoices":
         return directory.export_invoices(session, actor=actor, chosen=chosen)
     if kind == "clients":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import tracemalloc
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -35,12 +35,14 @@ from keito_core.models import (
     ManagerTeammate,
     Project,
     ProjectMember,
+    ProjectTask,
     Task,
     TimeEntry,
     User,
 )
 from keito_core.platform.ids import new_id
 from keito_core.reports.analysis.result import Column
+from keito_core.reports.budgets import budget_report
 from keito_core.reports.exports import ExportFilter, entry_amount, export_data
 from keito_core.rules.money import round_money
 from keito_core.rules.rates import billable_amount
@@ -215,9 +217,10 @@ def test_projects_budget_spent_and_remaining(env):
     keys, rows, _ = run(env, "projects")
     by_name = {r["name"]: r for r in rows}
     web = by_name["Website"]
-    # billable time 225.75 + 0.005 (rounded once: 225.76) + billable expense 12.50
+    # as the budget report (an invoice's lines): 5,418 s = 1.51 h x 150 = 226.50, 1,800 s =
+    # 0.50 h x 0.01 = 0.005 -> 0.01, Bob's non-billable hour nothing, billable expense 12.50
     assert (web["budget"], web["spent"], web["remaining"], web["percent_used"]) == (
-        D(1000), D("238.26"), D("761.74"), D("23.83"))
+        D(1000), D("239.01"), D("760.99"), D("23.90"))
     assert web["project_type"] == "Time & Materials" and web["status"] == "Active"
     app = by_name["App"]
     assert (app["budget_hours"], app["spent_hours"], app["remaining_hours"]) == (
@@ -227,6 +230,95 @@ def test_projects_budget_spent_and_remaining(env):
     assert [r["name"] for r in run(env, "projects", status="archived")[1]] == ["Internal"]
     # Mia sees the projects she is on (the budget shows: visible to the team by default)
     assert [r["name"] for r in run(env, "projects", env.mia)[1]] == ["Website", "App"]
+    with env.ws.session(readonly=True) as s, pytest.raises(KeitoError) as undated:
+        export_data(s, actor=env.ws.actor(s), kind="projects")
+    assert (undated.value.code, undated.value.field) == ("validation_error", "today")
+
+
+@pytest.fixture
+def budgets(workspace):
+    """Acme (GBP): Fees (fee budget 500, time at two rates), Tasks (Design 5 h; Build 2 h
+    and 300 in fees; Admin unbudgeted), People (Ada 1 h, Bo unbudgeted) and Monthly
+    (10 h a month). March 2026; "today" is 20 March."""
+    with workspace.session() as s:
+        acme = Client(id=_id("client"), name="Acme", currency="GBP")
+        s.add(acme)
+        s.flush()
+
+        def project(name, budget_by, **kw):
+            made = Project(id=_id("project"), client_id=acme.id, name=name,
+                           handle=name.lower(), budget_by=budget_by, **kw)
+            s.add(made)
+            return made
+
+        fees = project("Fees", BudgetBy.TOTAL_FEES, budget_amount=D(500))
+        by_task = project("Tasks", BudgetBy.TASK)
+        by_person = project("People", BudgetBy.PERSON)
+        monthly = project("Monthly", BudgetBy.TOTAL_HOURS, budget_hours=D(10),
+                          budget_monthly_reset=True)
+        design, build, admin_task = (Task(id=_id("task"), name=n, handle=n.lower())
+                                     for n in ("Design", "Build", "Admin"))
+        bo = User(id=_id("user"), name="Bo", email="bo@acme.test")
+        s.add_all([design, build, admin_task, bo])
+        s.flush()
+        for task, hours, amount in ((design, D(5), None), (build, D(2), D(300)),
+                                    (admin_task, None, None)):
+            s.add(ProjectTask(id=_id("project_task"), project_id=by_task.id, task_id=task.id,
+                              budget_hours=hours, budget_amount=amount))
+        for user_id, hours in ((workspace.admin_id, D(1)), (bo.id, None)):
+            s.add(ProjectMember(id=_id("project_member"), project_id=by_person.id,
+                                user_id=user_id, budget_hours=hours))
+        s.flush()
+
+        def entry(project, seconds, rate=D(100), day=date(2026, 3, 2), **kw):
+            s.add(TimeEntry(id=_id("time_entry"), user_id=kw.pop("user", workspace.admin_id),
+                            project_id=project.id, spent_date=day, duration_seconds=seconds,
+                            billable_rate=rate, **kw))
+
+        entry(fees, 1000)
+        entry(fees, 1000)
+        entry(fees, 1000, D(90))
+        entry(by_task, 3600, task_id=design.id)
+        entry(by_task, 5400, task_id=build.id)
+        entry(by_task, 7200, task_id=admin_task.id)
+        entry(by_person, 2700)
+        entry(by_person, 3600, user=bo.id)
+        entry(monthly, 3600, day=date(2026, 2, 28))
+        entry(monthly, 1800, day=date(2026, 3, 10))
+        entry(monthly, 900, day=date(2026, 4, 1))
+    return SimpleNamespace(ws=workspace)
+
+
+def test_projects_spent_is_the_budget_reports(budgets):
+    """Spent and remaining by hand, and each project's spent equal to the sum of its lines
+    in the budget report (per kind), to the penny."""
+    _, rows, _ = run(budgets, "projects")
+    by_name = {r["name"]: r for r in rows}
+    shown = {name: tuple(row.get(k) for k in ("budget_hours", "spent_hours", "remaining_hours",
+                                              "budget", "spent", "remaining", "percent_used"))
+             for name, row in by_name.items()}
+    assert shown == {
+        # rate 100: 2,000 s = 0.56 h -> 56.00; rate 90: 1,000 s = 0.28 h -> 25.20 (rounding
+        # the whole once would say 80.56)
+        "Fees": (None, None, None, D(500), D("81.20"), D("418.80"), D("16.24")),
+        # Design 1 h + Build 1.5 h of 5 + 2 h (Admin's 2 h is in no budget); Build's fees
+        # 1.50 h x 100; % used of the hours: 2.5 / 7
+        "Tasks": (D(7), D("2.50"), D("4.50"), D(300), D("150.00"), D("150.00"), D("35.71")),
+        # Ada's 0.75 h of her 1 h (Bo's hour is in no budget)
+        "People": (D(1), D("0.75"), D("0.25"), None, None, None, D("75.00")),
+        # March only: not 28 February, not 1 April
+        "Monthly": (D(10), D("0.50"), D("9.50"), None, None, None, D("5.00")),
+    }
+    with budgets.ws.session(readonly=True) as s:
+        lines = budget_report(s, actor=budgets.ws.actor(s),
+                              now=datetime(2026, 3, 20, 12, tzinfo=UTC))
+    reported: dict[tuple[str, str], D] = {}
+    for line in lines:
+        key = (line.project, line.kind)
+        reported[key] = reported.get(key, D(0)) + line.spent
+    assert len(lines) == 6 and len(reported) == 5
+    for (name, kind), spent in reported.items():
+        assert by_name[name]["spent_hours" if kind == "hours" else "spent"] == spent
 
 
 def test_invoices_clients_and_team(env):
