@@ -24,6 +24,7 @@ from keito_tui.cli import (
     projects,
     reports,
     settings,
+    sync,
     tasks,
     time,
     users,
@@ -114,6 +115,7 @@ app.add_typer(approvals.timesheet_app, name="timesheet")
 app.add_typer(approvals.approvals_app, name="approvals")
 app.add_typer(invoices.app, name="invoice")
 app.add_typer(reports.app, name="report")
+app.add_typer(sync.app, name="sync")
 inbox.register(app)
 demo.register(app)
 export.register(app)
