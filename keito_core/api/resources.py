@@ -154,12 +154,45 @@ def entries_out(session: Session, actor: Actor, entries: list[Any],
 def expenses_out(session: Session, actor: Actor, expenses: list[Any],
                  now: datetime) -> list[Expense]:
     """Expenses as the API returns them to `actor`, `is_locked` by the rule edits apply."""
+    return [Expense.from_dict(view) for view in _expense_views(session, actor, expenses, now)]
+
+
+def _expense_views(session: Session, actor: Actor, expenses: list[Any],
+                   now: datetime) -> list[dict[str, Any]]:
+    """The public dicts of `expenses_out`, each with its client's currency."""
     from keito_core import presenters as public
     from keito_core.reports.record_views import expense_currencies
 
     currencies = expense_currencies(session, expenses)
-    return [Expense.from_dict({**view, "currency": currencies.get(view["project_id"])})
+    return [{**view, "currency": currencies.get(view["project_id"])}
             for view in _locked_views(session, actor, expenses, now, public.expense)]
+
+
+def with_notices(session: Session, data: dict[str, Any]) -> dict[str, Any]:
+    """A written record's public dict with what the write warns about: `warnings` (texts,
+    such as a future date or the over-budget message) and `budget` (the over-budget warning
+    as the command line's JSON has it, or None)."""
+    from keito_core.platform.notices import take_budget, take_warnings
+
+    warnings = take_warnings(session)
+    budget = take_budget(session)
+    if budget is not None:
+        warnings = [*warnings, budget["message"]]
+    return {**data, "warnings": warnings, "budget": budget}
+
+
+def written_entry(session: Session, actor: Actor, entry: Any, now: datetime) -> TimeEntry:
+    """An entry just written, as `entries_out` returns it, with the write's notices."""
+    from keito_core import presenters as public
+
+    view = _locked_views(session, actor, [entry], now, partial(public.time_entry, now=now))[0]
+    return TimeEntry.from_dict(with_notices(session, view))
+
+
+def written_expense(session: Session, actor: Actor, expense: Any, now: datetime) -> Expense:
+    """An expense just written, as `expenses_out` returns it, with the write's notices."""
+    view = _expense_views(session, actor, [expense], now)[0]
+    return Expense.from_dict(with_notices(session, view))
 
 
 def _locked_views(session: Session, actor: Actor, items: list[Any], now: datetime,
@@ -204,7 +237,8 @@ class TimeEntries:
                 session, actor=actor, project_ref=project_id, task_ref=task_id,
                 duration=duration, spent_date=day_text(spent_date), notes=notes,
                 billable=is_billable, source=source, meta=metadata, now=now, user_ref=user_id)
-            return TimeEntry.from_dict(public.time_entry(entry, viewer=actor, now=now))
+            return TimeEntry.from_dict(with_notices(
+                session, public.time_entry(entry, viewer=actor, now=now)))
 
         return self._client.run(work)
 
@@ -218,7 +252,8 @@ class TimeEntries:
             started = svc.start_timer(
                 session, actor=actor, project_ref=project_id, task_ref=task_id, notes=notes,
                 billable=is_billable, source=source, meta=metadata, now=now, user_ref=user_id)
-            return TimeEntry.from_dict(public.time_entry(started.entry, viewer=actor, now=now))
+            return TimeEntry.from_dict(with_notices(
+                session, public.time_entry(started.entry, viewer=actor, now=now)))
 
         return run_start(self._client, work)
 
@@ -277,7 +312,7 @@ class TimeEntries:
             from keito_core.services.tracking import time_entries as svc
 
             entry = svc.edit_entry(session, actor=actor, entry_id=id, now=now, **changes)
-            return entries_out(session, actor, [entry], now)[0]
+            return written_entry(session, actor, entry, now)
 
         return self._client.run(work)
 
@@ -328,7 +363,7 @@ class Expenses:
                 unit_price=price, spent_date=day_text(spent_date), notes=notes,
                 billable=is_billable, source=source, meta=metadata, receipt=receipt_path,
                 receipts_dir=self._client.receipts_dir, now=now, user_ref=user_id)
-            return expenses_out(session, actor, [expense], now)[0]
+            return written_expense(session, actor, expense, now)
 
         return self._client.run(work)
 
@@ -381,8 +416,8 @@ class Expenses:
         def work(session: Session, actor: Actor, now: datetime) -> Expense:
             from keito_core.services.tracking import expenses as svc
 
-            return expenses_out(session, actor, [
-                svc.edit_expense(session, actor=actor, expense_id=id, now=now, **changes)], now)[0]
+            return written_expense(session, actor, svc.edit_expense(
+                session, actor=actor, expense_id=id, now=now, **changes), now)
 
         return self._client.run(work)
 
