@@ -84,9 +84,10 @@ def endpoints(provider: SyncProvider | str,
     env = os.environ if env is None else env
     provider = SyncProvider(provider)
     if provider is SyncProvider.XERO:
+        urls = {name: _pick(env, "KEITO_XERO", _XERO, name) for name in _XERO}
         return Endpoints(
-            provider=provider,
-            **{name: _pick(env, "KEITO_XERO", _XERO, name) for name in _XERO},
+            provider=provider, authorize=urls["authorize"], token=urls["token"],
+            revoke=urls["revoke"], api=urls["api"], identity=urls["identity"],
         )
     prefix = "KEITO_QUICKBOOKS"
     table = dict(_QUICKBOOKS)
@@ -94,11 +95,11 @@ def endpoints(provider: SyncProvider | str,
     if sandbox:
         table["api"] = (QUICKBOOKS_SANDBOX_API, "/v3/company")
     overridden = bool(env.get(f"{prefix}_URL") or env.get(f"{prefix}_API_URL"))
+    urls = {name: _pick(env, prefix, table, name) for name in table}
     return Endpoints(
-        provider=provider,
-        identity=None,
+        provider=provider, authorize=urls["authorize"], token=urls["token"],
+        revoke=urls["revoke"], api=urls["api"], identity=None,
         # Intuit serves plain-http localhost redirects only to sandbox apps; a test server
         # (any overridden URL) is treated like the sandbox.
         loopback_redirect=sandbox or overridden,
-        **{name: _pick(env, prefix, table, name) for name in table},
     )
