@@ -11,18 +11,15 @@ PostgreSQL), each released at once behind a barrier:
 
 from __future__ import annotations
 
-import multiprocessing
-import traceback
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-import test_timer_race
+import races
 from sqlmodel import select
 
 from keito_core.enums import ApprovalStatus, InvoiceState
-from keito_core.errors import KeitoError
 from keito_core.models import (
     Client,
     Expense,
@@ -42,8 +39,8 @@ from keito_core.services.workspace.setup import init_workspace
 
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
 #: The fixture: an empty database at the head schema, on SQLite and on PostgreSQL.
-race_url = test_timer_race.race_url
-PROCESSES = 8
+race_url = races.race_url
+PROCESSES = races.PROCESSES
 ENTRIES = 40  # 40 entries of 1 h 30 at 150: 60 h, 9,000.00
 EXPENSES = 5  # 5 expenses of 10.00
 
@@ -79,41 +76,9 @@ def _billable_month(url: str) -> str:
     return admin_id
 
 
-def _in_a_process(url: str, user_id: str, work: Callable[[Any, Any, int], str], n: int,
-                  barrier: Any, results: Any) -> None:
-    """One process: connect, wait for the others, do `work`; report the outcome."""
-    outcome: tuple[str, ...]
-    engine = db.make_engine(url)
-    try:
-        with engine.connect():
-            pass
-        barrier.wait(timeout=60)
-        with db.transaction(engine) as s:
-            done = work(s, actor_for(s, s.get(User, user_id)), n)
-        outcome = ("done", done)
-    except KeitoError as error:
-        outcome = ("refused", error.code, error.message)
-    except BaseException:  # noqa: BLE001 - reported to the test, which fails on it
-        outcome = ("crashed", traceback.format_exc())
-    finally:
-        engine.dispose()
-    results.put((n, outcome))
-
-
 def _race(url: str, user_id: str, work: Callable[[Any, Any, int], str]) -> dict[int, tuple]:
-    context = multiprocessing.get_context("fork")
-    barrier, results = context.Barrier(PROCESSES), context.Queue()
-    workers = [context.Process(target=_in_a_process,
-                               args=(url, user_id, work, n, barrier, results))
-               for n in range(PROCESSES)]
-    for worker in workers:
-        worker.start()
-    outcomes = dict(results.get(timeout=120) for _ in workers)
-    for worker in workers:
-        worker.join(timeout=60)
-        assert worker.exitcode == 0
-    assert not [o for o in outcomes.values() if o[0] == "crashed"], outcomes
-    return outcomes
+    """`work(session, actor, n)` raced by PROCESSES processes, each acting as `user_id`."""
+    return races.race(url, lambda s, n: work(s, races.acting(s, user_id), n))
 
 
 def _create(s: Any, actor: Any, n: int) -> str:
