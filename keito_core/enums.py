@@ -164,6 +164,8 @@ class OutboxState(StrEnum):
     """A change waiting to reach the accounting system (see keito_core.sync.outbox)."""
 
     PENDING = "pending"
+    #: Claimed by a worker until its lease ends (a crashed worker's row is claimed again).
+    RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
 

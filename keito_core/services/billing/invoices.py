@@ -49,6 +49,7 @@ from keito_core.rules.numbering import format_invoice_number
 from keito_core.rules.periods import parse_date
 from keito_core.rules.permissions import Action, Actor, Target
 from keito_core.rules.text import clean_text
+from keito_core.sync import outbox as sync_outbox
 
 #: Days to the due date for each payment term (custom: the invoice's own days).
 TERM_DAYS = {PaymentTerms.UPON_RECEIPT: 0, PaymentTerms.NET_15: 15, PaymentTerms.NET_30: 30,
@@ -411,6 +412,7 @@ def delete_invoice(session: Session, *, actor: Actor, ref: str, now: datetime) -
     if paid:
         raise conflict(f"invoice {invoice.number} has payments recorded",
                        hint="delete its payments first")
+    sync_outbox.invoice_voided(session, invoice_id=invoice.id, now=now, actor_id=actor.user_id)
     released = release_items(session, invoice_id=invoice.id, now=now)
     session.execute(sa.delete(InvoiceMessage).where(col(InvoiceMessage.invoice_id) == invoice.id))
     session.execute(sa.delete(InvoiceLine).where(col(InvoiceLine.invoice_id) == invoice.id))
@@ -454,6 +456,8 @@ def recompute(session: Session, invoice: Invoice, *, now: datetime) -> None:
     invoice.amount_paid = sum(payments, Decimal(0))
     invoice.updated_at = now
     settle_state(invoice, now=now)
+    if invoice.state is not InvoiceState.DRAFT:
+        sync_outbox.invoice_changed(session, invoice_id=invoice.id, now=now)
     session.flush()
 
 
@@ -501,6 +505,7 @@ def open_invoice(session: Session, invoice: Invoice, *, now: datetime) -> None:
         invoice.sent_at = invoice.sent_at or now
         settle_state(invoice, now=now)
         invoice.updated_at = now
+        sync_outbox.invoice_issued(session, invoice_id=invoice.id, now=now)
 
 
 def close_invoice(session: Session, *, actor: Actor, ref: str, now: datetime) -> Invoice:
@@ -514,6 +519,7 @@ def close_invoice(session: Session, *, actor: Actor, ref: str, now: datetime) ->
     before = invoice.state
     invoice.state, invoice.closed_at, invoice.updated_at = InvoiceState.CLOSED, now, now
     record_event(session, invoice, actor, "close", now=now)
+    sync_outbox.invoice_voided(session, invoice_id=invoice.id, now=now, actor_id=actor.user_id)
     audit.record(session, actor_id=actor.user_id, action="invoice.close", entity=invoice,
                  changes={"state": [before, invoice.state]}, now=now)
     return invoice
@@ -528,6 +534,8 @@ def reopen_invoice(session: Session, *, actor: Actor, ref: str, now: datetime) -
     invoice.state, invoice.closed_at, invoice.updated_at = InvoiceState.OPEN, None, now
     settle_state(invoice, now=now)
     record_event(session, invoice, actor, "reopen", now=now)
+    sync_outbox.invoice_changed(session, invoice_id=invoice.id, now=now,
+                                actor_id=actor.user_id)
     audit.record(session, actor_id=actor.user_id, action="invoice.reopen", entity=invoice,
                  changes={"state": invoice.state}, now=now)
     return invoice

@@ -32,6 +32,7 @@ from keito_core.services.billing.invoices import (
     settle_state,
     workspace_today,
 )
+from keito_core.sync import outbox as sync_outbox
 
 
 def record_payment(session: Session, *, actor: Actor, invoice_ref: str,
@@ -80,6 +81,8 @@ def record_payment(session: Session, *, actor: Actor, invoice_ref: str,
     session.flush()
     session.refresh(invoice)
     settle_state(invoice, now=now)
+    sync_outbox.payment_recorded(session, payment_id=payment.id, invoice_id=invoice.id,
+                                 now=now, actor_id=actor.user_id)
     audit.record(session, actor_id=actor.user_id, action="invoice.payment", entity=invoice,
                  changes={"payment_id": payment.id, "amount": value, "paid_on": day,
                           "state": invoice.state}, now=now)
@@ -113,6 +116,8 @@ def delete_payment(session: Session, *, actor: Actor, invoice_ref: str, payment_
         .values(amount_paid=col(Invoice.amount_paid) - sa.literal(payment.amount, Micros),
                 updated_at=now)
         .execution_options(synchronize_session=False))
+    sync_outbox.payment_deleted(session, payment_id=payment.id, invoice_id=invoice.id,
+                                now=now, actor_id=actor.user_id)
     session.delete(payment)
     session.flush()
     session.refresh(invoice)
