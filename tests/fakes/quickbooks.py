@@ -31,6 +31,7 @@ import base64
 import contextlib
 import copy
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -40,7 +41,7 @@ import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -65,6 +66,8 @@ REFRESH_TOKEN_GRACE = timedelta(hours=24)
 AUTHORIZATION_CODE_LIFETIME = timedelta(minutes=5)
 CDC_LOOKBACK = timedelta(days=30)
 CDC_MAX_OBJECTS = 1000
+CDC_ENTITIES = ("Account", "Customer", "Employee", "Invoice", "Item", "Payment", "TaxCode",
+                "TaxRate", "TimeActivity")
 QUERY_MAX_RESULTS = 1000
 QUERY_DEFAULT_RESULTS = 100
 #: The company's clock (Pacific standard time, no daylight saving): MetaData times and TxnDate.
@@ -81,7 +84,7 @@ WRITABLE = ("Customer", "Invoice", "Payment", "TimeActivity", "Item", "Employee"
 NAME_LISTS = ("Customer", "Employee", "Item", "Account", "TaxCode", "TaxRate")
 #: Fields QBO fills in on reads; a full update that sends them back has them ignored.
 READ_ONLY = ("Id", "SyncToken", "MetaData", "domain", "sparse", "status", "FullyQualifiedName",
-             "Level", "Balance", "BalanceWithJobs", "TotalAmt", "HomeTotalAmt", "UnappliedAmt",
+             "Level", "Balance", "BalanceWithJobs", "HomeTotalAmt", "UnappliedAmt",
              "LinkedTxn", "HomeBalance")
 
 
@@ -225,6 +228,19 @@ def ref(value: str, name: str | None = None) -> Json:
     return {"value": value, "name": name} if name is not None else {"value": value}
 
 
+class Invalid(Exception):
+    """A business rule refused a write: a violation (a client bug) or a fault (normal life)."""
+
+    def __init__(self, detail: str, *, code: str = "2020", element: str = "",
+                 message: str | None = None, violation: bool = True) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+        self.element = element
+        self.message = message
+        self.violation = violation
+
+
 class Answered(Exception):
     """Raised inside the fake to answer the request at once with `response`."""
 
@@ -350,6 +366,8 @@ class FakeQuickBooks:
         self.injected: list[tuple[str, str, str]] = []
         self.entities: dict[str, dict[str, Json]] = {name: {} for name in ENTITY_NAMES.values()}
         self._deleted: dict[str, dict[str, datetime]] = defaultdict(dict)
+        self._order: dict[tuple[str, str], int] = {}
+        self._sequence = itertools.count()
         self._next_id: dict[str, int] = defaultdict(lambda: 1)
         self._codes: dict[str, _Code] = {}
         self._refresh_tokens: dict[str, _RefreshToken] = {}
@@ -447,6 +465,53 @@ class FakeQuickBooks:
         if not set(chosen) <= set(FAULT_KINDS):
             raise ValueError(f"unknown fault kinds in {chosen}")
         self._random_faults = (rate, random.Random(seed), chosen, path_contains) if rate else None
+
+    def record_remote_payment(self, invoice_id: str, amount: Decimal | float | str, *,
+                              txn_date: date | None = None) -> Json:
+        """The bookkeeper records a payment of an invoice in QuickBooks (Keito pulls it by CDC)."""
+        invoice = self.invoices[invoice_id]
+        body: Json = {"CustomerRef": {"value": invoice["CustomerRef"]["value"]},
+                      "TotalAmt": number(money(amount)),
+                      "Line": [{"Amount": number(money(amount)),
+                                "LinkedTxn": [{"TxnId": invoice_id, "TxnType": "Invoice"}]}]}
+        if txn_date is not None:
+            body["TxnDate"] = txn_date.isoformat()
+        return self.create_remotely("Payment", body)
+
+    def create_remotely(self, entity: str, body: Json) -> Json:
+        """Someone creates a record in QuickBooks itself; ValueError if QBO would refuse it."""
+        with self._lock:
+            def act() -> Json:
+                self._check_schema(entity, "create", body)
+                return self._create(entity, body)
+
+            return copy.deepcopy(self._remotely(act))
+
+    def update_remotely(self, entity: str, entity_id: str, **changes: Any) -> Json:
+        """Someone edits a record in QuickBooks (a sparse update): its SyncToken moves on."""
+        with self._lock:
+            current = self.entities[entity][entity_id]
+            body = {**changes, "Id": entity_id, "SyncToken": current["SyncToken"]}
+            return copy.deepcopy(self._remotely(lambda: self._update(entity, body, sparse=True)))
+
+    def void_remotely(self, invoice_id: str) -> Json:
+        """Someone voids an invoice in QuickBooks."""
+        with self._lock:
+            current = self.invoices[invoice_id]
+            body = {"Id": invoice_id, "SyncToken": current["SyncToken"]}
+            return copy.deepcopy(self._remotely(lambda: self._void(body)))
+
+    def delete_remotely(self, entity: str, entity_id: str) -> None:
+        """Someone deletes a transaction in QuickBooks (not counted in `hard_deletes`)."""
+        with self._lock:
+            self._remove(entity, self.entities[entity][entity_id])
+
+    @staticmethod
+    def _remotely(act: Callable[[], Json]) -> Json:
+        try:
+            return act()
+        except Invalid as invalid:
+            raise ValueError(f"QuickBooks refuses: {invalid.detail}") from None
 
     # --- the handler --------------------------------------------------------------------------
 
@@ -803,11 +868,59 @@ class FakeQuickBooks:
                         f"inactive or deleted. {entity} Id={parts[1]}", status=400)
         return self._entity_response(entity, found)
 
-    def _write(self, request: httpx.Request, rest: str) -> httpx.Response:
-        self._violate(request, "writes are not served yet")
-
     def _cdc(self, request: httpx.Request) -> httpx.Response:
-        self._violate(request, "cdc is not served yet")
+        """GET /cdc?entities=Invoice,Payment&changedSince=<ISO datetime>: changes, oldest first.
+
+        changedSince must lie within the last 30 days: older is a fault (not a violation; the
+        client then reads everything by query). changedSince is inclusive, at MetaData's
+        one-second precision. At most 1,000 objects come back in all, the oldest changes
+        first: a client notices truncation when an answer holds 1,000 objects, and asks again
+        from the newest LastUpdatedTime it received (skipping what it already holds, by Id and
+        SyncToken). A deleted record comes as {"domain", "status": "Deleted", "Id", "MetaData":
+        {"LastUpdatedTime"}}. Each requested entity has one element in the QueryResponse list;
+        the entity's key is left out when nothing of it changed, as in a query.
+        """
+        params = request.url.params
+        names = [name.strip() for name in params.get("entities", "").split(",") if name.strip()]
+        entities = [ENTITY_NAMES.get(name.lower(), name) for name in names]
+        unknown = [name for name in entities if name not in CDC_ENTITIES]
+        if not names or unknown:
+            self._violate(request, f"entities={params.get('entities')!r}: a comma-separated list "
+                          f"of {', '.join(CDC_ENTITIES)}", element="entities")
+        try:
+            since = parse_time(params["changedSince"])
+        except (KeyError, ValueError):
+            self._violate(request, f"changedSince={params.get('changedSince')!r} is not an ISO "
+                          "date or datetime", element="changedSince")
+        if since < self.now - CDC_LOOKBACK:
+            self._fault("10000", "Invalid changedSince",
+                        "changedSince cannot be more than 30 days in the past",
+                        element="changedSince")
+        changes: list[tuple[datetime, int, str, Json]] = []
+        for entity in entities:
+            for record in self.entities[entity].values():
+                changed = parse_time(record["MetaData"]["LastUpdatedTime"])
+                if changed >= since:
+                    changes.append((changed, self._order[(entity, record["Id"])], entity,
+                                    copy.deepcopy(record)))
+            for entity_id, when in self._deleted[entity].items():
+                changed = parse_time(stamp(when))
+                if changed >= since and entity_id not in self.entities[entity]:
+                    gone = {"domain": "QBO", "status": "Deleted", "Id": entity_id,
+                            "MetaData": {"LastUpdatedTime": stamp(when)}}
+                    changes.append((changed, self._order[(entity, entity_id)], entity, gone))
+        changes.sort(key=lambda change: change[:2])
+        by_entity: dict[str, list[Json]] = defaultdict(list)
+        for _, _, entity, record in changes[:CDC_MAX_OBJECTS]:
+            by_entity[entity].append(record)
+        answers = []
+        for entity in dict.fromkeys(entities):
+            found = by_entity.get(entity, [])
+            answer: Json = {entity: found} if found else {}
+            answers.append({**answer, "startPosition": 1, "maxResults": len(found),
+                            "totalCount": len(found)})
+        return self._json(200, {"CDCResponse": [{"QueryResponse": answers}],
+                                "time": self._time()})
 
     # --- query --------------------------------------------------------------------------------
 
@@ -1010,12 +1123,18 @@ class FakeQuickBooks:
         record = {"domain": "QBO", "sparse": False, **body, "Id": entity_id, "SyncToken": "0",
                   "MetaData": {"CreateTime": moment, "LastUpdatedTime": moment}}
         self.entities[entity][entity_id] = record
+        self._note_change(entity, entity_id)
         return record
 
-    def _touch(self, record: Json) -> None:
+    def _touch(self, entity: str, record: Json) -> None:
         """A change to a stored record: SyncToken + 1, LastUpdatedTime now."""
         record["SyncToken"] = str(int(record["SyncToken"]) + 1)
         record["MetaData"] = {**record["MetaData"], "LastUpdatedTime": stamp(self.now)}
+        self._note_change(entity, record["Id"])
+
+    def _note_change(self, entity: str, entity_id: str) -> None:
+        """Order changes made within one second (MetaData's precision) for CDC."""
+        self._order[(entity, entity_id)] = next(self._sequence)
 
     def _seed_company(self) -> None:
         """The company Keito connects to: accounts, items, employees, tax codes, currencies."""
@@ -1073,3 +1192,513 @@ class FakeQuickBooks:
                                                      "TaxTypeApplicable": "TaxOnAmount",
                                                      "TaxOrder": 0}]},
             "PurchaseTaxRateList": {"TaxRateDetail": []}}, entity_id="2")
+
+    # --- writes: dispatch ---------------------------------------------------------------------
+
+    def _write(self, request: httpx.Request, rest: str) -> httpx.Response:
+        """POST /{entity}: create, update (Id + SyncToken), ?operation=void or ?operation=delete."""
+        entity = ENTITY_NAMES.get(rest)
+        if entity is None:
+            self._violate(request, f"no such QuickBooks endpoint {rest}", status=404)
+        if entity not in WRITABLE:
+            self._violate(request, f"Keito does not write {entity} (the fake does not model it)")
+        try:
+            body = json.loads(request.content)
+        except ValueError:
+            self._violate(request, "the body is not JSON", code="2010")
+        if not isinstance(body, dict):
+            self._violate(request, "the body must be a JSON object", code="2010")
+        operation = request.url.params.get("operation", "update" if "Id" in body else "create")
+        allow_duplicates = "allowduplicatedocnum" in request.url.params.get("include", "")
+        try:
+            if operation in ("void", "delete"):
+                self._check_schema(entity, "sparse", body)
+                if operation == "delete":
+                    self.hard_deletes += 1
+                    return self._json(200, {entity: self._delete(entity, body),
+                                            "time": self._time()})
+                if entity != "Invoice":
+                    raise Invalid(f"the fake voids invoices only, not {entity}")
+                return self._entity_response(entity, self._void(body))
+            if operation == "create" and "Id" not in body:
+                self._check_schema(entity, "create", body)
+                record = self._create(entity, body, allow_duplicates=allow_duplicates)
+            elif operation in ("update", "create"):
+                kind = "sparse" if body.get("sparse") is True else "update"
+                self._check_schema(entity, kind, body)
+                record = self._update(entity, body, sparse=kind == "sparse",
+                                      allow_duplicates=allow_duplicates)
+            else:
+                raise Invalid(f"operation={operation} is not one QBO serves on {entity}")
+        except Invalid as invalid:
+            if invalid.violation:
+                self._violate(request, invalid.detail, code=invalid.code,
+                              element=invalid.element, message=invalid.message)
+            self._fault(invalid.code, invalid.message or invalid.detail, invalid.detail,
+                        element=invalid.element)
+        return self._entity_response(entity, record)
+
+    @staticmethod
+    def _check_schema(entity: str, kind: str, body: Json) -> None:
+        problems = schema_problems(entity, kind, body)
+        if problems:
+            code, element, _ = problems[0]
+            detail = "; ".join(f"{where or entity}: {message}" for _, where, message in problems)
+            raise Invalid(f"{entity} {kind}: {detail}", code=code, element=element)
+
+    def _create(self, entity: str, body: Json, *, allow_duplicates: bool = False) -> Json:
+        given = {key: value for key, value in body.items() if key not in READ_ONLY}
+        fields = self._build(entity, given, None, allow_duplicates=allow_duplicates)
+        record = self._store(entity, fields)
+        self._after_save(entity, None, record)
+        return record
+
+    def _update(self, entity: str, body: Json, *, sparse: bool,
+                allow_duplicates: bool = False) -> Json:
+        """A full update replaces every writable field; a sparse one only those it sends."""
+        previous = self._current(entity, body)
+        given = {key: value for key, value in body.items() if key not in READ_ONLY}
+        if sparse:
+            kept = {key: value for key, value in previous.items() if key not in READ_ONLY}
+            given = {**kept, **given}
+        fields = self._build(entity, given, previous, allow_duplicates=allow_duplicates)
+        before = copy.deepcopy(previous)
+        record = {"domain": "QBO", "sparse": False, **fields, "Id": previous["Id"],
+                  "SyncToken": previous["SyncToken"], "MetaData": previous["MetaData"]}
+        self._touch(entity, record)
+        self.entities[entity][record["Id"]] = record
+        self._after_save(entity, before, record)
+        return record
+
+    def _current(self, entity: str, body: Json) -> Json:
+        """The stored record a body names by Id, if its SyncToken is the latest (else 5010)."""
+        entity_id = str(body.get("Id", ""))
+        if "SyncToken" not in body:
+            raise Invalid(f"{entity} {entity_id}: SyncToken is required", element="SyncToken")
+        record = self.entities[entity].get(entity_id)
+        if record is None:
+            raise Invalid(f"Object Not Found : {entity} Id={entity_id} does not exist or was "
+                          "deleted", code="610", message="Object Not Found",
+                          violation=entity_id not in self._deleted[entity])
+        if str(body["SyncToken"]) != record["SyncToken"]:
+            raise Invalid(
+                f"Stale Object Error : You and someone else were working on {entity} "
+                f"Id={entity_id} at the same time; SyncToken {body['SyncToken']} is not the "
+                f"latest ({record['SyncToken']})",
+                code="5010", message="Stale Object Error", violation=False)
+        return record
+
+    def _build(self, entity: str, body: Json, previous: Json | None, *,
+               allow_duplicates: bool) -> Json:
+        """The stored fields of a create or update, after QBO's business rules."""
+        if entity == "Invoice":
+            return self._build_invoice(body, previous, allow_duplicates=allow_duplicates)
+        builder = {"Customer": self._build_customer, "Employee": self._build_employee,
+                   "Item": self._build_item, "Payment": self._build_payment,
+                   "TimeActivity": self._build_time_activity}[entity]
+        return builder(body, previous)
+
+    def _after_save(self, entity: str, before: Json | None, after: Json | None) -> None:
+        """Keep invoices' balances and links, and customers' balances, true to the payments."""
+        if entity == "Payment":
+            touched = {line_id for record in (before, after) if record
+                       for line_id in self._linked_invoices(record)}
+            self._settle_invoices(touched)
+        if entity in ("Payment", "Invoice", "Customer"):
+            self._refresh_customer_balances()
+
+    # --- writes: name lists -------------------------------------------------------------------
+
+    def _referenced(self, entity: str, reference: Any, element: str) -> Json:
+        """The record a `{"value": Id}` reference names; a reference to nothing is a violation."""
+        entity_id = str(reference.get("value", "")) if isinstance(reference, dict) else ""
+        record = self.entities[entity].get(entity_id)
+        if record is None:
+            raise Invalid(f"Invalid Reference Id : {element} {entity} Id={entity_id!r} does not "
+                          "exist", code="2500", element=element,
+                          violation=entity_id not in self._deleted[entity])
+        return record
+
+    def _unique_name(self, name: str, entity: str, previous: Json | None) -> None:
+        """Customers and employees share one list of names; items have their own."""
+        lists = ("Customer", "Employee") if entity in ("Customer", "Employee") else (entity,)
+        field_name = "Name" if entity == "Item" else "DisplayName"
+        for other_entity in lists:
+            for record in self.entities[other_entity].values():
+                same = previous is not None and record is previous
+                if not same and str(record.get(field_name, "")).casefold() == name.casefold():
+                    raise Invalid(f"The name supplied already exists. : Id={record['Id']}",
+                                  code="6240", message="Duplicate Name Exists Error",
+                                  element=field_name, violation=False)
+
+    def _build_customer(self, body: Json, previous: Json | None) -> Json:
+        name = body["DisplayName"].strip()
+        if ":" in name:
+            raise Invalid("DisplayName cannot contain a colon", element="DisplayName")
+        self._unique_name(name, "Customer", previous)
+        parent = self._referenced("Customer", body["ParentRef"], "ParentRef") if (
+            "ParentRef" in body) else None
+        if body.get("Job") and parent is None:
+            raise Invalid("a sub-customer (Job true) needs a ParentRef", element="ParentRef")
+        default = parent["CurrencyRef"]["value"] if parent else HOME_CURRENCY
+        currency = self._currency(body, default)
+        if parent is not None and currency != parent["CurrencyRef"]["value"]:
+            raise Invalid("a sub-customer takes its parent's currency", element="CurrencyRef")
+        if previous is not None and currency != previous["CurrencyRef"]["value"]:
+            raise Invalid("a customer's currency cannot change", element="CurrencyRef")
+        record = {
+            "Taxable": True, "BillWithParent": False, "PreferredDeliveryMethod": "Print",
+            "PrintOnCheckName": name, "Active": True, "IsProject": False, **body,
+            "DisplayName": name, "Job": parent is not None, "FullyQualifiedName": name,
+            "CurrencyRef": ref(currency, CURRENCIES[currency]), "Balance": 0,
+            "BalanceWithJobs": 0,
+        }
+        if parent is not None:
+            record["ParentRef"] = ref(parent["Id"], parent["DisplayName"])
+            record["FullyQualifiedName"] = f"{parent['FullyQualifiedName']}:{name}"
+            record["Level"] = parent.get("Level", 0) + 1
+        return record
+
+    @staticmethod
+    def _currency(body: Json, default: str) -> str:
+        currency = body.get("CurrencyRef", {}).get("value", default)
+        if currency not in CURRENCIES:
+            raise Invalid(f"currency {currency} is not enabled in this company (it has "
+                          f"{', '.join(CURRENCIES)})", element="CurrencyRef")
+        return currency
+
+    def _build_employee(self, body: Json, previous: Json | None) -> Json:
+        name = body["DisplayName"].strip()
+        self._unique_name(name, "Employee", previous)
+        return {"Active": True, "BillableTime": False, "PrintOnCheckName": name, **body,
+                "DisplayName": name}
+
+    def _build_item(self, body: Json, previous: Json | None) -> Json:
+        name = body["Name"].strip()
+        self._unique_name(name, "Item", previous)
+        kind = body.get("Type", "Service")
+        if kind not in ("Service", "NonInventory"):
+            raise Invalid(f"the fake models Service and NonInventory items, not {kind}",
+                          element="Type")
+        if "IncomeAccountRef" not in body:
+            raise Invalid(f"a {kind} item needs an IncomeAccountRef", element="IncomeAccountRef")
+        account = self._referenced("Account", body["IncomeAccountRef"], "IncomeAccountRef")
+        return {"Active": True, "Taxable": False, "UnitPrice": 0, "TrackQtyOnHand": False,
+                **body, "Name": name, "FullyQualifiedName": name, "Type": kind,
+                "IncomeAccountRef": ref(account["Id"], account["Name"])}
+
+    def _build_time_activity(self, body: Json, previous: Json | None) -> Json:
+        if body["NameOf"] != "Employee":
+            raise Invalid(f"the fake models employees' time, not NameOf {body['NameOf']}",
+                          element="NameOf")
+        record = {"BillableStatus": "NotBillable", "Taxable": False,
+                  "TxnDate": self._today().isoformat(), **body}
+        for entity, element in (("Employee", "EmployeeRef"), ("Customer", "CustomerRef"),
+                                ("Item", "ItemRef")):
+            if element in body:
+                found = self._referenced(entity, body[element], element)
+                record[element] = ref(found["Id"], found.get("DisplayName", found.get("Name")))
+        self._valid_date(record, "TxnDate")
+        return record
+
+    def _today(self) -> date:
+        return self.now.astimezone(COMPANY_TZ).date()
+
+    @staticmethod
+    def _valid_date(record: Json, element: str) -> date:
+        try:
+            return date.fromisoformat(str(record[element])[:10])
+        except ValueError:
+            raise Invalid(f"{element} {record[element]!r} is not a date",
+                          element=element) from None
+
+    # --- writes: invoices and payments --------------------------------------------------------
+
+    def _build_invoice(self, body: Json, previous: Json | None, *,
+                       allow_duplicates: bool) -> Json:
+        """Lines checked and numbered, QBO's sub-total line added, totals and balance computed.
+
+        Tax: the client's TxnTaxDetail.TotalTax is the invoice's tax; without it, a
+        TxnTaxCodeRef's rate applies to the lines coded TAX (after a discount only with
+        ApplyTaxAfterDiscount); without either, no tax. Lines are coded TAX or NON (a US company).
+        """
+        customer = self._referenced("Customer", body["CustomerRef"], "CustomerRef")
+        currency = self._currency(body, customer["CurrencyRef"]["value"])
+        if currency != customer["CurrencyRef"]["value"]:
+            raise Invalid(f"Business Validation Error: the invoice's currency {currency} is not "
+                          f"the customer's ({customer['CurrencyRef']['value']})",
+                          code="6000", element="CurrencyRef")
+        doc_number = body.get("DocNumber")
+        if doc_number is not None:
+            self._check_doc_number(str(doc_number), previous, allow_duplicates)
+        lines, subtotal, taxable, discount = self._invoice_lines(body["Line"])
+        tax = self._invoice_tax(body, subtotal, taxable, discount)
+        total = subtotal - discount + tax
+        if total < 0:
+            raise Invalid("the invoice's total is negative (a discount larger than its lines)",
+                          element="Line")
+        applied = self._applied_to(previous["Id"]) if previous else Decimal(0)
+        if total < applied:
+            raise Invalid(f"Business Validation Error: the total {total} is less than the "
+                          f"{applied} already paid", code="6000", element="Line",
+                          violation=False)
+        record = {"PrintStatus": "NotSet", "EmailStatus": "NotSet",
+                  "ApplyTaxAfterDiscount": False, "TxnDate": self._today().isoformat(), **body}
+        txn_date = self._valid_date(record, "TxnDate")
+        record.setdefault("DueDate", (txn_date + timedelta(days=30)).isoformat())
+        self._valid_date(record, "DueDate")
+        rate = money(body.get("ExchangeRate", 1))
+        record.update({
+            "CustomerRef": ref(customer["Id"], customer["DisplayName"]),
+            "CurrencyRef": ref(currency, CURRENCIES[currency]), "ExchangeRate": number(rate),
+            "Line": lines, "TxnTaxDetail": {**body.get("TxnTaxDetail", {}),
+                                            "TotalTax": number(tax)},
+            "TotalAmt": number(total), "HomeTotalAmt": number(cents(total * rate)),
+            "Balance": number(total - applied),
+            "LinkedTxn": previous.get("LinkedTxn", []) if previous else [],
+        })
+        return record
+
+    def _check_doc_number(self, doc_number: str, previous: Json | None,
+                          allow_duplicates: bool) -> None:
+        if len(doc_number) > 21:
+            raise Invalid(f"DocNumber {doc_number!r} is longer than 21 characters",
+                          element="DocNumber")
+        if not self.reject_duplicate_doc_numbers or allow_duplicates:
+            return
+        for other in self.invoices.values():
+            if other.get("DocNumber") == doc_number and other is not previous:
+                raise Invalid(
+                    "Duplicate Document Number Error : You must specify a different number. "
+                    f"This number has already been used. DocNumber={doc_number} is assigned to "
+                    f"TxnType=Invoice with TxnId={other['Id']}",
+                    code="6140", message="Duplicate Document Number Error",
+                    element="DocNumber", violation=False)
+
+    def _invoice_lines(self, given: list[Json]) -> tuple[list[Json], Decimal, Decimal, Decimal]:
+        """(stored lines, sub-total, taxable part, discount) of an invoice's Line array."""
+        lines: list[Json] = []
+        subtotal = taxable = Decimal(0)
+        discount_line: Json | None = None
+        for index, line in enumerate(given):
+            element = f"Line.{index}"
+            kind = line["DetailType"]
+            stored = copy.deepcopy(line)
+            if kind == "SalesItemLineDetail":
+                amount, is_taxable = self._sales_line(stored, element)
+                subtotal += amount
+                taxable += amount if is_taxable else 0
+            elif kind == "DiscountLineDetail":
+                if discount_line is not None:
+                    raise Invalid("an invoice takes one discount line", element=element)
+                discount_line = stored
+            elif kind == "SubTotalLineDetail":
+                continue
+            elif kind != "DescriptionOnly":
+                raise Invalid(f"the fake does not model {kind} lines", element=element)
+            lines.append(stored)
+        discount = Decimal(0)
+        if discount_line is not None:
+            detail = discount_line["DiscountLineDetail"]
+            if detail.get("PercentBased"):
+                if "DiscountPercent" not in detail:
+                    raise Invalid("a percent-based discount needs DiscountPercent",
+                                  element="DiscountLineDetail.DiscountPercent")
+                discount = cents(subtotal * money(detail["DiscountPercent"]) / 100)
+            else:
+                discount = cents(money(discount_line["Amount"]))
+            discount_line["Amount"] = number(discount)
+        for number_, line in enumerate(lines, start=1):
+            line["Id"] = str(number_)
+            line["LineNum"] = number_
+        lines.append({"Amount": number(subtotal), "DetailType": "SubTotalLineDetail",
+                      "SubTotalLineDetail": {}})
+        return lines, subtotal, taxable, discount
+
+    def _sales_line(self, line: Json, element: str) -> tuple[Decimal, bool]:
+        """Check one sales line in place: its item, its tax code, Amount = Qty x UnitPrice."""
+        detail = line["SalesItemLineDetail"]
+        item = self._referenced("Item", detail.get("ItemRef", ref("1")), f"{element}.ItemRef")
+        detail["ItemRef"] = ref(item["Id"], item["Name"])
+        code = detail.get("TaxCodeRef", ref("NON"))["value"]
+        if code not in ("TAX", "NON"):
+            raise Invalid(f"TaxCodeRef {code!r}: a US company's lines are coded TAX or NON",
+                          element=f"{element}.TaxCodeRef")
+        detail["TaxCodeRef"] = ref(code)
+        amount = money(line["Amount"])
+        if "Qty" in detail and "UnitPrice" in detail:
+            expected = cents(money(detail["Qty"]) * money(detail["UnitPrice"]))
+            if abs(amount - expected) > Decimal("0.01"):
+                raise Invalid(f"Amount is not equal to UnitPrice * Qty. Supplied value:{amount} "
+                              f"(Qty x UnitPrice = {expected})", code="6070",
+                              element=f"{element}.Amount")
+        return amount, code == "TAX"
+
+    def _invoice_tax(self, body: Json, subtotal: Decimal, taxable: Decimal,
+                     discount: Decimal) -> Decimal:
+        detail = body.get("TxnTaxDetail", {})
+        if "TotalTax" in detail:
+            return money(detail["TotalTax"])
+        if "TxnTaxCodeRef" not in detail:
+            return Decimal(0)
+        code = self._referenced("TaxCode", detail["TxnTaxCodeRef"], "TxnTaxDetail.TxnTaxCodeRef")
+        if code["Id"] in ("TAX", "NON"):
+            raise Invalid("TxnTaxCodeRef names a tax code such as California, not TAX or NON",
+                          element="TxnTaxDetail.TxnTaxCodeRef")
+        rate = sum((money(self.entities["TaxRate"][d["TaxRateRef"]["value"]]["RateValue"])
+                    for d in code["SalesTaxRateList"]["TaxRateDetail"]), Decimal(0))
+        base = taxable
+        if body.get("ApplyTaxAfterDiscount") and subtotal:
+            base = taxable - discount * taxable / subtotal
+        return cents(base * rate / 100)
+
+    def _build_payment(self, body: Json, previous: Json | None) -> Json:
+        """A received payment applied to invoices of its customer (or of the customer's jobs)."""
+        customer = self._referenced("Customer", body["CustomerRef"], "CustomerRef")
+        currency = self._currency(body, customer["CurrencyRef"]["value"])
+        if currency != customer["CurrencyRef"]["value"]:
+            raise Invalid(f"Business Validation Error: the payment's currency {currency} is not "
+                          f"the customer's ({customer['CurrencyRef']['value']})",
+                          code="6000", element="CurrencyRef")
+        total = money(body["TotalAmt"])
+        if total < 0:
+            raise Invalid("TotalAmt is negative", element="TotalAmt")
+        account = self._referenced("Account", body.get("DepositToAccountRef", ref("3")),
+                                   "DepositToAccountRef")
+        if account["AccountType"] not in ("Bank", "Other Current Asset"):
+            raise Invalid(f"DepositToAccountRef {account['Name']} is not a bank or other current "
+                          "asset account", element="DepositToAccountRef")
+        lines, applied, available = [], Decimal(0), Decimal(0)
+        for index, line in enumerate(body.get("Line", [])):
+            element = f"Line.{index}"
+            if len(line["LinkedTxn"]) != 1 or line["LinkedTxn"][0]["TxnType"] != "Invoice":
+                raise Invalid("the fake applies a payment line to exactly one Invoice",
+                              element=f"{element}.LinkedTxn")
+            invoice = self._referenced("Invoice", ref(line["LinkedTxn"][0]["TxnId"]),
+                                       f"{element}.LinkedTxn")
+            if not self._is_within(invoice["CustomerRef"]["value"], customer["Id"]):
+                raise Invalid(f"invoice {invoice['Id']} is not {customer['DisplayName']}'s",
+                              element=f"{element}.LinkedTxn")
+            amount = money(line["Amount"])
+            if amount <= 0:
+                raise Invalid("a payment line's Amount must be positive",
+                              element=f"{element}.Amount")
+            open_balance = money(invoice["Balance"]) + (
+                self._applied_by(previous, invoice["Id"]) if previous else 0)
+            if amount > open_balance:
+                raise Invalid(f"Business Validation Error: {amount} is more than invoice "
+                              f"{invoice['Id']}'s open balance {open_balance}", code="6000",
+                              element=f"{element}.Amount", violation=False)
+            applied += amount
+            available += open_balance
+            lines.append({"Amount": number(amount), "LinkedTxn": [
+                {"TxnId": invoice["Id"], "TxnType": "Invoice"}]})
+        if applied > total:
+            raise Invalid(f"the lines apply {applied}, more than TotalAmt {total}",
+                          element="Line")
+        if lines and total > available:
+            raise Invalid(f"Business Validation Error: TotalAmt {total} is more than the open "
+                          f"balance {available} of the invoices it pays", code="6000",
+                          element="TotalAmt", violation=False)
+        record = {"ProcessPayment": False, "TxnDate": self._today().isoformat(), **body,
+                  "CustomerRef": ref(customer["Id"], customer["DisplayName"]),
+                  "CurrencyRef": ref(currency, CURRENCIES[currency]),
+                  "ExchangeRate": number(money(body.get("ExchangeRate", 1))),
+                  "DepositToAccountRef": ref(account["Id"], account["Name"]),
+                  "TotalAmt": number(total), "UnappliedAmt": number(total - applied),
+                  "Line": lines}
+        self._valid_date(record, "TxnDate")
+        return record
+
+    def _is_within(self, customer_id: str, ancestor_id: str) -> bool:
+        """Whether a customer is `ancestor_id` or one of its sub-customers."""
+        while customer_id:
+            if customer_id == ancestor_id:
+                return True
+            customer_id = self.customers.get(customer_id, {}).get("ParentRef", {}).get("value", "")
+        return False
+
+    @staticmethod
+    def _linked_invoices(payment: Json) -> list[str]:
+        return [linked["TxnId"] for line in payment.get("Line", [])
+                for linked in line["LinkedTxn"] if linked["TxnType"] == "Invoice"]
+
+    @staticmethod
+    def _applied_by(payment: Json, invoice_id: str) -> Decimal:
+        return sum((money(line["Amount"]) for line in payment.get("Line", [])
+                    if any(linked["TxnId"] == invoice_id for linked in line["LinkedTxn"])),
+                   Decimal(0))
+
+    def _applied_to(self, invoice_id: str) -> Decimal:
+        return sum((self._applied_by(payment, invoice_id) for payment in self.payments.values()),
+                   Decimal(0))
+
+    def _settle_invoices(self, invoice_ids: Iterable[str]) -> None:
+        """Each invoice's Balance and LinkedTxn from the payments; a change bumps its SyncToken."""
+        for invoice_id in invoice_ids:
+            invoice = self.invoices.get(invoice_id)
+            if invoice is None:
+                continue
+            paying = [payment["Id"] for payment in self.payments.values()
+                      if invoice_id in self._linked_invoices(payment)]
+            balance = number(money(invoice["TotalAmt"]) - self._applied_to(invoice_id))
+            linked = [{"TxnId": payment_id, "TxnType": "Payment"} for payment_id in paying]
+            if (balance, linked) != (invoice["Balance"], invoice.get("LinkedTxn", [])):
+                invoice.update(Balance=balance, LinkedTxn=linked)
+                self._touch("Invoice", invoice)
+
+    def _refresh_customer_balances(self) -> None:
+        """Customers' Balance (their open invoices) and BalanceWithJobs (with sub-customers')."""
+        own: dict[str, Decimal] = defaultdict(Decimal)
+        for invoice in self.invoices.values():
+            own[invoice["CustomerRef"]["value"]] += money(invoice["Balance"])
+        with_jobs: dict[str, Decimal] = defaultdict(Decimal)
+        for customer_id, amount in own.items():
+            while customer_id:
+                with_jobs[customer_id] += amount
+                customer_id = self.customers.get(customer_id, {}).get(
+                    "ParentRef", {}).get("value", "")
+        for customer in self.customers.values():
+            customer["Balance"] = number(own[customer["Id"]])
+            customer["BalanceWithJobs"] = number(with_jobs[customer["Id"]])
+
+    def _void(self, body: Json) -> Json:
+        """Void an invoice: amounts zeroed, PrivateNote "Voided", its payments left unapplied."""
+        invoice = self._current("Invoice", body)
+        for payment in list(self.payments.values()):
+            if invoice["Id"] in self._linked_invoices(payment):
+                self._unlink(payment, invoice["Id"])
+        for line in invoice["Line"]:
+            line["Amount"] = 0
+        invoice.update(TotalAmt=0, HomeTotalAmt=0, Balance=0, LinkedTxn=[],
+                       PrivateNote="Voided")
+        invoice["TxnTaxDetail"] = {**invoice.get("TxnTaxDetail", {}), "TotalTax": 0}
+        self._touch("Invoice", invoice)
+        self._refresh_customer_balances()
+        return invoice
+
+    def _unlink(self, payment: Json, invoice_id: str) -> None:
+        """Take `invoice_id` off a payment: what it applied there becomes unapplied credit."""
+        freed = self._applied_by(payment, invoice_id)
+        payment["Line"] = [line for line in payment["Line"]
+                           if all(linked["TxnId"] != invoice_id for linked in line["LinkedTxn"])]
+        payment["UnappliedAmt"] = number(money(payment["UnappliedAmt"]) + freed)
+        self._touch("Payment", payment)
+
+    def _delete(self, entity: str, body: Json) -> Json:
+        """A hard delete (?operation=delete): the record goes; CDC reports it as Deleted."""
+        if entity in NAME_LISTS:
+            raise Invalid(f"a {entity} cannot be deleted in QBO; make it inactive (Active false)")
+        record = self._current(entity, body)
+        self._remove(entity, record)
+        return {"domain": "QBO", "status": "Deleted", "Id": record["Id"]}
+
+    def _remove(self, entity: str, record: Json) -> None:
+        del self.entities[entity][record["Id"]]
+        self._deleted[entity][record["Id"]] = self.now
+        self._note_change(entity, record["Id"])
+        if entity == "Invoice":
+            for payment in list(self.payments.values()):
+                if record["Id"] in self._linked_invoices(payment):
+                    self._unlink(payment, record["Id"])
+        self._after_save(entity, record, None)

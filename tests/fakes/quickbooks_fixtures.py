@@ -1,8 +1,8 @@
-"""The `fake_quickbooks` fixture: a fresh fake QuickBooks Online per test, on a manual clock.
+"""pytest fixtures of the QuickBooks fake. Register with
+`pytest_plugins = ["fakes.quickbooks_fixtures"]`.
 
-Use it with `from fakes.quickbooks_fixtures import fake_quickbooks` (a fixture imported into a
-test module or a conftest is registered there). The test fails at teardown if any request broke
-Intuit's rules (`fake.violations`) or hard-deleted a record (`fake.hard_deletes`).
+`fake_quickbooks` fails its test at teardown if any request broke Intuit's rules
+(`fake.violations`) or hard-deleted a record (`fake.hard_deletes`; Keito voids instead).
 """
 
 from __future__ import annotations
@@ -11,13 +11,19 @@ from collections.abc import Iterator
 
 import pytest
 
-from fakes.quickbooks import FakeQuickBooks, ManualClock
+from .quickbooks import FakeQuickBooks, ManualClock
 
 
 @pytest.fixture
-def fake_quickbooks() -> Iterator[FakeQuickBooks]:
-    """A FakeQuickBooks whose clock (`fake.clock`, a ManualClock) starts at 2026-03-02 17:00 UTC."""
-    fake = FakeQuickBooks(clock=ManualClock())
+def quickbooks_clock() -> ManualClock:
+    """The fake's clock: 2026-03-02 17:00 UTC until a test moves it (`advance(minutes=5)`)."""
+    return ManualClock()
+
+
+@pytest.fixture
+def fake_quickbooks(quickbooks_clock: ManualClock) -> Iterator[FakeQuickBooks]:
+    """A fresh fake QuickBooks Online company on `quickbooks_clock`."""
+    fake = FakeQuickBooks(clock=quickbooks_clock)
     yield fake
     assert fake.violations == [], "requests QuickBooks would refuse:\n" + "\n".join(
         fake.violations)

@@ -11,9 +11,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from fakes.quickbooks import FakeQuickBooks, ManualClock, corrected_schemas
-from fakes.quickbooks_fixtures import fake_quickbooks
 
-__all__ = ["fake_quickbooks"]
+pytest_plugins = ["fakes.quickbooks_fixtures"]
 
 REALM = "9341453000000001"
 BASIC = "Basic " + base64.b64encode(b"keito-test-qbo:keito-test-secret").decode()
@@ -50,9 +49,8 @@ class Api:
 
 
 @pytest.fixture
-def clock(fake_quickbooks: FakeQuickBooks) -> ManualClock:
-    assert isinstance(fake_quickbooks.clock, ManualClock)
-    return fake_quickbooks.clock
+def clock(quickbooks_clock: ManualClock) -> ManualClock:
+    return quickbooks_clock
 
 
 @pytest.fixture
@@ -242,3 +240,194 @@ def test_corrected_schemas_fix_the_readme_defects() -> None:
     assert "Minutes" in activity and "BreakHours BreakMinutes" not in activity
     assert fixed["Customer"]["properties"]["PrimaryEmailAddr"]["additionalProperties"] is False
     assert "additionalProperties" not in raw["Customer"]
+
+
+# --- writes ---------------------------------------------------------------------------------------
+
+
+def create(api: Api, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = api.post(entity.lower(), body)
+    assert response.status_code == 200, response.text
+    return response.json()[entity]
+
+
+def invoice_body(customer_id: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "CustomerRef": {"value": customer_id}, "DocNumber": "INV-0001",
+        "TxnDate": "2026-03-02", "DueDate": "2026-04-01",
+        "Line": [
+            {"DetailType": "SalesItemLineDetail", "Amount": 1237.5, "Description": "Design",
+             "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 8.25, "UnitPrice": 150,
+                                     "TaxCodeRef": {"value": "TAX"}}},
+            {"DetailType": "SalesItemLineDetail", "Amount": 100,
+             "SalesItemLineDetail": {"ItemRef": {"value": "2"}, "Qty": 1, "UnitPrice": 100,
+                                     "TaxCodeRef": {"value": "NON"}}},
+            {"DetailType": "DiscountLineDetail", "Amount": 133.75,
+             "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 10}},
+        ],
+        "TxnTaxDetail": {"TotalTax": 102.09},
+        "PrivateNote": "Keito invoice 1", "CustomerMemo": {"value": "Thank you"}, **extra}
+
+
+def test_customer_invoice_payment_and_time_activity_are_accepted_with_true_balances(
+        fake_quickbooks: FakeQuickBooks, api: Api, clock: ManualClock) -> None:
+    customer = create(api, "Customer", {"DisplayName": "Acme Ltd",
+                                        "PrimaryEmailAddr": {"Address": "ap@acme.example"}})
+    assert customer["Id"] and customer["SyncToken"] == "0"
+    assert customer["CurrencyRef"]["value"] == "USD"
+    found = api.query("select * from Customer where PrimaryEmailAddr = 'AP@acme.example'")
+    assert [c["Id"] for c in found["Customer"]] == [customer["Id"]]
+    project = create(api, "Customer", {"DisplayName": "Acme Ltd - Website", "Job": True,
+                                       "ParentRef": {"value": customer["Id"]}})
+    assert project["FullyQualifiedName"] == "Acme Ltd:Acme Ltd - Website"
+    assert project["Level"] == 1
+
+    invoice = create(api, "Invoice", invoice_body(project["Id"]))
+    # 1237.50 + 100 = 1337.50; 10 % off = 133.75; tax as given: 102.09.
+    assert invoice["TotalAmt"] == 1305.84 and invoice["Balance"] == 1305.84
+    assert invoice["Line"][-1] == {"Amount": 1337.5, "DetailType": "SubTotalLineDetail",
+                                   "SubTotalLineDetail": {}}
+    assert invoice["CurrencyRef"] == {"value": "USD", "name": "United States Dollar"}
+    assert api.query("select * from Invoice where DocNumber = 'INV-0001'")["Invoice"][0][
+        "Id"] == invoice["Id"]
+
+    clock.advance(minutes=5)
+    payment = create(api, "Payment", {
+        "CustomerRef": {"value": customer["Id"]}, "TotalAmt": 300, "TxnDate": "2026-03-05",
+        "PaymentRefNum": "KEITO-P1", "DepositToAccountRef": {"value": "2"},
+        "Line": [{"Amount": 300, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+    })
+    assert payment["UnappliedAmt"] == 0
+    stored = api.get(f"invoice/{invoice['Id']}").json()["Invoice"]
+    assert stored["Balance"] == 1005.84 and stored["SyncToken"] == "1"
+    assert stored["LinkedTxn"] == [{"TxnId": payment["Id"], "TxnType": "Payment"}]
+    assert fake_quickbooks.customers[customer["Id"]]["BalanceWithJobs"] == 1005.84
+    over = api.post("payment", {
+        "CustomerRef": {"value": customer["Id"]}, "TotalAmt": 2000,
+        "Line": [{"Amount": 2000, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}],
+    })
+    assert over.status_code == 400 and over.json()["Fault"]["type"] == "ValidationFault"
+
+    activity = create(api, "TimeActivity", {
+        "NameOf": "Employee", "EmployeeRef": {"value": "1"},
+        "CustomerRef": {"value": project["Id"]}, "ItemRef": {"value": "1"},
+        "BillableStatus": "Billable", "HourlyRate": 150, "Hours": 1,
+        "Minutes": 30, "TxnDate": "2026-03-02", "Description": "Design review"})
+    assert activity["EmployeeRef"] == {"value": "1", "name": "Emily Platt"}
+    assert fake_quickbooks.violations == []
+
+
+def test_item_without_item_category_type_is_accepted(api: Api) -> None:
+    item = create(api, "Item", {"Name": "Expenses", "Type": "Service",
+                                "IncomeAccountRef": {"value": "1"}})
+    assert item["Type"] == "Service" and item["IncomeAccountRef"]["name"] == "Services"
+
+
+@pytest.mark.parametrize(("entity", "body", "element"), [
+    ("customer", {"DisplayName": "Acme", "PrimaryEmail": {"Address": "a@b.example"}}, ""),
+    ("invoice", {"Line": [{"DetailType": "SalesItemLineDetail", "Amount": 1,
+                           "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}]}, ""),
+    ("invoice", {"CustomerRef": {"value": "1"}, "Line": [
+        {"DetailType": "SalesItemLineDetail", "Amount": 1,
+         "SalesItemLineDetail": {"ItemRef": {"value": "1"}, "Qty": 1, "UnitPrise": 1}}]},
+     "Line.0.SalesItemLineDetail"),
+    ("employee", {"DisplayName": "Robot"}, ""),
+    ("timeactivity", {"NameOf": "Employee", "EmployeeRef": {"value": "1"}, "Hours": 1,
+                      "BreakHours BreakMinutes": 0}, ""),
+])
+def test_bodies_that_break_the_corrected_schema_are_violations(
+        fake_quickbooks: FakeQuickBooks, api: Api, entity: str, body: dict[str, Any],
+        element: str) -> None:
+    if entity == "invoice" and "CustomerRef" in body:
+        create(api, "Customer", {"DisplayName": "Acme"})
+    response = api.post(entity, body)
+    assert response.status_code == 400
+    error = response.json()["Fault"]["Error"][0]
+    assert response.json()["Fault"]["type"] == "ValidationFault"
+    assert error["code"] in ("2010", "2020") and error["element"] == element
+    assert len(fake_quickbooks.violations) == 1
+    assert fake_quickbooks.violations[0].startswith(f"POST /v3/company/{REALM}/{entity}:")
+    fake_quickbooks.violations.clear()
+
+
+def test_business_rule_violations(fake_quickbooks: FakeQuickBooks, api: Api) -> None:
+    customer = create(api, "Customer", {"DisplayName": "Euro GmbH",
+                                        "CurrencyRef": {"value": "EUR"}})
+    wrong_currency = api.post("invoice",
+                              invoice_body(customer["Id"], CurrencyRef={"value": "USD"}))
+    assert wrong_currency.json()["Fault"]["Error"][0]["element"] == "CurrencyRef"
+    body = invoice_body(customer["Id"], DocNumber="INV-2")
+    body["Line"][0]["Amount"] = 1237.52
+    assert api.post("invoice", body).json()["Fault"]["Error"][0]["code"] == "6070"
+    assert api.post("invoice", invoice_body("999")).json()["Fault"]["Error"][0]["code"] == "2500"
+    no_request_id = api.http.post(f"/v3/company/{REALM}/customer",
+                                  params={"minorversion": 75}, json={"DisplayName": "X"},
+                                  headers=api.headers())
+    assert no_request_id.status_code == 400
+    assert len(fake_quickbooks.violations) == 4
+    assert "requestid" in fake_quickbooks.violations[-1]
+    assert fake_quickbooks.customers.keys() == {customer["Id"]}
+    fake_quickbooks.violations.clear()
+
+
+def test_duplicate_names_and_document_numbers_are_faults_not_violations(
+        fake_quickbooks: FakeQuickBooks, api: Api) -> None:
+    customer = create(api, "Customer", {"DisplayName": "Acme"})
+    duplicate = api.post("customer", {"DisplayName": "ACME"}).json()["Fault"]["Error"][0]
+    assert duplicate["code"] == "6240" and duplicate["Message"] == "Duplicate Name Exists Error"
+    assert api.post("customer", {"DisplayName": "Emily Platt"}).status_code == 400
+    create(api, "Invoice", invoice_body(customer["Id"]))
+    again = api.post("invoice", invoice_body(customer["Id"])).json()["Fault"]["Error"][0]
+    assert again["code"] == "6140"
+    assert fake_quickbooks.violations == []
+    assert len(fake_quickbooks.invoices) == 1
+
+
+def test_sparse_update_and_stale_sync_token(fake_quickbooks: FakeQuickBooks, api: Api) -> None:
+    customer = create(api, "Customer", {"DisplayName": "Acme"})
+    updated = create(api, "Customer", {"Id": customer["Id"], "SyncToken": "0", "sparse": True,
+                                       "PrimaryEmailAddr": {"Address": "ap@acme.example"}})
+    assert updated["SyncToken"] == "1" and updated["DisplayName"] == "Acme"
+    stale = api.post("customer", {"Id": customer["Id"], "SyncToken": "0", "sparse": True,
+                                  "Notes": "x"})
+    assert stale.status_code == 400
+    assert stale.json()["Fault"]["Error"][0]["code"] == "5010"
+    assert stale.json()["Fault"]["Error"][0]["Message"] == "Stale Object Error"
+    fake_quickbooks.update_remotely("Customer", customer["Id"], Notes="edited in QBO")
+    assert api.post("customer", {"Id": customer["Id"], "SyncToken": "1", "sparse": True,
+                                 "Notes": "y"}).json()["Fault"]["Error"][0]["code"] == "5010"
+    assert fake_quickbooks.violations == []
+
+
+def test_void_zeroes_the_invoice_and_unapplies_its_payments(
+        fake_quickbooks: FakeQuickBooks, api: Api) -> None:
+    customer = create(api, "Customer", {"DisplayName": "Acme"})
+    invoice = create(api, "Invoice", invoice_body(customer["Id"]))
+    payment = fake_quickbooks.record_remote_payment(invoice["Id"], "100.00")
+    current = fake_quickbooks.invoices[invoice["Id"]]
+    response = api.post("invoice", {"Id": invoice["Id"], "SyncToken": current["SyncToken"]},
+                        operation="void")
+    voided = response.json()["Invoice"]
+    assert (voided["TotalAmt"], voided["Balance"], voided["PrivateNote"]) == (0, 0, "Voided")
+    assert fake_quickbooks.payments[payment["Id"]]["UnappliedAmt"] == 100
+    assert fake_quickbooks.customers[customer["Id"]]["Balance"] == 0
+    assert fake_quickbooks.hard_deletes == 0
+
+
+def test_hard_delete_is_counted(fake_quickbooks: FakeQuickBooks, api: Api) -> None:
+    customer = create(api, "Customer", {"DisplayName": "Acme"})
+    invoice = create(api, "Invoice", invoice_body(customer["Id"]))
+    response = api.post("invoice", {"Id": invoice["Id"], "SyncToken": "0"}, operation="delete")
+    assert response.json()["Invoice"] == {"domain": "QBO", "status": "Deleted",
+                                          "Id": invoice["Id"]}
+    assert fake_quickbooks.hard_deletes == 1 and invoice["Id"] not in fake_quickbooks.invoices
+    fake_quickbooks.hard_deletes = 0
+
+
+def test_a_repeated_requestid_replays_the_first_answer(fake_quickbooks: FakeQuickBooks,
+                                                       api: Api, clock: ManualClock) -> None:
+    first = api.post("customer", {"DisplayName": "Acme"}, requestid="same")
+    clock.advance(seconds=5)
+    second = api.post("customer", {"DisplayName": "Acme"}, requestid="same")
+    assert second.status_code == 200 and second.json() == first.json()
+    assert len(fake_quickbooks.customers) == 1
