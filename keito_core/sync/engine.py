@@ -38,6 +38,7 @@ from keito_core.enums import InvoiceState, OutboxState, SyncProvider, SyncStatus
 from keito_core.errors import KeitoError
 from keito_core.models import Invoice, Payment, SyncConnection, SyncOutbox, SyncRecord
 from keito_core.platform.ids import new_id
+from keito_core.rules.money import format_money
 from keito_core.sync import outbox
 from keito_core.sync.documents import (
     InvoiceDoc,
@@ -363,8 +364,23 @@ class Engine:
             report.outcomes.append(outcome)
         return report
 
+    def _label(self, row: SyncOutbox) -> str:
+        """'invoice INV-2026-0001', 'payment pay_... on INV-2026-0001': what a person knows."""
+        with self.runtime.session(readonly=True) as session:
+            if row.entity_type == "invoice":
+                number = session.scalar(sa.select(col(Invoice.number))
+                                        .where(col(Invoice.id) == row.entity_id))
+                return f"invoice {number or row.entity_id}"
+            if row.entity_type == "payment":
+                number = session.scalar(
+                    sa.select(col(Invoice.number)).join(
+                        Payment, col(Payment.invoice_id) == col(Invoice.id))
+                    .where(col(Payment.id) == row.entity_id))
+                return f"payment {row.entity_id}" + (f" on {number}" if number else "")
+        return f"{row.entity_type.replace('_', ' ')} {row.entity_id}"
+
     def _failure(self, row: SyncOutbox, exc: KeitoError) -> Outcome:
-        label = f"{row.entity_type} {row.entity_id}"
+        label = self._label(row)
         message = exc.message
         if exc.hint and not isinstance(exc, RemoteRefusal):
             message = f"{message} ({exc.hint})"
@@ -472,9 +488,11 @@ class Engine:
         """The refusal to record a copy whose total is not Keito's (never retried alone)."""
         if remote.total is None or Decimal(remote.total) == doc.total:
             return None
+        theirs = format_money(Decimal(remote.total), doc.currency)
+        ours = format_money(doc.total, doc.currency)
         return RemoteRefusal(
-            f"invoice {doc.number} came to {remote.total} {doc.currency} in "
-            f"{self.kind.value}, not Keito's {doc.total}",
+            f"invoice {doc.number} came to {theirs} in {self.kind.value.title()}, "
+            f"not Keito's {ours}",
             status=200, body=None,
             hint="check the tax and account mappings, then `keito sync retry`")
 
