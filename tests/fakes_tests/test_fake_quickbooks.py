@@ -431,3 +431,131 @@ def test_a_repeated_requestid_replays_the_first_answer(fake_quickbooks: FakeQuic
     second = api.post("customer", {"DisplayName": "Acme"}, requestid="same")
     assert second.status_code == 200 and second.json() == first.json()
     assert len(fake_quickbooks.customers) == 1
+
+
+# --- change data capture --------------------------------------------------------------------------
+
+
+def cdc(api: Api, since: str, entities: str = "Invoice,Payment") -> dict[str, list[Any]]:
+    response = api.get("cdc", entities=entities, changedSince=since)
+    assert response.status_code == 200, response.text
+    answers = response.json()["CDCResponse"][0]["QueryResponse"]
+    return {name: answer.get(name, []) for name, answer in zip(entities.split(","), answers,
+                                                                 strict=True)}
+
+
+def test_cdc_returns_remote_payments_and_deletions_since_a_position(
+        fake_quickbooks: FakeQuickBooks, api: Api, clock: ManualClock) -> None:
+    customer = create(api, "Customer", {"DisplayName": "Acme"})
+    invoice = create(api, "Invoice", invoice_body(customer["Id"]))
+    clock.advance(minutes=30)
+    position = "2026-03-02T09:30:00-08:00"  # 17:30 UTC, after the invoice
+    payment = fake_quickbooks.record_remote_payment(invoice["Id"], 500)
+    changed = cdc(api, position)
+    assert [p["Id"] for p in changed["Payment"]] == [payment["Id"]]
+    assert changed["Invoice"][0]["Balance"] == 805.84  # the payment moved the invoice too
+    clock.advance(minutes=1)
+    fake_quickbooks.delete_remotely("Payment", payment["Id"])
+    later = cdc(api, "2026-03-02T17:31:00Z")
+    assert later["Payment"] == [{"domain": "QBO", "status": "Deleted", "Id": payment["Id"],
+                                 "MetaData": {"LastUpdatedTime": "2026-03-02T09:31:00-08:00"}}]
+    assert later["Invoice"][0]["Balance"] == 1305.84
+    assert api.query("select * from Invoice where MetaData.LastUpdatedTime > "
+                     "'2026-03-02T09:30:30-08:00'")["Invoice"][0]["Id"] == invoice["Id"]
+
+
+def test_cdc_refuses_positions_older_than_30_days(fake_quickbooks: FakeQuickBooks,
+                                                  api: Api) -> None:
+    assert cdc(api, "2026-01-31T17:00:00Z") == {"Invoice": [], "Payment": []}
+    old = api.get("cdc", entities="Invoice,Payment", changedSince="2026-01-31T16:59:59Z")
+    assert old.status_code == 400 and old.json()["Fault"]["type"] == "ValidationFault"
+    assert fake_quickbooks.violations == []
+
+
+def test_cdc_returns_the_1000_oldest_changes_and_the_rest_from_the_newest_time(
+        fake_quickbooks: FakeQuickBooks, api: Api, clock: ManualClock) -> None:
+    fake_quickbooks.requests_per_minute = fake_quickbooks.requests_per_second = None
+    customer = fake_quickbooks.create_remotely("Customer", {"DisplayName": "Acme"})
+    for index in range(1203):
+        clock.advance(seconds=1)
+        fake_quickbooks.create_remotely("Invoice", {
+            "CustomerRef": {"value": customer["Id"]}, "DocNumber": f"N{index}",
+            "Line": [{"DetailType": "SalesItemLineDetail", "Amount": 10,
+                      "SalesItemLineDetail": {"ItemRef": {"value": "1"}}}]})
+    first = cdc(api, "2026-03-02T17:00:00Z", "Invoice")["Invoice"]
+    assert len(first) == 1000
+    assert [row["DocNumber"] for row in first[:2]] == ["N0", "N1"]
+    newest = first[-1]["MetaData"]["LastUpdatedTime"]
+    rest = cdc(api, newest, "Invoice")["Invoice"]
+    assert [row["DocNumber"] for row in rest][:2] == ["N999", "N1000"]
+    assert len(rest) == 204
+
+
+# --- faults and limits ----------------------------------------------------------------------------
+
+
+def test_injected_faults(fake_quickbooks: FakeQuickBooks, api: Api) -> None:
+    fake_quickbooks.fail_next("500", path_contains="/customer")
+    fake_quickbooks.fail_next("503", method="GET")
+    fake_quickbooks.fail_next("429")
+    assert api.post("customer", {"DisplayName": "A"}).status_code == 500
+    assert api.get("item/1").status_code == 503
+    throttled = api.get("item/1")
+    assert throttled.status_code == 429
+    assert throttled.json()["Fault"]["Error"][0]["code"] == "003001"
+    fake_quickbooks.fail_next("timeout", times=2)
+    for _ in range(2):
+        with pytest.raises(httpx.ReadTimeout):
+            api.post("customer", {"DisplayName": "B"}, requestid="b")
+    assert fake_quickbooks.customers == {}
+    fake_quickbooks.fail_next("commit_then_timeout")
+    with pytest.raises(httpx.ReadTimeout):
+        api.post("customer", {"DisplayName": "C"}, requestid="c")
+    assert [c["DisplayName"] for c in fake_quickbooks.customers.values()] == ["C"]
+    retried = api.post("customer", {"DisplayName": "C"}, requestid="c")
+    assert retried.status_code == 200 and len(fake_quickbooks.customers) == 1
+    assert [kind for kind, _, _ in fake_quickbooks.injected] == [
+        "500", "503", "429", "timeout", "timeout", "commit_then_timeout"]
+    assert fake_quickbooks.limit_hits == 0
+
+
+def test_random_faults_are_reproducible_by_seed(fake_quickbooks: FakeQuickBooks,
+                                                clock: ManualClock) -> None:
+    outcomes = []
+    for _ in range(2):
+        fake = FakeQuickBooks(clock=clock)
+        fake.fail_randomly(0.2, seed=7)
+        api = Api(fake, fake.connect()["access_token"])
+        run = []
+        for _ in range(50):
+            clock.advance(seconds=1)
+            try:
+                run.append(api.get("item/1").status_code)
+            except httpx.ReadTimeout:
+                run.append(0)
+        outcomes.append(run)
+    assert outcomes[0] == outcomes[1]
+    assert 3 <= sum(code != 200 for code in outcomes[0]) <= 20
+
+
+def test_throttling_by_the_clock(fake_quickbooks: FakeQuickBooks, api: Api,
+                                 clock: ManualClock) -> None:
+    assert [api.get("item/1").status_code for _ in range(11)] == [200] * 10 + [429]
+    assert fake_quickbooks.limit_hits == 1
+    clock.advance(seconds=1)
+    assert api.get("item/1").status_code == 200
+    for _ in range(48):  # 49 seconds at 10 a second: 490 requests in the minute
+        clock.advance(seconds=1)
+        for _ in range(10):
+            assert api.get("item/1").status_code == 200
+    clock.advance(seconds=1)
+    statuses = [api.get("item/1").status_code for _ in range(10)]
+    assert statuses.count(200) == 9 and statuses[-1] == 429  # the 501st in a minute
+    assert fake_quickbooks.limit_hits == 2
+    clock.advance(seconds=60)
+    assert api.get("item/1").status_code == 200
+
+
+def test_served_over_http_base_url(fake_quickbooks: FakeQuickBooks) -> None:
+    fake_quickbooks.base_url = "http://127.0.0.1:9"
+    assert fake_quickbooks.env() == {"KEITO_QUICKBOOKS_URL": "http://127.0.0.1:9"}
