@@ -340,10 +340,18 @@ class _Query:
 class FakeQuickBooks:
     """QuickBooks Online for one company, in process; see the module's docstring.
 
+    Drive it: `transport()` for httpx, or serve `handle` and use `env()`; `connect()` for tokens
+    without a browser; `revoke_grant()`, `expire_access_tokens()`, `deny_next_authorization()`;
+    `fail_next(...)`, `fail_randomly(...)`; the bookkeeper's side: `record_remote_payment`,
+    `create_remotely`, `update_remotely`, `void_remotely`, `delete_remotely`. Limits
+    (`requests_per_minute`, `requests_per_second`) and `reject_duplicate_doc_numbers` are
+    attributes a test may change.
+
     Introspection: `requests` (every request, oldest first), `violations`, `hard_deletes`
     (calls of `operation=delete`, which Keito must never make), `limit_hits` (429s from the
     limits), `injected` (faults injected: (kind, method, path)), and the entities by type and
-    Id in `entities` (`customers`, `invoices`, `payments`, ... for short).
+    Id in `entities` (`customers`, `invoices`, `payments`, ... for short). A repeated
+    `requestid` replays the first 200 answer; faults are not recorded, so a retry acts.
     """
 
     def __init__(self, *, clock: Callable[[], datetime] | None = None,
@@ -431,8 +439,11 @@ class FakeQuickBooks:
     def revoke_grant(self) -> None:
         """The company disconnects the app: every token is dead, refreshes get invalid_grant."""
         with self._lock:
-            for token in [*self._refresh_tokens.values(), *self._access_tokens.values()]:
-                token.grant.revoked = True
+            holders: list[_Code | _RefreshToken | _AccessToken] = [
+                *self._codes.values(), *self._refresh_tokens.values(),
+                *self._access_tokens.values()]
+            for holder in holders:
+                holder.grant.revoked = True
 
     def expire_access_tokens(self) -> None:
         """Every access token issued so far expires now (refresh tokens still work)."""
@@ -1421,6 +1432,7 @@ class FakeQuickBooks:
         Tax: the client's TxnTaxDetail.TotalTax is the invoice's tax; without it, a
         TxnTaxCodeRef's rate applies to the lines coded TAX (after a discount only with
         ApplyTaxAfterDiscount); without either, no tax. Lines are coded TAX or NON (a US company).
+        A missing ItemRef is QBO's default item "1"; a missing DueDate is TxnDate + 30 days.
         """
         customer = self._referenced("Customer", body["CustomerRef"], "CustomerRef")
         currency = self._currency(body, customer["CurrencyRef"]["value"])
@@ -1600,7 +1612,7 @@ class FakeQuickBooks:
             raise Invalid(f"Business Validation Error: TotalAmt {total} is more than the open "
                           f"balance {available} of the invoices it pays", code="6000",
                           element="TotalAmt", violation=False)
-        record = {"ProcessPayment": False, "TxnDate": self._today().isoformat(), **body,
+        record = {"TxnDate": self._today().isoformat(), **body,
                   "CustomerRef": ref(customer["Id"], customer["DisplayName"]),
                   "CurrencyRef": ref(currency, CURRENCIES[currency]),
                   "ExchangeRate": number(money(body.get("ExchangeRate", 1))),

@@ -559,3 +559,44 @@ def test_throttling_by_the_clock(fake_quickbooks: FakeQuickBooks, api: Api,
 def test_served_over_http_base_url(fake_quickbooks: FakeQuickBooks) -> None:
     fake_quickbooks.base_url = "http://127.0.0.1:9"
     assert fake_quickbooks.env() == {"KEITO_QUICKBOOKS_URL": "http://127.0.0.1:9"}
+
+
+def test_what_qbo_answers_can_be_sent_back_as_a_full_update(
+        fake_quickbooks: FakeQuickBooks, api: Api, clock: ManualClock) -> None:
+    customer = create(api, "Customer", {"DisplayName": "Acme",
+                                        "PrimaryEmailAddr": {"Address": "ap@acme.example"}})
+    job = create(api, "Customer", {"DisplayName": "Acme job", "Job": True,
+                                   "ParentRef": {"value": customer["Id"]}})
+    invoice = create(api, "Invoice", invoice_body(job["Id"]))
+    payment = create(api, "Payment", {
+        "CustomerRef": {"value": customer["Id"]}, "TotalAmt": 5,
+        "Line": [{"Amount": 5, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]}]})
+    activity = create(api, "TimeActivity", {"NameOf": "Employee", "EmployeeRef": {"value": "2"},
+                                            "Hours": 2, "Minutes": 0})
+    for entity, record in (("Customer", job), ("Invoice", invoice), ("Payment", payment),
+                           ("TimeActivity", activity), ("Item", fake_quickbooks.items["1"]),
+                           ("Employee", fake_quickbooks.employees["1"])):
+        clock.advance(seconds=1)
+        current = api.get(f"{entity.lower()}/{record['Id']}").json()[entity]
+        current["PrivateNote" if entity in ("Invoice", "Payment") else "Description"
+                if entity in ("TimeActivity", "Item") else "Title" if entity == "Employee"
+                else "Notes"] = "changed"
+        updated = create(api, entity, current)
+        assert int(updated["SyncToken"]) == int(current["SyncToken"]) + 1, entity
+    assert fake_quickbooks.invoices[invoice["Id"]]["Balance"] == 1300.84
+
+
+def test_query_pages_orders_and_finds_inactive_records(fake_quickbooks: FakeQuickBooks,
+                                                       api: Api) -> None:
+    for name in ("Carol", "alice", "Bob"):
+        create(api, "Customer", {"DisplayName": name})
+    page = api.query("select * from Customer orderby DisplayName desc startposition 2 "
+                     "maxresults 1")
+    assert [c["DisplayName"] for c in page["Customer"]] == ["Bob"]
+    assert page["startPosition"] == 2 and page["maxResults"] == 1
+    fake_quickbooks.update_remotely("Customer", "2", Active=False)
+    assert api.query("select * from Customer where DisplayName = 'alice'") == {}
+    inactive = api.query("select * from Customer where DisplayName = 'alice' and Active = false")
+    assert inactive["Customer"][0]["Id"] == "2"
+    assert api.query("select * from Customer where DisplayName like 'b%'")["Customer"][0][
+        "DisplayName"] == "Bob"
