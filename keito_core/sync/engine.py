@@ -640,6 +640,83 @@ class Engine:
         return Outcome("time_entry", row.entity_id, "push", label, "synced", None, result.id)
 
 
+def pull_payments(engine: Engine, *, actor_id: str) -> dict[str, Any]:
+    """Payments recorded in the accounting system since the stored position, recorded in Keito
+    once each (a payment Keito pushed is already linked and skipped), with the new position, in
+    one transaction."""
+    from keito_core.models import User
+    from keito_core.platform.identity import actor_for
+    from keito_core.services.billing import payments as payment_service
+
+    pull = getattr(engine.provider, "pull_payments", None)
+    if pull is None:
+        raise KeitoError("validation_error",
+                         f"{engine.kind.value.title()} payments are pushed from Keito; pulling "
+                         "reads QuickBooks", hint="record payments in Keito: they are pushed")
+    with engine.runtime.session(readonly=True) as session:
+        position = engine._connection(session).cdc_position
+    result = pull(position, engine.clock())
+    recorded: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    with engine.runtime.session() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(sa.select(col(SyncConnection.id))
+                            .where(col(SyncConnection.id) == engine.connection_id)
+                            .with_for_update())
+        session.info[outbox.PULLING] = True
+        user = session.get(User, actor_id)
+        if user is None:
+            raise KeitoError("not_found", f"no user {actor_id} to record the payments as")
+        actor = actor_for(session, user)
+        for pulled in result.payments:
+            invoice_id = session.scalar(sa.select(col(SyncRecord.entity_id)).where(
+                col(SyncRecord.provider) == engine.kind,
+                col(SyncRecord.entity_type) == "invoice",
+                col(SyncRecord.remote_id) == pulled.invoice_remote_id))
+            item = {"remote_id": pulled.remote_id, "amount": pulled.amount,
+                    "paid_on": pulled.paid_on, "invoice_id": invoice_id}
+            if invoice_id is None:
+                skipped.append({**item, "reason": "not an invoice Keito sent"})
+                continue
+            linked = session.scalars(
+                sa.select(SyncRecord)
+                .join(Payment, col(Payment.id) == col(SyncRecord.entity_id))
+                .where(col(SyncRecord.provider) == engine.kind,
+                       col(SyncRecord.entity_type) == "payment",
+                       col(SyncRecord.remote_id) == pulled.remote_id,
+                       col(Payment.invoice_id) == invoice_id)).first()
+            if pulled.deleted:
+                if linked is None:
+                    skipped.append({**item, "reason": "deleted, and never recorded in Keito"})
+                    continue
+                with session.begin_nested():
+                    payment_service.delete_payment(
+                        session, actor=actor, invoice_ref=invoice_id,
+                        payment_ref=linked.entity_id, now=engine.clock())
+                    session.delete(linked)
+                recorded.append({**item, "action": "deleted"})
+                continue
+            if linked is not None:
+                continue  # recorded already (pulled before, or pushed from Keito)
+            try:
+                with session.begin_nested():
+                    payment = payment_service.record_payment(
+                        session, actor=actor, invoice_ref=invoice_id, amount=pulled.amount,
+                        paid_on=pulled.paid_on, transaction_id=pulled.remote_id,
+                        notes=f"Recorded in {engine.kind.value.title()}", now=engine.clock())
+                    engine._save(session, "payment", payment.id, status=SyncStatus.SUCCESS,
+                                 remote=Remote(id=pulled.remote_id),
+                                 fingerprint_="pulled")
+            except KeitoError as exc:
+                skipped.append({**item, "reason": exc.message})
+                continue
+            recorded.append({**item, "action": "recorded", "payment_id": payment.id})
+        connection = engine._connection(session)
+        connection.cdc_position = result.position
+        connection.updated_at = engine.clock()
+    return {"recorded": recorded, "skipped": skipped, "position": result.position}
+
+
 def rows(session: Session, provider: SyncProvider | str) -> Iterator[SyncOutbox]:
     """The outbox of one provider, newest first (for `keito sync status`)."""
     yield from session.scalars(sa.select(SyncOutbox)

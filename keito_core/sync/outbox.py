@@ -36,10 +36,14 @@ from keito_core.platform.ids import new_id
 #: The session's cached answer to "which connection is active?" (None: none is).
 _CACHE_KEY = "keito.sync.active_connection"
 _NONE = object()
+#: Set on a session that records changes pulled from the accounting system.
+PULLING = "keito.sync.pulling"
 
 
 def active_connection(session: Session) -> SyncConnection | None:
     """The active integration (needing a reconnect or not), or None; asked once per session."""
+    if session.info.get(PULLING):
+        return None  # recording what the accounting system itself sent: nothing to echo back
     cached = session.info.get(_CACHE_KEY)
     if cached is _NONE:
         return None
