@@ -79,6 +79,8 @@ SETTINGS: Mapping[str, str] = {
 INVOICE_STATUSES = ("DRAFT", "AUTHORISED")
 _STATUS_ORDER = {"DRAFT": 0, "SUBMITTED": 1, "AUTHORISED": 2, "PAID": 3}
 _ENDED = ("VOIDED", "DELETED")
+#: Xero's account types of the REVENUE class.
+_REVENUE_TYPES = ("REVENUE", "SALES", "OTHERINCOME")
 _UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _SETTINGS_HINT = "map it with `keito sync settings`"
 
@@ -163,7 +165,7 @@ class XeroProvider:
         revenue = [Choice(id=str(a["Code"]), name=str(a.get("Name") or a["Code"]),
                           detail=str(a.get("Type") or ""),
                           extra={"account_id": a.get("AccountID"), "tax_type": a.get("TaxType")})
-                   for a in live if a.get("Code") and a.get("Class") == "REVENUE"]
+                   for a in live if a.get("Code") and a.get("Type") in _REVENUE_TYPES]
         paying = [Choice(id=str(a.get("Code") or a["AccountID"]),
                          name=str(a.get("Name") or a.get("Code")),
                          detail=str(a.get("Type") or ""),

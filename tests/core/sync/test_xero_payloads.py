@@ -161,13 +161,14 @@ PRICES = ["47.35", "133.33", "85", "92.5", "0.125"]
 @pytest.mark.parametrize("taxes", [(None, None), ("20", None), ("20", "5"), (None, "5")])
 def test_every_combination_matches_keito(discount: str | None,
                                          taxes: tuple[str | None, str | None]) -> None:
-    flags = list(product([True, False], repeat=2))
+    flags: list[tuple[bool, bool]] = [(True, True), (True, False), (False, True),
+                                      (False, False)]
     checked = 0
     for n, (q, u) in enumerate(product(QUANTITIES, PRICES)):
         second = (QUANTITIES[(n * 3) % 5], PRICES[(n * 7) % 5])
         third = (QUANTITIES[(n * 2) % 5], PRICES[(n + 2) % 5])
-        lines = [(q, u, *flags[n % 4]), (*second, *flags[(n + 1) % 4]),
-                 (*third, *flags[(n + 3) % 4])]
+        lines: list[Spec] = [(q, u, *flags[n % 4]), (*second, *flags[(n + 1) % 4]),
+                             (*third, *flags[(n + 3) % 4])]
         doc = make_invoice(lines, discount=discount, tax1=taxes[0], tax2=taxes[1])
         plan = plan_invoice(doc, accounts=ACCOUNTS, discount_account="200",
                             tax_types=TAX_TYPES)
