@@ -108,3 +108,12 @@ def overview(session: Session) -> dict[str, Any]:
             for entity_type, entity_id, error, when, number in failed_rows
         ],
     }
+
+
+def payment_ids_of(session: Session, invoice_ids: Iterable[str]) -> list[str]:
+    """The payments of these invoices (a push of named invoices takes them along)."""
+    ids = list(invoice_ids)
+    if not ids:
+        return []
+    return list(session.scalars(sa.select(col(Payment.id))
+                                .where(col(Payment.invoice_id).in_(ids))))

@@ -237,6 +237,26 @@ class Engine:
                 queued += 1
             return queued
 
+    def enqueue_time_entries(self, *, date_from: Any = None, date_to: Any = None) -> list[str]:
+        """Queue approved time entries not in the accounting system yet (QuickBooks'
+        TimeActivity); returns their IDs."""
+        from keito_core.sync.time_documents import approved_unsynced
+
+        if getattr(self.provider, "push_time_entry", None) is None:
+            raise KeitoError("validation_error",
+                             f"{self.kind.value.title()} takes no time entries: they go to "
+                             "QuickBooks", field="time")
+        now = self.clock()
+        with self.runtime.session() as session:
+            connection = self._connection(session)
+            ids = approved_unsynced(session, self.kind.value, date_from=date_from,
+                                    date_to=date_to)
+            for entry_id in ids:
+                outbox.enqueue(session, connection, entity_type="time_entry",
+                               entity_id=entry_id, operation="push", now=now,
+                               actor_id=self.actor_id)
+            return ids
+
     def retry(self, entity_id: str | None = None) -> int:
         """Failed rows (all, or those of one record) wait again, due now. Returns how many."""
         now = self.clock()

@@ -104,7 +104,10 @@ def open_sync(
     connection = connection_for_sync(runtime)
     kind = SyncProvider(connection.provider)
     urls = endpoints(kind, env)
-    client = httpx.Client(transport=transport, timeout=TIMEOUT)
+    from keito_core.sync.oauth import new_http_client
+
+    client = (new_http_client() if transport is None
+              else httpx.Client(transport=transport, timeout=TIMEOUT))
     try:
         tokens = token_source(
             connection.id, kind, config_dir=runtime.settings.config_dir, client=client,
