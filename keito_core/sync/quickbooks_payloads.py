@@ -450,6 +450,12 @@ def remote_of(entity: Mapping[str, Any]) -> Remote:
     )
 
 
+def link_of(entity: Mapping[str, Any]) -> Remote:
+    """The Remote of a related record (a customer): its Id and SyncToken only."""
+    token = entity.get("SyncToken")
+    return Remote(id=str(entity["Id"]), version=str(token) if token is not None else None)
+
+
 def is_removed(payment: Mapping[str, Any]) -> bool:
     """A payment deleted in QuickBooks (CDC's status "Deleted") or voided (its amount and
     lines cleared, its PrivateNote starting "Voided")."""
