@@ -297,6 +297,8 @@ class QuickBooksProvider:
         # employee, which shares the list of names: an inactive customer is made active again.
         name = str(body["DisplayName"])
         for row in self._query("Customer", f"DisplayName = {qp.quote(name)} and Active = false"):
+            wanted = qp.ref_value(body, "CurrencyRef") or ""
+            self._check_customer_currency(row, wanted, f"the customer {name!r} (inactive)")
             return self._write("Customer", {"Id": row["Id"], "SyncToken": row["SyncToken"],
                                             "sparse": True, "Active": True},
                                operation="reactivate", entity_id=entity_id)

@@ -238,6 +238,17 @@ def test_customer_created_once_and_linked_at_once(fake_quickbooks: FakeQuickBook
     assert len(fake_quickbooks.invoices) == 2
 
 
+def test_an_inactive_customer_of_the_name_is_made_active(fake_quickbooks: FakeQuickBooks,
+                                                         qbo: QuickBooksProvider) -> None:
+    hidden = fake_quickbooks.create_remotely("Customer", {"DisplayName": "Galaxy Corp",
+                                                          "Active": False})
+    links = MemoryLinks()
+    qbo.push_invoice(invoice(), links, remote=None)
+    assert len(fake_quickbooks.customers) == 1
+    assert fake_quickbooks.customers[hidden["Id"]]["Active"] is True
+    assert links.get("client", CLIENT.id).id == hidden["Id"]  # type: ignore[union-attr]
+
+
 def test_projects_as_sub_customers(fake_quickbooks: FakeQuickBooks, waits: Waits) -> None:
     qbo = make_provider(fake_quickbooks, waits, {**SETTINGS, "sub_customers": True})
     links = MemoryLinks()
