@@ -335,6 +335,16 @@ class XeroProvider:
             raise KeitoError("remote_error", f"Xero has no invoice {invoice_id}")
         return dict(rows[0])
 
+    def _linked_invoice(self, remote: Remote) -> Mapping[str, Any] | None:
+        """The linked invoice, or None when Xero no longer has it (then it is looked up by
+        number like a new one)."""
+        try:
+            return self._get_invoice(remote.id)
+        except RemoteRefusal as refusal:
+            if refusal.status == 404:
+                return None
+            raise
+
     def push_invoice(self, doc: InvoiceDoc, links: Links, *, remote: Remote | None,
                      pdf: Callable[[], tuple[str, bytes]] | None = None) -> Remote:
         """Create (after looking it up by number) or update the invoice, its contact first;
@@ -343,8 +353,9 @@ class XeroProvider:
         self.check_invoice(doc)
         plan = self._plan(doc)
         contact_id = self._contact_id(doc.client, links)
-        if remote is not None:
-            invoice = self._update(doc, plan, contact_id, self._get_invoice(remote.id))
+        current = self._linked_invoice(remote) if remote is not None else None
+        if current is not None:
+            invoice = self._update(doc, plan, contact_id, current)
         else:
             found = self._invoice_by_number(doc.number)
             invoice = (self._create(doc, plan, contact_id) if found is None
@@ -446,15 +457,17 @@ class XeroProvider:
 
     # -- voiding ------------------------------------------------------------------------------
 
-    def void_invoice(self, doc: InvoiceDoc, links: Links, *, remote: Remote) -> Remote:
+    def void_invoice(self, doc: InvoiceDoc | None, links: Links, *, remote: Remote) -> Remote:
         """Delete the invoice's payments in Xero (status DELETED), then void it, or delete it
-        when it is a DRAFT or SUBMITTED one; an ended invoice is left as it is."""
+        when it is a DRAFT or SUBMITTED one; an ended invoice is left as it is. `doc` is None
+        when the invoice is gone from Keito (the engine voids by the remote ID alone)."""
         current = self._get_invoice(remote.id)
         if current.get("Status") in _ENDED:
             return _remote(current)
+        number = doc.number if doc else current.get("InvoiceNumber") or remote.id
         if any(current.get(kind) for kind in ("CreditNotes", "Prepayments", "Overpayments")):
             raise KeitoError(
-                "conflict", f"invoice {doc.number} has credit notes or prepayments allocated in "
+                "conflict", f"invoice {number} has credit notes or prepayments allocated in "
                 "Xero, which Keito does not remove", hint="remove the allocations in Xero, then "
                 "`keito sync retry`")
         for payment in current.get("Payments") or []:
@@ -465,7 +478,7 @@ class XeroProvider:
         answer = self._write(
             "POST", f"/Invoices/{remote.id}",
             body={"Invoices": [{"InvoiceID": remote.id, "Status": target}]},
-            operation="void_invoice", entity_id=doc.id,
+            operation="void_invoice", entity_id=doc.id if doc else remote.id,
             extra=(current.get("UpdatedDateUTC"),))
         return _remote(answer["Invoices"][0])
 

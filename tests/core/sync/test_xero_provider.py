@@ -359,6 +359,14 @@ def test_update_when_content_changed(xero: Harness) -> None:
     assert xero.fake.violations == []
 
 
+def test_linked_invoice_gone_from_xero_is_looked_up_by_number(xero: Harness) -> None:
+    remote = xero.provider().push_invoice(invoice(), xero.links, remote=None)
+    again = xero.provider().push_invoice(
+        invoice(), xero.links, remote=Remote(id="0b5d3c1e-5a4f-4c39-9a43-1d2b3c4d5e6f"))
+    assert again.id == remote.id and len(xero.fake.invoices) == 1
+    assert xero.fake.violations == []
+
+
 def test_paid_invoice_cannot_change(xero: Harness) -> None:
     provider = xero.provider()
     doc = invoice()
@@ -455,6 +463,15 @@ def test_void_with_payments(xero: Harness) -> None:
     assert xero.fake.violations == []
 
 
+def test_void_of_an_invoice_gone_from_keito(xero: Harness) -> None:
+    provider = xero.provider()
+    remote = provider.push_invoice(invoice(), xero.links, remote=None)
+    provider.push_payment(payment("pay_1", "13.00"), xero.links, invoice=remote)
+    assert provider.void_invoice(None, xero.links, remote=Remote(id=remote.id)).status == \
+        "VOIDED"
+    assert xero.fake.violations == []
+
+
 def test_void_of_a_draft_deletes_it(xero: Harness) -> None:
     provider = xero.provider(invoice_status="DRAFT")
     doc = invoice()
@@ -479,6 +496,8 @@ def test_many_invoices_through_random_faults(xero: Harness) -> None:
         assert remote.total == doc.total
     xero.fake.fail_randomly(0, seed=0)
     assert len(xero.fake.invoices) == 30 and len(xero.fake.contacts) == 5
+    assert xero.fake.limit_hits == []  # paced under 60 a minute by the client itself
+    assert any(reason == "limit" for reason, _ in xero.waits)
     assert sorted(i.number for i in xero.fake.invoices.values()) == [
         f"INV-{n:04d}" for n in range(30)]
     assert xero.fake.violations == []
