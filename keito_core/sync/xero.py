@@ -354,24 +354,31 @@ class XeroProvider:
         plan = self._plan(doc)
         contact_id = self._contact_id(doc.client, links)
         current = self._linked_invoice(remote) if remote is not None else None
+        replaced = None
+        if current is not None and current.get("Status") == "DELETED":
+            # A deleted draft frees its number in Xero: the invoice is created anew.
+            replaced, current = str(current["InvoiceID"]), None
         if current is not None:
             invoice = self._update(doc, plan, contact_id, current)
         else:
             found = self._invoice_by_number(doc.number)
-            invoice = (self._create(doc, plan, contact_id) if found is None
+            invoice = (self._create(doc, plan, contact_id, replaced) if found is None
                        else self._adopt(doc, plan, contact_id, found))
         self._verify(doc, plan, invoice)
         if pdf is not None:
             self._attach(doc, str(invoice["InvoiceID"]), pdf)
         return _remote(invoice)
 
-    def _create(self, doc: InvoiceDoc, plan: InvoicePlan, contact_id: str) -> Mapping[str, Any]:
+    def _create(self, doc: InvoiceDoc, plan: InvoicePlan, contact_id: str,
+                replaced: str | None = None) -> Mapping[str, Any]:
+        """PUT the invoice; `replaced` (a deleted copy's ID) keeps the key from replaying the
+        answer that created that copy."""
         body = {"Invoices": [invoice_element(doc, plan, contact_id=contact_id,
                                              status=self._status())]}
         try:
             return dict(self._write("PUT", "/Invoices", body=body, params={"unitdp": 4},
-                                    operation="create_invoice", entity_id=doc.id
-                                    )["Invoices"][0])
+                                    operation="create_invoice", entity_id=doc.id,
+                                    extra=(replaced,) if replaced else ())["Invoices"][0])
         except RemoteRefusal:
             # An earlier attempt may have committed (its key forgotten): link it, never twice.
             found = self._invoice_by_number(doc.number)

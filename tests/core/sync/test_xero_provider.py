@@ -476,7 +476,12 @@ def test_void_of_a_draft_deletes_it(xero: Harness) -> None:
     provider = xero.provider(invoice_status="DRAFT")
     doc = invoice()
     remote = provider.push_invoice(doc, xero.links, remote=None)
-    assert provider.void_invoice(doc, xero.links, remote=remote).status == "DELETED"
+    deleted = provider.void_invoice(doc, xero.links, remote=remote)
+    assert deleted.status == "DELETED"
+    # Reopened in Keito and pushed again: a new invoice (the number is free again).
+    again = provider.push_invoice(doc, xero.links, remote=deleted)
+    assert again.id != remote.id and again.status == "DRAFT"
+    assert xero.fake.invoices[again.id].number == "INV-0001"
     assert xero.fake.violations == []
 
 
