@@ -19,11 +19,12 @@ transaction: a user may take minutes at the vendor's consent page.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -35,7 +36,10 @@ from keito_core.platform import audit
 from keito_core.platform.ids import new_id
 from keito_core.rules import permissions as policy
 from keito_core.sync.credentials import vendor_name
-from keito_core.sync.tokens import TokenStore
+from keito_core.sync.tokens import StoredTokens, TokenStore, token_source
+
+if TYPE_CHECKING:
+    import httpx
 
 Action = policy.Action
 
@@ -193,6 +197,24 @@ def grant_lost_handler(
                 reason=f"the vendor refused the authorization ({detail})", now=clock())
 
     return handle
+
+
+def tokens_for(
+    connection: SyncConnection,
+    *,
+    config_dir: Path,
+    client: httpx.Client,
+    clock: Callable[[], datetime],
+    session_factory: Callable[[], AbstractContextManager[Session]],
+    env: Mapping[str, str] | None = None,
+) -> StoredTokens:
+    """The `http.TokenSource` of `connection` on this machine: its stored tokens, refreshed
+    over `client` with the app's credentials; a refused grant marks the connection through
+    `session_factory` (e.g. `runtime.session`). config_error when the credentials are missing.
+    """
+    return token_source(
+        connection.id, connection.provider, config_dir=config_dir, client=client, clock=clock,
+        on_grant_lost=grant_lost_handler(session_factory, connection.id, clock=clock), env=env)
 
 
 @dataclass(frozen=True)

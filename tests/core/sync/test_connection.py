@@ -218,3 +218,33 @@ def test_a_refused_grant_marks_the_connection_in_its_own_transaction(workspace):
         event = s.exec(select(AuditEvent).where(
             AuditEvent.action == "sync_connection.needs_reconnect")).one()
         assert event.actor_id is None and event.created_at == T0 + timedelta(hours=1)
+
+
+def test_tokens_for_a_connection_refresh_at_the_vendor_and_mark_a_lost_grant(workspace,
+                                                                           monkeypatch):
+    import httpx
+
+    made = connect(workspace)
+    store = save_tokens(workspace, made.id)
+    answers = [httpx.Response(200, json={"access_token": "at-2", "refresh_token": "rt-2",
+                                         "expires_in": 1800}),
+               httpx.Response(400, json={"error": "invalid_grant"})]
+    forms: list[bytes] = []
+
+    def vendor(request: httpx.Request) -> httpx.Response:
+        forms.append(request.content)
+        return answers.pop(0)
+
+    clock = lambda: T0 + timedelta(hours=1)  # noqa: E731
+    env = {"KEITO_XERO_CLIENT_ID": "CID", "KEITO_XERO_URL": "https://xero.test"}
+    with httpx.Client(transport=httpx.MockTransport(vendor)) as client:
+        source = sync.tokens_for(made, config_dir=store.config_dir, client=client, clock=clock,
+                                 session_factory=lambda: db.transaction(workspace.engine),
+                                 env=env)
+        assert source.access_token() == "at-2"
+        assert store.load().refresh_token == "rt-2"
+        with pytest.raises(GrantLost):
+            source.refreshed("at-2")
+    assert b"refresh_token=rt-1" in forms[0] and b"refresh_token=rt-2" in forms[1]
+    with workspace.session(readonly=True) as s:
+        assert s.get(SyncConnection, made.id).status is ConnectionStatus.NEEDS_RECONNECT
