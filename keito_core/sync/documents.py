@@ -22,7 +22,15 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from keito_core.enums import LineKind
-from keito_core.models import Client, Contact, Invoice, InvoiceLine, Payment, TimeEntry
+from keito_core.models import (
+    Client,
+    Contact,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    Project,
+    TimeEntry,
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,8 @@ class LineDoc:
     project_id: str | None
     #: The task of every time entry billed on the line, when they share one (item mapping).
     task_id: str | None = None
+    #: The project's name (a QuickBooks sub-customer is named after it).
+    project_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,10 @@ def invoice_doc(session: Session, invoice_id: str) -> InvoiceDoc:
     if invoice is None:
         raise LookupError(invoice_id)
     tasks = _line_tasks(session, invoice_id)
+    projects = dict(session.execute(
+        sa.select(col(Project.id), col(Project.name))
+        .join(InvoiceLine, col(InvoiceLine.project_id) == col(Project.id))
+        .where(col(InvoiceLine.invoice_id) == invoice_id)).tuples().all())
     lines = session.scalars(
         sa.select(InvoiceLine).where(col(InvoiceLine.invoice_id) == invoice_id)
         .order_by(col(InvoiceLine.position), col(InvoiceLine.id))
@@ -170,7 +184,8 @@ def invoice_doc(session: Session, invoice_id: str) -> InvoiceDoc:
                     description=line.description, quantity=line.quantity,
                     unit_price=line.unit_price, amount=line.amount, taxed1=line.taxed1,
                     taxed2=line.taxed2, project_id=line.project_id,
-                    task_id=tasks.get(line.id))
+                    task_id=tasks.get(line.id),
+                    project_name=projects.get(line.project_id) if line.project_id else None)
             for line in lines
         ),
     )

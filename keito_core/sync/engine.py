@@ -695,6 +695,25 @@ def pull_payments(engine: Engine, *, actor_id: str) -> dict[str, Any]:
                 col(SyncRecord.remote_id) == pulled.invoice_remote_id))
             item = {"remote_id": pulled.remote_id, "amount": pulled.amount,
                     "paid_on": pulled.paid_on, "invoice_id": invoice_id}
+            if pulled.deleted:
+                # A deleted payment no longer names its invoice: find it by its own ID.
+                found = session.execute(
+                    sa.select(SyncRecord, col(Payment.invoice_id))
+                    .join(Payment, col(Payment.id) == col(SyncRecord.entity_id))
+                    .where(col(SyncRecord.provider) == engine.kind,
+                           col(SyncRecord.entity_type) == "payment",
+                           col(SyncRecord.remote_id) == pulled.remote_id)).first()
+                if found is None:
+                    skipped.append({**item, "reason": "deleted, and never recorded in Keito"})
+                    continue
+                linked_record, paid_invoice = found
+                with session.begin_nested():
+                    payment_service.delete_payment(
+                        session, actor=actor, invoice_ref=paid_invoice,
+                        payment_ref=linked_record.entity_id, now=engine.clock())
+                    session.delete(linked_record)
+                recorded.append({**item, "invoice_id": paid_invoice, "action": "deleted"})
+                continue
             if invoice_id is None:
                 skipped.append({**item, "reason": "not an invoice Keito sent"})
                 continue
@@ -705,17 +724,6 @@ def pull_payments(engine: Engine, *, actor_id: str) -> dict[str, Any]:
                        col(SyncRecord.entity_type) == "payment",
                        col(SyncRecord.remote_id) == pulled.remote_id,
                        col(Payment.invoice_id) == invoice_id)).first()
-            if pulled.deleted:
-                if linked is None:
-                    skipped.append({**item, "reason": "deleted, and never recorded in Keito"})
-                    continue
-                with session.begin_nested():
-                    payment_service.delete_payment(
-                        session, actor=actor, invoice_ref=invoice_id,
-                        payment_ref=linked.entity_id, now=engine.clock())
-                    session.delete(linked)
-                recorded.append({**item, "action": "deleted"})
-                continue
             if linked is not None:
                 continue  # recorded already (pulled before, or pushed from Keito)
             try:

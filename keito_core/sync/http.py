@@ -17,8 +17,10 @@
 
 The client also keeps itself under the vendor's limits (`Limits`: per second, minute and day)
 by waiting before a call that would exceed them, so a bulk push does not meet 429 at all when
-it is the only client of the organisation. The limits are counted in this process; several
-processes pushing at once still obey 429.
+it is the only client of the organisation. The limits are counted in this process, except where
+the vendor says on each answer what is left (Xero's `X-MinLimit-Remaining` and
+`X-DayLimit-Remaining`, which count every process and app): then its word decides, and the wait
+comes only when it says nothing is left. Several processes pushing at once still obey 429.
 
 The clock and the sleep are injected, so tests run hours of backoff in no time.
 """
@@ -156,6 +158,8 @@ class SyncHttp:
             )
             if count
         ]
+        #: What the vendor last said is left of its minute and day limits (Xero's headers).
+        self._vendor_remaining: int | None = None
         #: Calls sent and waits taken, for the progress line and the tests.
         self.calls = 0
         self.throttled = 0
@@ -170,11 +174,25 @@ class SyncHttp:
             self.on_wait(reason, seconds)
         self.sleep(seconds)
 
+    def _heed(self, response: httpx.Response) -> None:
+        """Xero says on every answer how many calls the organisation has left this minute and
+        today (counting every process and app): trust that over this process's count."""
+        remaining = []
+        for header in ("X-MinLimit-Remaining", "X-DayLimit-Remaining"):
+            value = response.headers.get(header)
+            if value is not None and value.strip().lstrip("-").isdigit():
+                remaining.append(int(value))
+        self._vendor_remaining = min(remaining) if remaining else None
+
     def _pace(self) -> None:
         """Wait until one more call fits under every limit, then count it."""
         while True:
             now = self.clock()
-            wait = max((window.wait(now) for window in self._windows), default=0.0)
+            windows = self._windows
+            if self._vendor_remaining is not None and self._vendor_remaining > 0:
+                # The vendor counts for us: only the per-second pace is ours to keep.
+                windows = [w for w in windows if w.span <= timedelta(seconds=1)]
+            wait = max((window.wait(now) for window in windows), default=0.0)
             if wait <= 0:
                 for window in self._windows:
                     window.add(now)
@@ -237,6 +255,7 @@ class SyncHttp:
                 self._wait("network", self._backoff(failures))
                 continue
 
+            self._heed(response)
             status = response.status_code
             if status < 400:
                 return response
