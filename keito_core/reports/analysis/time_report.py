@@ -115,7 +115,7 @@ def totals(session: Session, scope: Scope, actor: policy.Actor,
     sums = (sa.select(col(TimeEntry.project_id).label("project_id"),
                       *[m.label(f"m{i}") for i, m in enumerate(metric_selects())])
             .where(*record_conditions(scope, actor, TimeEntry, None))
-            .group_by(col(TimeEntry.project_id)).subquery("sums"))
+            .group_by(*_per_day(col(TimeEntry.project_id))).subquery("sums"))
     count = len(metric_selects())
     stmt = (sa.select(col(Client.currency), *[sa.func.sum(sums.c[f"m{i}"]) for i in range(count)])
             .select_from(sums.join(Project, col(Project.id) == sums.c.project_id)
@@ -145,6 +145,17 @@ def _dim_over(name: str, sums: Any) -> Dim:
 _NO_TASK: Any = sa.literal_column(f"'{NO_TASK}'")
 
 
+def _per_day(project_id: Any) -> list[Any]:
+    """The first pass's GROUP BY when it sums per project alone: per day and project.
+
+    The covering index `ix_time_entries_report` is ordered by the day, then the project, so
+    SQLite sums each day's projects as it reads them (a few thousand sums for a year)
+    instead of sorting a year of entries by project first: a year of the 1M demo by project
+    or client ~210 -> ~130 ms. Keys after the project in the index (the person) would make
+    that first pass as many rows as the entries, so other groupings keep their sort."""
+    return [col(TimeEntry.spent_date), project_id]
+
+
 def summary(session: Session, scope: Scope, actor: policy.Actor) -> ReportResult:
     """Hours and money per group (and per second-level group), one row per currency.
 
@@ -162,7 +173,7 @@ def summary(session: Session, scope: Scope, actor: policy.Actor) -> ReportResult
     first: Any = (sa.select(*labelled,
                             *[m.label(f"m{i}") for i, m in enumerate(metric_selects())])
                   .where(*record_conditions(scope, actor, TimeEntry, None))
-                  .group_by(*grouped))
+                  .group_by(*(_per_day(grouped[0]) if len(grouped) == 1 else grouped)))
     by_role = "role" in names
     # By role the totals cannot be the rows' sums (someone with two roles is in two rows):
     # they are read from the same first pass, a common table expression that SQLite and
