@@ -160,10 +160,11 @@ def invoice_doc(session: Session, invoice_id: str) -> InvoiceDoc:
     if invoice is None:
         raise LookupError(invoice_id)
     tasks = _line_tasks(session, invoice_id)
-    projects = dict(session.execute(
-        sa.select(col(Project.id), col(Project.name))
-        .join(InvoiceLine, col(InvoiceLine.project_id) == col(Project.id))
-        .where(col(InvoiceLine.invoice_id) == invoice_id)).tuples().all())
+    projects: dict[str, str] = {
+        project_id: name for project_id, name in session.execute(
+            sa.select(col(Project.id), col(Project.name))
+            .join(InvoiceLine, col(InvoiceLine.project_id) == col(Project.id))
+            .where(col(InvoiceLine.invoice_id) == invoice_id))}
     lines = session.scalars(
         sa.select(InvoiceLine).where(col(InvoiceLine.invoice_id) == invoice_id)
         .order_by(col(InvoiceLine.position), col(InvoiceLine.id))

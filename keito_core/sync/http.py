@@ -182,7 +182,8 @@ class SyncHttp:
             value = response.headers.get(header)
             if value is not None and value.strip().lstrip("-").isdigit():
                 remaining.append(int(value))
-        self._vendor_remaining = min(remaining) if remaining else None
+        if remaining:
+            self._vendor_remaining = min(remaining)
 
     def _pace(self) -> None:
         """Wait until one more call fits under every limit, then count it."""
@@ -227,6 +228,9 @@ class SyncHttp:
             sent_headers = {**self.headers, **(headers or {}),
                             "Authorization": f"Bearer {token}"}
             self.calls += 1
+            if self._vendor_remaining is not None:
+                # Spent by this call even if no answer comes back to say so (a timeout).
+                self._vendor_remaining -= 1
             try:
                 response = self.client.request(
                     method, url, params=params, json=json, content=content,
