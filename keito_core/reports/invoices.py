@@ -141,6 +141,21 @@ def list_invoices(session: Session, *, actor: Actor, now: datetime, state: str |
     return InvoiceList(tuple(out), int(total))
 
 
+def sync_states(session: Session, invoice_ids: list[str]) -> dict[str, dict[str, Any]] | None:
+    """Each invoice's standing with the connected accounting system, read at once for a whole
+    page: id -> {"provider", "status", "error", "remote_id", "synced_at"}; None when no
+    accounting system is connected (lists then show nothing about syncing)."""
+    from keito_core.reports.sync_status import active_provider, statuses
+
+    connection = active_provider(session)
+    if connection is None:
+        return None
+    provider = connection.provider.value
+    found = statuses(session, "invoice", invoice_ids, provider=connection.provider)
+    return {invoice_id: {"provider": provider, **found[invoice_id]}
+            for invoice_id in invoice_ids}
+
+
 @dataclass(frozen=True)
 class AgingLine:
     """What one client owes in one currency: outstanding, overdue, and by days past due."""

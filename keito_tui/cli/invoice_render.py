@@ -59,12 +59,15 @@ def separators(session: Session) -> Separators:
 
 
 def invoice_view(session: Session, actor: Actor, ref: str, *, now: datetime) -> dict[str, Any]:
-    """One invoice whole in its JSON shape (presenters.invoice): lines, payments, messages."""
+    """One invoice whole in its JSON shape (presenters.invoice): lines, payments, messages,
+    and `sync`, its standing with the connected accounting system (None: none connected)."""
     from keito_core import presenters
-    from keito_core.reports.invoices import invoice_detail
+    from keito_core.reports.invoices import invoice_detail, sync_states
 
-    return presenters.invoice(invoice_detail(session, actor=actor, ref=ref, now=now),
+    view = presenters.invoice(invoice_detail(session, actor=actor, ref=ref, now=now),
                               viewer=actor)
+    synced = sync_states(session, [view["id"]])
+    return {**view, "sync": synced[view["id"]] if synced is not None else None}
 
 
 def result(state: CliState, session: Session, actor: Actor, ref: str, *, now: datetime,
@@ -139,6 +142,41 @@ def print_invoice(out: Output, view: Mapping[str, Any], seps: Separators, *,
         printers[part]()
 
 
+#: A sync status as the list's short column words it.
+SYNC_WORDS = {"success": "synced", "pending": "pending", "failed": "failed",
+              "not_synced": "—"}
+
+
+def sync_cell(sync: Mapping[str, Any] | None) -> str:
+    """The list's Sync column: `synced`, `pending`, `failed` or `—` (not synced)."""
+    if not sync:
+        return ""
+    return SYNC_WORDS.get(str(sync["status"]), str(sync["status"]))
+
+
+def sync_text(sync: Mapping[str, Any] | None, number: str = "INVOICE") -> str | None:
+    """`show`'s sync line: `synced to Xero 2026-12-02 10:00 (remote ID …)`, `failed in
+    Xero: <the reason>`, `waiting to be sent to Xero`, `not synced to Xero`; None when no
+    accounting system is connected."""
+    if not sync:
+        return None
+    provider = {"xero": "Xero", "quickbooks": "QuickBooks"}.get(
+        str(sync["provider"]), str(sync["provider"]))
+    status = str(sync["status"])
+    if status == "success":
+        when = sync.get("synced_at")
+        text = f"synced to {provider}"
+        if isinstance(when, datetime):
+            text += f" {when:%Y-%m-%d %H:%M} UTC"
+        return text + (f" (remote ID {sync['remote_id']})" if sync.get("remote_id") else "")
+    if status == "failed":
+        reason = str(sync.get("error") or "no reason given").rstrip(". ")
+        return f"failed in {provider}: {reason} (`keito sync retry {number}` sends it again)"
+    if status == "pending":
+        return f"waiting to be sent to {provider} (`keito sync push`)"
+    return f"not synced to {provider}"
+
+
 def _header(view: Mapping[str, Any]) -> dict[str, Any]:
     due = f"{view['due_date']} ({terms_text(view)})"
     period = (f"{view['period_start']} to {view['period_end']}"
@@ -147,7 +185,8 @@ def _header(view: Mapping[str, Any]) -> dict[str, Any]:
             "client": view["client"]["name"], "issued": view["issue_date"], "due": due,
             "period": period, "subject": view.get("subject"),
             "po": view.get("purchase_order"), "currency": view["currency"],
-            "notes": view.get("notes"), "id": view["id"]}
+            "notes": view.get("notes"), "sync": sync_text(view.get("sync"), view["number"]),
+            "id": view["id"]}
     return {key: value for key, value in rows.items() if value not in (None, "")}
 
 

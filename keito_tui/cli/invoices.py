@@ -23,6 +23,7 @@ from keito_tui.cli.invoice_render import (
     right,
     separators,
     summary,
+    sync_cell,
 )
 from keito_tui.cli.state import cli_state
 
@@ -179,14 +180,17 @@ def list_(
 ) -> None:
     """List invoices, newest first, with what is due and how late."""
     from keito_core import presenters
-    from keito_core.reports.invoices import list_invoices
+    from keito_core.reports.invoices import list_invoices, sync_states
 
     state = cli_state()
     now = state.runtime.clock()
     with state.acting(readonly=True) as (session, actor):
         found = list_invoices(session, actor=actor, now=now, state=state_, client_ref=client,
                               limit=limit)
-        views = [presenters.invoice_row(row, viewer=actor) for row in found.rows]
+        synced = sync_states(session, [row.id for row in found.rows])
+        views = [{**presenters.invoice_row(row, viewer=actor),
+                  "sync": synced[row.id] if synced is not None else None}
+                 for row in found.rows]
         seps = separators(session)
     out = state.output
     more = found.total - len(views)
@@ -199,10 +203,13 @@ def list_(
     rows = [{"id": v["id"], "number": v["number"], "client": v["client"]["name"],
              "state": str(getattr(v["state"], "value", v["state"])),
              "issue_date": v["issue_date"], "due_date": v["due_date"], "amount": amount,
-             "due_amount": due, "late": f"{v['days_past_due']}d" if v["is_overdue"] else ""}
+             "due_amount": due, "late": f"{v['days_past_due']}d" if v["is_overdue"] else "",
+             "sync": sync_cell(v["sync"])}
             for v, amount, due in zip(views, amounts, dues, strict=True)]
-    out.listing(rows, columns=_LIST_COLUMNS, title="Invoices", optional=["amount", "issue_date"],
-                whole=MONEY_COLUMNS)
+    columns = [*_LIST_COLUMNS, *(["sync"] if synced is not None else [])]
+    # The last optional column goes first on a narrow terminal: the sync status.
+    out.listing(rows, columns=columns, title="Invoices",
+                optional=["amount", "issue_date", "sync"], whole=MONEY_COLUMNS)
     if more > 0:
         out.stdout.write(f"{more} more: --limit {min(found.total, 10_000)} shows them all\n")
 
