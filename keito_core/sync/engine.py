@@ -551,7 +551,7 @@ class Engine:
                               "reopened before the void was sent")
             self._finish(row, outcome, state=OutboxState.DONE)
             return outcome
-        result = self.provider.void_invoice(doc, self, remote=remote)  # type: ignore[arg-type]
+        result = self.provider.void_invoice(doc, self, remote=remote)
         with self.runtime.session() as session:
             self._save(session, "invoice", row.entity_id, status=SyncStatus.SUCCESS,
                        remote=result, fingerprint_="voided")

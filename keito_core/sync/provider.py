@@ -103,9 +103,9 @@ class Provider(Protocol):
         the returned Remote's total must equal the invoice's."""
         ...
 
-    def void_invoice(self, doc: InvoiceDoc, links: Links, *, remote: Remote) -> Remote:
+    def void_invoice(self, doc: InvoiceDoc | None, links: Links, *, remote: Remote) -> Remote:
         """Void the remote invoice (never a hard delete), removing its payments first where the
-        vendor requires it."""
+        vendor requires it; `doc` is None when the invoice was deleted in Keito."""
         ...
 
     def push_payment(self, doc: PaymentDoc, links: Links, *, invoice: Remote) -> Remote:

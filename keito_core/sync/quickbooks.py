@@ -387,7 +387,7 @@ class QuickBooksProvider:
                                                     sync_token=str(fresh["SyncToken"])),
                            operation="update", entity_id=key_id)
 
-    def void_invoice(self, doc: InvoiceDoc, links: Links, *, remote: Remote) -> Remote:
+    def void_invoice(self, doc: InvoiceDoc | None, links: Links, *, remote: Remote) -> Remote:
         """Void the invoice (`operation=void`, with the SyncToken read just before).
 
         QuickBooks voids an invoice that has payments as it is: its amounts become zero and
@@ -396,9 +396,10 @@ class QuickBooksProvider:
         """
         current = self._read_if_exists("Invoice", remote.id)
         if current is None:
-            return Remote(id=remote.id, number=doc.number, status="Deleted")
+            return Remote(id=remote.id, number=doc.number if doc else None, status="Deleted")
         voided = self._write("Invoice", qp.void_body(remote.id, str(current["SyncToken"])),
-                             operation="void", entity_id=doc.id, query={"operation": "void"})
+                             operation="void", entity_id=doc.id if doc else remote.id,
+                             query={"operation": "void"})
         return qp.remote_of(voided)
 
     # -- payments -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from keito_core.enums import ConnectionStatus, SyncProvider
+from keito_core.enums import SyncProvider
 from keito_core.errors import KeitoError
 from keito_core.models import SyncConnection
 from keito_core.sync.engine import Engine
@@ -41,23 +41,13 @@ class SyncRun:
 
 
 def connection_for_sync(runtime: Runtime) -> SyncConnection:
-    """The active connection, refused with what to do when there is none or it needs
-    connecting again."""
-    from keito_core.sync.outbox import active_connection
+    """The active connection in working order (detached), refused with what to do when there
+    is none or it needs connecting again."""
+    from keito_core.sync.connection import require_active_connection
 
     with runtime.session(readonly=True) as session:
-        connection = active_connection(session)
-        if connection is None:
-            raise KeitoError("config_error", "no accounting system is connected",
-                             hint="run `keito sync connect xero` or `keito sync connect "
-                                  "quickbooks` (docs/accounting.md)")
+        connection = require_active_connection(session)
         session.expunge(connection)
-    if connection.status is ConnectionStatus.NEEDS_RECONNECT:
-        raise KeitoError(
-            "authentication_error",
-            f"the {connection.provider.value} connection needs connecting again"
-            + (f": {connection.last_error}" if connection.last_error else ""),
-            hint=f"run `keito sync connect {connection.provider.value}`")
     return connection
 
 

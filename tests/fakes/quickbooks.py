@@ -1231,6 +1231,10 @@ class FakeQuickBooks:
                 if entity != "Invoice":
                     raise Invalid(f"the fake voids invoices only, not {entity}")
                 return self._entity_response(entity, self._void(body))
+            include = request.url.params.get("include", "")
+            if entity == "Payment" and operation == "update" and "void" in include.split(","):
+                self._check_schema(entity, "sparse", body)
+                return self._entity_response(entity, self._void_payment(body))
             if operation == "create" and "Id" not in body:
                 self._check_schema(entity, "create", body)
                 record = self._create(entity, body, allow_duplicates=allow_duplicates)
@@ -1688,6 +1692,20 @@ class FakeQuickBooks:
         self._touch("Invoice", invoice)
         self._refresh_customer_balances()
         return invoice
+
+    def _void_payment(self, body: Json) -> Json:
+        """Void a payment (`operation=update&include=void`, Intuit's documented payment void):
+        its amount becomes zero, its lines go, the invoices it paid are owed again."""
+        payment = self._current("Payment", body)
+        paid = [linked["TxnId"] for line in payment["Line"] for linked in line["LinkedTxn"]
+                if linked.get("TxnType") == "Invoice"]
+        note = payment.get("PrivateNote")
+        payment.update(TotalAmt=0, Line=[], UnappliedAmt=0,
+                       PrivateNote=f"Voided{': ' + note if note else ''}")
+        self._touch("Payment", payment)
+        self._settle_invoices(paid)
+        self._refresh_customer_balances()
+        return payment
 
     def _unlink(self, payment: Json, invoice_id: str) -> None:
         """Take `invoice_id` off a payment: what it applied there becomes unapplied credit."""

@@ -473,8 +473,6 @@ def test_delete_payment_voids_it_never_deletes(fake_quickbooks: FakeQuickBooks,
     assert remote.id in fake_quickbooks.payments
 
 
-@pytest.mark.xfail(reason="the fake does not yet void payments (include=void is Intuit's "
-                          "documented payment void)", strict=False)
 def test_a_voided_payment_frees_the_invoice(fake_quickbooks: FakeQuickBooks,
                                             qbo: QuickBooksProvider) -> None:
     links = MemoryLinks()
