@@ -49,7 +49,7 @@ def statuses(session: Session, entity_type: str, ids: Iterable[str], *,
             result[entity_id] = {"status": SyncStatus(status).value, "error": error,
                                  "remote_id": remote_id, "synced_at": synced_at}
         for (entity_id,) in session.execute(
-                sa.select(sa.distinct(col(SyncOutbox.entity_id)))
+                sa.select(col(SyncOutbox.entity_id)).distinct()
                 .where(col(SyncOutbox.provider) == provider,
                        col(SyncOutbox.entity_type) == entity_type,
                        col(SyncOutbox.entity_id).in_(chunk),
@@ -117,3 +117,21 @@ def payment_ids_of(session: Session, invoice_ids: Iterable[str]) -> list[str]:
         return []
     return list(session.scalars(sa.select(col(Payment.id))
                                 .where(col(Payment.invoice_id).in_(ids))))
+
+
+def waiting_for(session: Session, invoice_id: str) -> list[str]:
+    """Entity IDs with a change waiting to be sent that concern this invoice: the invoice
+    itself and its payments (those still recorded, and those deleted, named in the row)."""
+    payment_ids = set(payment_ids_of(session, [invoice_id]))
+    rows = session.execute(
+        sa.select(col(SyncOutbox.entity_type), col(SyncOutbox.entity_id),
+                  col(SyncOutbox.detail))
+        .where(col(SyncOutbox.state).in_(_WAITING),
+               sa.or_(col(SyncOutbox.entity_id) == invoice_id,
+                      col(SyncOutbox.entity_type) == "payment"))).all()
+    found = []
+    for entity_type, entity_id, detail in rows:
+        if entity_id == invoice_id or entity_id in payment_ids or (
+                entity_type == "payment" and (detail or {}).get("invoice_id") == invoice_id):
+            found.append(entity_id)
+    return found

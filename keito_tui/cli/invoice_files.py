@@ -148,6 +148,9 @@ def send(
     due = seps.money(view["due_amount"], view["currency"])
     state.output.message(f"{what} {view['number']} to {emails or 'its recipients'}{attached};"
                          f" it is {state_text(view)}, {due} due", data=data)
+    from keito_tui.cli.sync_push import push_after
+
+    push_after(view["id"])
 
 
 def register(app: typer.Typer) -> None:

@@ -61,6 +61,9 @@ def pay(
     paid = seps.money(payment.amount, view["currency"])
     state.output.message(f"Recorded {paid} on {view['number']}: {_balance_text(view, seps)}",
                          data=data)
+    from keito_tui.cli.sync_push import push_after
+
+    push_after(payment.invoice_id)
 
 
 def payments(invoice: InvoiceArg) -> None:
@@ -97,6 +100,9 @@ def unpay(invoice: InvoiceArg, payment: PaymentArg) -> None:
     money = seps.money(removed.amount, view["currency"])
     state.output.message(f"Deleted the payment of {money} on {removed.paid_on}: "
                          f"{_balance_text(view, seps)}", data=data)
+    from keito_tui.cli.sync_push import push_after
+
+    push_after(removed.invoice_id)
 
 
 def register(app: typer.Typer) -> None:

@@ -234,6 +234,9 @@ def _state_change(service: Any, invoice: str, verb: str) -> None:
         view, seps = result(state, session, actor, changed.id, now=now)
     print_invoice(state.output, view, seps, message=f"{verb} {summary(view, seps)}",
                   parts=())
+    from keito_tui.cli.sync_push import push_after
+
+    push_after(changed.id)
 
 
 @app.command("issue")
@@ -280,6 +283,9 @@ def delete(
         data = {"id": removed.id, "number": removed.number, "deleted": True}
     state.output.message(f"Deleted invoice {removed.number}; what it billed can be invoiced "
                          "again", data=data)
+    from keito_tui.cli.sync_push import push_after
+
+    push_after(removed.id)
 
 
 @app.command("explain")

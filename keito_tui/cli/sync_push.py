@@ -311,6 +311,45 @@ def _text(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def push_after(invoice_id: str) -> None:
+    """After a command changed an invoice (sent, issued, closed, paid ...): send at once what it
+    queued for the accounting system, best effort. Whatever cannot go now stays in the outbox
+    for `keito sync push`; a note on stderr says so. Nothing happens when nothing waits."""
+    from keito_core.reports.sync_status import waiting_for
+    from keito_core.rules import permissions as policy
+
+    state = cli_state()
+    with state.acting(readonly=True) as (session, actor):
+        waiting = waiting_for(session, invoice_id)
+        if not waiting or not policy.can(actor, policy.Action.INVOICE_SYNC):
+            return
+        actor_id = actor.user_id
+    from keito_core.sync.runner import open_sync
+
+    output = state.output
+    try:
+        with open_sync(state.runtime, actor_id=actor_id) as run:
+            name = run.provider_name.value.title()
+            report = run.engine.run(only=set(waiting)).as_dict()
+            # A first push queues the invoice's payments: they follow in the same breath.
+            with state.session(readonly=True) as session:
+                more = set(waiting_for(session, invoice_id)) - set(waiting)
+            if more:
+                _merge(report, run.engine.run(only=more).as_dict())
+    except KeitoError as exc:
+        output.warn(f"not sent to accounting yet: {exc.message} (it waits for "
+                    "`keito sync push`)")
+        return
+    for item in report["items"]:
+        if item["result"] == "synced" and not output.json and not output.quiet:
+            output.stderr.write(f"{item['label']}: sent to {name}\n")
+        elif item["result"] in ("failed", "waiting"):
+            output.warn(f"{item['label']} is not in {name} yet: {item['message']} "
+                        "(`keito sync status`; `keito sync retry` sends it again)")
+    if report.get("stopped"):
+        output.warn(str(report["stopped"]))
+
+
 def register(app: typer.Typer) -> None:
     """Add status, settings, push, pull and retry to the `keito sync` group."""
     app.command("status")(status)
