@@ -40,6 +40,7 @@ from keito_core.models import Invoice, Payment, SyncConnection, SyncOutbox, Sync
 from keito_core.platform.ids import new_id
 from keito_core.rules.money import format_money
 from keito_core.sync import outbox
+from keito_core.sync.credentials import vendor_name
 from keito_core.sync.documents import (
     InvoiceDoc,
     fingerprint,
@@ -244,7 +245,7 @@ class Engine:
 
         if getattr(self.provider, "push_time_entry", None) is None:
             raise KeitoError("validation_error",
-                             f"{self.kind.value.title()} takes no time entries: they go to "
+                             f"{vendor_name(self.kind)} takes no time entries: they go to "
                              "QuickBooks", field="time")
         now = self.clock()
         with self.runtime.session() as session:
@@ -511,7 +512,7 @@ class Engine:
         theirs = format_money(Decimal(remote.total), doc.currency)
         ours = format_money(doc.total, doc.currency)
         return RemoteRefusal(
-            f"invoice {doc.number} came to {theirs} in {self.kind.value.title()}, "
+            f"invoice {doc.number} came to {theirs} in {vendor_name(self.kind)}, "
             f"not Keito's {ours}",
             status=200, body=None,
             hint="check the tax and account mappings, then `keito sync retry`")
@@ -671,7 +672,7 @@ def pull_payments(engine: Engine, *, actor_id: str) -> dict[str, Any]:
     pull = getattr(engine.provider, "pull_payments", None)
     if pull is None:
         raise KeitoError("validation_error",
-                         f"{engine.kind.value.title()} payments are pushed from Keito; pulling "
+                         f"{vendor_name(engine.kind)} payments are pushed from Keito; pulling "
                          "reads QuickBooks", hint="record payments in Keito: they are pushed")
     with engine.runtime.session(readonly=True) as session:
         position = engine._connection(session).cdc_position
@@ -731,7 +732,7 @@ def pull_payments(engine: Engine, *, actor_id: str) -> dict[str, Any]:
                     payment = payment_service.record_payment(
                         session, actor=actor, invoice_ref=invoice_id, amount=pulled.amount,
                         paid_on=pulled.paid_on, transaction_id=pulled.remote_id,
-                        notes=f"Recorded in {engine.kind.value.title()}", now=engine.clock())
+                        notes=f"Recorded in {vendor_name(engine.kind)}", now=engine.clock())
                     engine._save(session, "payment", payment.id, status=SyncStatus.SUCCESS,
                                  remote=Remote(id=pulled.remote_id),
                                  fingerprint_="pulled")

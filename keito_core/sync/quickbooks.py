@@ -333,11 +333,12 @@ class QuickBooksProvider:
         """The Remote of an invoice QuickBooks answered, after comparing its total to Keito's."""
         remote = qp.remote_of(invoice)
         if remote.total != doc.total:
-            raise KeitoError(
-                "remote_error",
+            # Never retried alone: sending the same again would come to the same figures.
+            raise RemoteRefusal(
                 f"QuickBooks' total of invoice {doc.number} is {remote.total} {doc.currency}, "
-                f"Keito's is {doc.total} {doc.currency}",
-                hint="check the tax codes mapped in `keito sync settings`")
+                f"Keito's is {doc.total} {doc.currency}", status=200, body=dict(invoice),
+                hint="check the tax codes mapped in `keito sync settings`, then "
+                     "`keito sync retry`")
         return remote
 
     def push_invoice(self, doc: InvoiceDoc, links: Links, *, remote: Remote | None,
@@ -347,7 +348,7 @@ class QuickBooksProvider:
         Without `remote`, an invoice already in QuickBooks under the Keito number (a crash
         after QuickBooks committed) is linked, and updated if its content differs, never
         created twice. With `remote`, a sparse update replaces its content. QuickBooks'
-        total is compared with Keito's (KeitoError "remote_error" naming both if they
+        total is compared with Keito's (a RemoteRefusal naming both if they
         differ). The PDF is not attached in QuickBooks: `pdf` is not used.
         """
         self._require_settings(self.missing_settings(doc))

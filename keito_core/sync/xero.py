@@ -12,7 +12,8 @@ is looked up by its Reference, which starts with Keito's payment ID.
 
 Totals to the cent: `xero_payloads.plan_invoice` sends the discount as negative lines and puts an
 explicit TaxAmount where Xero's per-line rounding would drift; after each write the answer's
-SubTotal, TotalTax and Total must equal Keito's, else `remote_error` names both figures.
+SubTotal, TotalTax and Total must equal Keito's, else a refusal (not retried alone) names both
+figures.
 
 Voiding: Xero refuses to void an invoice that has payments, so `void_invoice` first deletes each
 of its payments (a status change to DELETED, which Xero keeps in its history, not a hard delete),
@@ -442,12 +443,12 @@ class XeroProvider:
     def _verify(self, doc: InvoiceDoc, plan: InvoicePlan, invoice: Mapping[str, Any]) -> None:
         differences = figure_differences(plan.expected, figures_of(invoice))
         if differences:
-            raise KeitoError(
-                "remote_error",
+            # Never retried alone: sending the same again would come to the same figures.
+            raise RemoteRefusal(
                 f"Xero's totals for invoice {doc.number} differ from Keito's: "
-                + "; ".join(differences),
+                + "; ".join(differences), status=200, body=dict(invoice),
                 hint="check the tax rate mappings (`keito sync settings`) and the invoice in "
-                     "Xero")
+                     "Xero, then `keito sync retry`")
 
     def _attach(self, doc: InvoiceDoc, invoice_id: str,
                 pdf: Callable[[], tuple[str, bytes]]) -> None:

@@ -291,9 +291,11 @@ def settings(
     if output.json:
         output.record(data)
         return
+    from keito_core.sync.credentials import vendor_name
+
     output.listing([{"setting": key, "value": _text(current.get(key)), "meaning": docs[key]}
                     for key in docs], columns=["setting", "value", "meaning"],
-                   title=f"{connection.provider.value.title()} settings")
+                   title=f"{vendor_name(connection.provider)} settings")
     for key, items in choices.items():
         output.listing([{"id": c.id, "name": c.name, "detail": c.detail} for c in items],
                        columns=["id", "name", "detail"], title=key.replace("_", " ").title())
@@ -324,12 +326,13 @@ def push_after(invoice_id: str) -> None:
         if not waiting or not policy.can(actor, policy.Action.INVOICE_SYNC):
             return
         actor_id = actor.user_id
+    from keito_core.sync.credentials import vendor_name
     from keito_core.sync.runner import open_sync
 
     output = state.output
     try:
         with open_sync(state.runtime, actor_id=actor_id) as run:
-            name = run.provider_name.value.title()
+            name = vendor_name(run.provider_name)
             report = run.engine.run(only=set(waiting)).as_dict()
             # A first push queues the invoice's payments: they follow in the same breath.
             with state.session(readonly=True) as session:
