@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from rich.text import Text
 
@@ -51,8 +52,58 @@ def late_text(days: int) -> Text:
     return Text(f"{days}d" if days > 0 else "", style="bold red", justify="right")
 
 
-def row_detail(row: InvoiceRow | None) -> Text:
-    """The selected invoice in one line, for under the list."""
+#: The accounting systems as badges and sentences name them.
+PROVIDER_NAMES = {"xero": "Xero", "quickbooks": "QuickBooks"}
+PROVIDER_SHORT = {"xero": "Xero", "quickbooks": "QBO"}
+#: A sync status's mark and style: synced, waiting, failed, never sent.
+SYNC_MARKS = {"success": ("✓", "green"), "pending": ("…", "yellow"),
+              "failed": ("✗", "bold red"), "not_synced": ("–", "dim")}
+
+
+def sync_badge(sync: Mapping[str, Any] | None, *, compact: bool = False) -> Text:
+    """The list's badge: `✓ Xero`, `… pending`, `✗ failed`, `–` (not synced); only the mark
+    when `compact`; nothing when no accounting system is connected."""
+    if not sync:
+        return Text("")
+    status = str(sync["status"])
+    mark, style = SYNC_MARKS.get(status, ("?", ""))
+    if compact:
+        return Text("" if status == "not_synced" else mark, style=style)
+    words = {"success": PROVIDER_SHORT.get(str(sync["provider"]), str(sync["provider"])),
+             "pending": "pending", "failed": "failed"}
+    return Text(f"{mark} {words[status]}" if status in words else mark, style=style)
+
+
+def sync_sentence(sync: Mapping[str, Any], *, draft: bool = False) -> Text:
+    """The selected invoice's standing with the accounting system, the reason of a failure
+    first: for the line under the list."""
+    status = str(sync["status"])
+    name = PROVIDER_NAMES.get(str(sync["provider"]), str(sync["provider"]))
+    mark, style = SYNC_MARKS.get(status, ("?", ""))
+    text = Text(f"{mark} ", style=style)
+    if status == "success":
+        text.append(f"In {name}")
+        when = sync.get("synced_at")
+        if isinstance(when, datetime):
+            text.append(f", synced {day(when.date(), year=True)} {when:%H:%M} UTC")
+        if sync.get("remote_id"):
+            text.append(f" · remote ID {sync['remote_id']}", style="dim")
+    elif status == "failed":
+        text.append(f"{name} refused it: ", style=style)
+        text.append(" ".join(str(sync.get("error") or "no reason given").split()))
+        text.append(" · R in Settings (s) retries", style="dim")
+    elif status == "pending":
+        text.append(f"Waiting to be sent to {name}")
+        text.append(" · p in Settings (s) pushes now", style="dim")
+    else:
+        text.append(f"Not in {name}" + (": a draft is sent once issued" if draft else " yet"),
+                    style="dim")
+    return text
+
+
+def row_detail(row: InvoiceRow | None, sync: Mapping[str, Any] | None = None) -> Text:
+    """The selected invoice in one line, for under the list; a second line says where it
+    stands with the accounting system when one is connected (`sync`)."""
     if row is None:
         return Text("")
     text = Text.assemble((row.number, "bold"), f" · {row.client} · ",
@@ -68,6 +119,9 @@ def row_detail(row: InvoiceRow | None) -> Text:
         text.append(f", {money(row.due_amount, row.currency)} due")
     if row.subject:
         text.append(f" · {' '.join(row.subject.split())}", style="italic")
+    if sync:
+        text.append("\n")
+        text.append_text(sync_sentence(sync, draft=row.state == "draft"))
     return text
 
 

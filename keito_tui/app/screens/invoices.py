@@ -1,16 +1,19 @@
 """The Invoices view: the newest invoices with state, client, dates, amounts and days past
 due, filtered by state and client, with what is owed per currency under the list (aging).
 `n` makes an invoice from tracked time and expenses (with a preview first), `N` a free-form
-one; `enter` opens the invoice editor.
+one; `enter` opens the invoice editor. With an accounting system connected, each invoice has
+a sync badge (synced, pending, failed) and the line under the list says why one failed.
 
-Reads run in a worker (one read-only session, keito_core.reports.invoice_views); creating is
+Reads run in a worker (one read-only session, keito_core.reports.invoice_views, and the page's
+sync statuses in the same read); creating is
 one transaction in the dialog that asks for it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -28,7 +31,14 @@ from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.screens.approval_detail import ItemTable
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.invoice_new import FreeFormDialog, NewInvoiceDialog
-from keito_tui.app.screens.invoice_text import aging_text, day, late_text, money, row_detail
+from keito_tui.app.screens.invoice_text import (
+    aging_text,
+    day,
+    late_text,
+    money,
+    row_detail,
+    sync_badge,
+)
 from keito_tui.app.screens.invoice_text import state_text as state_cell
 from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.footer import KeitoFooter
@@ -68,11 +78,17 @@ class ListFilter:
 RIGHT = frozenset({"amount", "due_amount", "late"})
 #: The money columns' narrowest and widest widths (the longest amount listed decides).
 MIN_MONEY, MAX_MONEY = 10, 16
+#: The sync badge's width (`… pending`), and the client column's least width beside it:
+#: narrower (with no subject to give room), the badge is its mark alone.
+SYNC_WIDTH, CLIENT_BESIDE_SYNC = 9, 16
 
 
-def column_plan(width: int, money_width: int = MIN_MONEY) -> list[tuple[str, str, int]]:
+def column_plan(width: int, money_width: int = MIN_MONEY, *,
+                sync: bool = False) -> list[tuple[str, str, int]]:
     """(key, heading, width) of the list's columns for a table `width` cells wide: 80
-    columns leave out the issue date and subject (the line under the list shows them)."""
+    columns leave out the issue date and subject (the line under the list shows them).
+    With `sync` (an accounting system is connected) a last column holds each invoice's
+    sync badge, only its mark when the client's name would otherwise get too narrow."""
     wide = width >= 110
     cash = min(MAX_MONEY, max(MIN_MONEY, money_width))
     fixed = {"number": 13, "state": 7, "due_date": 11 if wide else 6, "amount": cash,
@@ -84,6 +100,7 @@ def column_plan(width: int, money_width: int = MIN_MONEY) -> list[tuple[str, str
     sizes = ({"client": min(32, room * 45 // 100)} if wide else {"client": room})
     if wide:
         sizes["subject"] = room - sizes["client"]
+    badge = _fit_badge(sizes) if sync else 0
     plan = [("number", "Number", fixed["number"]), ("client", "Client", sizes["client"])]
     if wide:
         plan.append(("subject", "Subject", sizes["subject"]))
@@ -92,11 +109,30 @@ def column_plan(width: int, money_width: int = MIN_MONEY) -> list[tuple[str, str
         plan.append(("issue_date", "Issued", fixed["issue_date"]))
     plan += [("due_date", "Due", fixed["due_date"]), ("amount", "Amount", fixed["amount"]),
              ("due_amount", "Due amt", fixed["due_amount"]), ("late", "Late", fixed["late"])]
+    if sync:
+        plan.append(("sync", "Sync" if badge > 1 else "⇄", badge))
     return plan
 
 
-def row_cells(row: InvoiceRow, plan: list[tuple[str, str, int]]) -> list[Text]:
-    """The cells of one invoice, in the plan's order."""
+def _fit_badge(sizes: dict[str, int]) -> int:
+    """The sync badge's width, taken from the flexible columns' `sizes` (changed in place):
+    from the subject first (down to 8), then the client; the mark alone when the client
+    would get narrower than CLIENT_BESIDE_SYNC without a subject to give."""
+    full = SYNC_WIDTH + 2
+    if "subject" in sizes:
+        given = min(full, max(0, sizes["subject"] - 8))
+        sizes["subject"] -= given
+        sizes["client"] = max(10, sizes["client"] - (full - given))
+        return SYNC_WIDTH
+    badge = SYNC_WIDTH if sizes["client"] - full >= CLIENT_BESIDE_SYNC else 1
+    sizes["client"] = max(10, sizes["client"] - badge - 2)
+    return badge
+
+
+def row_cells(row: InvoiceRow, plan: list[tuple[str, str, int]],
+              sync: Mapping[str, Any] | None = None) -> list[Text]:
+    """The cells of one invoice, in the plan's order (`sync`: its sync status, for the
+    badge)."""
     widths = {key: width for key, _, width in plan}
     wide = "issue_date" in widths
 
@@ -116,6 +152,7 @@ def row_cells(row: InvoiceRow, plan: list[tuple[str, str, int]]) -> list[Text]:
         "due_amount": cut(money(row.due_amount, row.currency) if row.due_amount else "",
                           "due_amount", "bold" if row.due_amount else "", justify="right"),
         "late": late_text(row.days_past_due if row.overdue else 0),
+        "sync": sync_badge(sync, compact=widths.get("sync", 0) < SYNC_WIDTH),
     }
     return [cells[key] for key, _, _ in plan]
 
@@ -140,10 +177,15 @@ class InvoicesScreen(MainView):
     BINDINGS = view_bindings(VIEW_ACTIONS)
 
     class Loaded(Message):
-        def __init__(self, data: InvoiceListView, read: int) -> None:
+        """The list; `sync` maps its invoices to their sync status (None: no accounting
+        system is connected)."""
+
+        def __init__(self, data: InvoiceListView, read: int,
+                     sync: dict[str, dict[str, Any]] | None = None) -> None:
             super().__init__()
             self.data = data
             self.read = read
+            self.sync = sync
 
     class ChoicesRead(Message):
         """The clients and projects a new invoice may bill, for the dialog `kind`."""
@@ -157,6 +199,8 @@ class InvoicesScreen(MainView):
         super().__init__()
         self.filter = ListFilter()
         self.data: InvoiceListView | None = None
+        #: Each listed invoice's sync status; None when no accounting system is connected.
+        self.sync: dict[str, dict[str, Any]] | None = None
         self.width = 80
         self.select_id: str | None = None
         self.offered_clients: list[tuple[str, str]] = []
@@ -193,21 +237,26 @@ class InvoicesScreen(MainView):
     @work(thread=True, exclusive=True, group="invoices-read")
     def load(self, chosen: ListFilter, read: int) -> None:
         from keito_core.reports.invoice_views import invoice_list_view
+        from keito_core.reports.invoices import sync_states
 
         try:
             with self.runtime.session(readonly=True) as session:
                 data = invoice_list_view(session, actor=self.runtime.actor(session),
                                          now=self.runtime.clock(), state=chosen.state,
                                          client_id=chosen.client_id)
+                sync = (sync_states(session, [row.id for row in data.rows])
+                        if data.access.shown else None)
         except KeitoError as exc:
             self.post_message(self.LoadFailed(ErrorInfo.of(exc)))
             return
-        self.post_message(self.Loaded(data, read))
+        self.post_message(self.Loaded(data, read, sync))
 
     def on_invoices_screen_loaded(self, message: Loaded) -> None:
         if not self.is_last_read(message.read):
             return
         self.data = message.data
+        self.sync = message.sync
+        self.set_class(message.sync is not None, "-synced")
         self.show_list()
 
     def set_filter(self, **changes: str | None) -> None:
@@ -237,13 +286,14 @@ class InvoicesScreen(MainView):
         keep = self.select_id or self.selected_id()
         self.select_id = None
         longest = max((cell_len(money(r.amount, r.currency)) for r in data.rows), default=0)
-        plan = column_plan(table.size.width or self.width, longest)
+        plan = column_plan(table.size.width or self.width, longest, sync=self.sync is not None)
         table.clear(columns=True)
         for key, label, width in plan:
             table.add_column(Text(label, justify="right" if key in RIGHT else "left"), key=key,
                              width=width)
+        sync = self.sync or {}
         for row in data.rows:
-            table.add_row(*row_cells(row, plan), key=row.id)
+            table.add_row(*row_cells(row, plan, sync.get(row.id)), key=row.id)
         ids = [row.id for row in data.rows]
         if keep in ids:
             table.move_cursor(row=ids.index(keep))
@@ -277,7 +327,9 @@ class InvoicesScreen(MainView):
 
     @on(DataTable.RowHighlighted, "#invoice-list")
     def show_detail(self) -> None:
-        self.query_one("#invoice-detail", Static).update(row_detail(self.selected()))
+        row = self.selected()
+        sync = self.sync.get(row.id) if row is not None and self.sync is not None else None
+        self.query_one("#invoice-detail", Static).update(row_detail(row, sync))
 
     # --- filters ------------------------------------------------------------------------------
 
