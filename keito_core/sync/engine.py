@@ -366,7 +366,7 @@ class Engine:
                 break
             done += 1
             if self.progress is not None:
-                self.progress(done, max(total, done), f"{row.entity_type} {row.entity_id}")
+                self.progress(done, max(total, done), self._label(row))
             try:
                 outcome = self._process(row)
             except KeitoError as exc:
@@ -393,11 +393,14 @@ class Engine:
                                         .where(col(Invoice.id) == row.entity_id))
                 return f"invoice {number or row.entity_id}"
             if row.entity_type == "payment":
-                number = session.scalar(
-                    sa.select(col(Invoice.number)).join(
-                        Payment, col(Payment.invoice_id) == col(Invoice.id))
-                    .where(col(Payment.id) == row.entity_id))
-                return f"payment {row.entity_id}" + (f" on {number}" if number else "")
+                found = session.execute(
+                    sa.select(col(Invoice.number), col(Payment.amount), col(Invoice.currency))
+                    .join(Payment, col(Payment.invoice_id) == col(Invoice.id))
+                    .where(col(Payment.id) == row.entity_id)).first()
+                if found is None:
+                    return f"payment {row.entity_id}"
+                number, amount, currency = found
+                return f"payment of {format_money(amount, currency)} on {number}"
         return f"{row.entity_type.replace('_', ' ')} {row.entity_id}"
 
     def _failure(self, row: SyncOutbox, exc: KeitoError) -> Outcome:
@@ -576,7 +579,8 @@ class Engine:
                 invoice = self._remote(self._record(session, "invoice", doc.invoice_id))
                 number = session.scalar(sa.select(col(Invoice.number))
                                         .where(col(Invoice.id) == doc.invoice_id))
-        label = f"payment {row.entity_id}" + (f" on {number}" if number else "")
+        label = (f"payment of {format_money(doc.amount, doc.currency)} on {number}"
+                 if doc is not None and number else f"payment {row.entity_id}")
         if doc is None:
             outcome = Outcome("payment", row.entity_id, "push", label, "skipped",
                               "the payment was deleted before it was sent")

@@ -32,6 +32,10 @@ def _require(action_name: str) -> str:
         return actor.user_id
 
 
+#: The progress bar of the push under way, so that a wait shows in it (None: no bar).
+_BAR: dict[str, Any] = {}
+
+
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Any]:
     """A progress bar on stderr when it is a terminal: (done, total, label) callback."""
@@ -47,15 +51,25 @@ def _progress(enabled: bool) -> Iterator[Any]:
         task = bar.add_task("Syncing", total=None)
 
         def step(done: int, total: int, label: str) -> None:
-            bar.update(task, completed=done - 1, total=total, description=f"Syncing {label}")
+            _BAR["label"] = f"Sending {label}"
+            bar.update(task, completed=done - 1, total=total, description=_BAR["label"])
 
-        yield step
+        _BAR.update(bar=bar, task=task, label="Syncing")
+        try:
+            yield step
+        finally:
+            _BAR.clear()
 
 
 def _waiting(reason: str, seconds: float) -> None:
-    if reason in ("throttled", "limit") and seconds >= 2 and sys.stderr.isatty():
-        cli_state().output.stderr.write(
-            f"waiting {seconds:.0f} s for the accounting system's rate limit\n")
+    """Say why a push stands still (the vendor's rate limit) where people look."""
+    if reason not in ("throttled", "limit") or seconds < 2:
+        return
+    text = f"waiting {seconds:.0f} s for the accounting system's rate limit"
+    if _BAR:
+        _BAR["bar"].update(_BAR["task"], description=f"{_BAR['label']} ({text})")
+    elif sys.stderr.isatty():
+        cli_state().output.stderr.write(text + "\n")
 
 
 def _print_run(report: Mapping[str, Any], *, title: str) -> None:
