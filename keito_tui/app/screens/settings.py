@@ -1,9 +1,15 @@
-"""The Settings view: every workspace setting and its value; Enter changes the selected one."""
+"""The Settings view: every workspace setting and its value; Enter changes the selected one.
+
+Above them, the accounting connection (keito_tui.app.screens.settings_sync): Xero or
+QuickBooks, what waits and what failed; `p` pushes and `R` retries the failures in a worker,
+for those the policy lets sync invoices.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -22,6 +28,13 @@ from keito_tui.app.bindings import KeitoAction, view_bindings
 from keito_tui.app.loaders import Listing, Row, settings_rows
 from keito_tui.app.screens.base import MainView
 from keito_tui.app.screens.manage_actions import selected_id
+from keito_tui.app.screens.settings_sync import (
+    SyncPanel,
+    panel_text,
+    read_sync_panel,
+    run_summary,
+    run_sync,
+)
 from keito_tui.app.values import ErrorInfo, app_hint
 from keito_tui.app.widgets.footer import KeitoFooter
 from keito_tui.app.widgets.record_view import Column, RecordView
@@ -179,27 +192,57 @@ class SettingDialog(ModalScreen[str | None]):
 
 
 class SettingsScreen(MainView):
-    """Settings in the registry's order, grouped by their key prefixes."""
+    """Settings in the registry's order, grouped by their key prefixes; the accounting
+    connection above them."""
 
-    CSS_PATH = "manage.tcss"
+    CSS_PATH = ["manage.tcss", "settings.tcss"]
     VIEW_NAME = "Settings"
     VIEW_ACTIONS = (
         KeitoAction("settings.edit", "enter", "edit", "Edit", "Change the selected setting",
                     key_display="⏎", priority=True),
+        KeitoAction("settings.push", "p", "push", "Push",
+                    "Send every issued invoice not synced, failed or changed (with its contact "
+                    "and payments) to the connected accounting system"),
+        KeitoAction("settings.retry", "R", "retry", "Retry",
+                    "Send again what failed to reach the accounting system"),
     )
     #: Declared here too: Textual merges a class's bindings before MainView sets BINDINGS.
     BINDINGS = view_bindings(VIEW_ACTIONS)
 
     class Loaded(Message):
-        def __init__(self, rows: tuple[Row, ...], refused: str | None) -> None:
+        def __init__(self, rows: tuple[Row, ...], refused: str | None,
+                     sync: SyncPanel | None = None) -> None:
             super().__init__()
             self.rows = rows
             self.refused = refused
+            self.sync = sync
+
+    class SyncProgress(Message):
+        """A push's progress: `status` for the panel's last line."""
+
+        def __init__(self, status: str) -> None:
+            super().__init__()
+            self.status = status
+
+    class SyncDone(Message):
+        """A push or a retry ended: its outcome in words, and how grave it is."""
+
+        def __init__(self, text: str, severity: str) -> None:
+            super().__init__()
+            self.text = text
+            self.severity = severity
 
     refused: str | None = None
+    #: The accounting connection (None until read).
+    sync: SyncPanel | None = None
+    #: A push or a retry is running (another waits for it to end).
+    syncing = False
+    #: The last push's progress or outcome, under the connection.
+    sync_status: Text | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static(panel_text(None), id="sync-panel")
         yield RecordView(COLUMNS, singular="setting", plural="settings", id="settings")
         yield KeitoFooter(compact=True)
 
@@ -212,6 +255,7 @@ class SettingsScreen(MainView):
             with runtime.session(readonly=True) as session:
                 actor = runtime.actor(session)
                 rows = settings_rows(session, actor=actor)
+                sync = read_sync_panel(session, actor=actor)
                 refused = None
                 try:
                     check_setting_change(actor)
@@ -220,11 +264,85 @@ class SettingsScreen(MainView):
         except KeitoError as exc:
             self.post_message(self.LoadFailed(ErrorInfo.of(exc)))
             return
-        self.post_message(self.Loaded(rows, refused))
+        self.post_message(self.Loaded(rows, refused, sync))
 
     def on_settings_screen_loaded(self, message: Loaded) -> None:
         self.refused = message.refused
+        self.sync = message.sync
+        self.show_sync()
+        self.refresh_bindings()
         self.query_one("#settings", RecordView).listing = Listing(message.rows)
+
+    # --- the accounting connection ------------------------------------------------------------
+
+    def show_sync(self) -> None:
+        self.query_one("#sync-panel", Static).update(panel_text(self.sync, self.sync_status))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("push", "retry"):
+            return self.sync is not None and self.sync.may_sync
+        return True
+
+    def action_push(self) -> None:
+        self.start_sync(retry=False)
+
+    def action_retry(self) -> None:
+        self.start_sync(retry=True)
+
+    def start_sync(self, *, retry: bool) -> None:
+        if self.syncing:
+            self.notify("A push is already running: its outcome shows here when it ends.",
+                        title="Sync", severity="warning", markup=False)
+            return
+        self.syncing = True
+        name = self.sync.name if self.sync is not None and self.sync.connected else "accounting"
+        self.sync_status = Text(f"{'Retrying' if retry else 'Pushing'} to {name}…",
+                                style="italic")
+        self.show_sync()
+        self.sync_now(self.runtime, retry)
+
+    @work(thread=True, exclusive=True, group="settings-sync")
+    def sync_now(self, runtime: Runtime, retry: bool) -> None:
+        def progress(done: int, total: int, label: str) -> None:
+            self.post_message(self.SyncProgress(f"Sending {done} of {total}: {label}"))
+
+        def waiting(reason: str, seconds: float) -> None:
+            if seconds >= 2:
+                self.post_message(self.SyncProgress(
+                    f"Waiting {seconds:.0f} s for the accounting system's rate limit"))
+
+        try:
+            provider, report, retried = run_sync(runtime, retry=retry, progress=progress,
+                                                 on_wait=waiting)
+        except KeitoError as exc:
+            # The hint names the command to run: the app has no connect of its own.
+            text = "\n".join(filter(None, (exc.message, exc.hint)))
+            self.post_message(self.SyncDone(f"Not done: {text}", "error"))
+            return
+        except Exception as exc:  # noqa: BLE001 - a network failure is a message, not a crash
+            self.post_message(self.SyncDone(
+                f"Not done: could not reach the accounting system ({type(exc).__name__}: "
+                f"{exc}). Try again later.", "error"))
+            return
+        if not provider and self.sync is not None:
+            provider = self.sync.provider or ""
+        text, severity = run_summary(report, provider=provider, retried=retried)
+        self.post_message(self.SyncDone(text, severity))
+
+    def on_settings_screen_sync_progress(self, message: SyncProgress) -> None:
+        if self.syncing:
+            self.sync_status = Text(message.status, style="italic")
+            self.show_sync()
+
+    def on_settings_screen_sync_done(self, message: SyncDone) -> None:
+        self.syncing = False
+        style = {"error": "bold red", "warning": "yellow"}.get(message.severity, "green")
+        # The panel keeps the first line; the notification says it all (hint included).
+        self.sync_status = Text(message.text.splitlines()[0], style=style)
+        self.show_sync()
+        self.notify(message.text, title="Sync", severity=message.severity,  # type: ignore[arg-type]
+                    markup=False)
+        self.reload()
 
     def action_edit(self) -> None:
         view = self.query_one("#settings", RecordView)
