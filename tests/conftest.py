@@ -235,3 +235,23 @@ def terminal(cli, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001, ANN201
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("LINES", "24")
     return cli
+
+
+@pytest.fixture
+def isolated_sync(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Accounting-sync tests: never the real keyring (tokens go to the 0600 file), any free
+    port for the connect listener, and no vendor variables from the machine's environment."""
+    import os
+
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.setenv("KEITO_SYNC_REDIRECT_PORT", "0")
+    for name in list(os.environ):
+        if name.startswith(("KEITO_XERO_", "KEITO_QUICKBOOKS_")):
+            monkeypatch.delenv(name)
+    yield
+    keyring.set_keyring(previous)

@@ -337,6 +337,13 @@ class Engine:
                     return row
             return None
 
+    def _mark_done(self, session: Session, row: SyncOutbox) -> None:
+        """The row is sent: done, in the transaction that records what it became."""
+        session.execute(sa.update(SyncOutbox).where(col(SyncOutbox.id) == row.id)
+                        .values(state=OutboxState.DONE, lease_until=None,
+                                done_at=self.clock(), last_error=None)
+                        .execution_options(synchronize_session=False))
+
     def _finish(self, row: SyncOutbox, outcome: Outcome, *, state: OutboxState,
                 available_at: datetime | None = None) -> None:
         now = self.clock()
@@ -500,10 +507,7 @@ class Engine:
         with self.runtime.session() as session:
             self._save(session, "invoice", doc.id, status=SyncStatus.SUCCESS, remote=result,
                        fingerprint_=digest)
-            session.execute(sa.update(SyncOutbox).where(col(SyncOutbox.id) == row.id)
-                            .values(state=OutboxState.DONE, lease_until=None,
-                                    done_at=self.clock(), last_error=None)
-                            .execution_options(synchronize_session=False))
+            self._mark_done(session, row)
         assert result is not None
         self._push_payments_of(doc, result)
         return outcome
@@ -559,10 +563,7 @@ class Engine:
         with self.runtime.session() as session:
             self._save(session, "invoice", row.entity_id, status=SyncStatus.SUCCESS,
                        remote=result, fingerprint_="voided")
-            session.execute(sa.update(SyncOutbox).where(col(SyncOutbox.id) == row.id)
-                            .values(state=OutboxState.DONE, lease_until=None,
-                                    done_at=self.clock(), last_error=None)
-                            .execution_options(synchronize_session=False))
+            self._mark_done(session, row)
         return Outcome("invoice", row.entity_id, "void", label, "synced", "voided", result.id)
 
     def _push_payment_row(self, row: SyncOutbox) -> Outcome:
@@ -599,10 +600,7 @@ class Engine:
         with self.runtime.session() as session:
             self._save(session, "payment", doc.id, status=SyncStatus.SUCCESS, remote=result,
                        fingerprint_=fingerprint(doc))
-            session.execute(sa.update(SyncOutbox).where(col(SyncOutbox.id) == row.id)
-                            .values(state=OutboxState.DONE, lease_until=None,
-                                    done_at=self.clock(), last_error=None)
-                            .execution_options(synchronize_session=False))
+            self._mark_done(session, row)
             # Deleted in Keito while it was on its way: take it back too.
             if session.get(Payment, doc.id) is None:
                 outbox.enqueue(session, self._connection(session), entity_type="payment",
@@ -624,10 +622,7 @@ class Engine:
         with self.runtime.session() as session:
             self._save(session, "payment", row.entity_id, status=SyncStatus.SUCCESS,
                        remote=remote, fingerprint_="deleted")
-            session.execute(sa.update(SyncOutbox).where(col(SyncOutbox.id) == row.id)
-                            .values(state=OutboxState.DONE, lease_until=None,
-                                    done_at=self.clock(), last_error=None)
-                            .execution_options(synchronize_session=False))
+            self._mark_done(session, row)
         return Outcome("payment", row.entity_id, "delete", label, "synced", "taken back",
                        remote.id)
 
@@ -658,10 +653,7 @@ class Engine:
         with self.runtime.session() as session:
             self._save(session, "time_entry", row.entity_id, status=SyncStatus.SUCCESS,
                        remote=result, fingerprint_="pushed")
-            session.execute(sa.update(SyncOutbox).where(col(SyncOutbox.id) == row.id)
-                            .values(state=OutboxState.DONE, lease_until=None,
-                                    done_at=self.clock(), last_error=None)
-                            .execution_options(synchronize_session=False))
+            self._mark_done(session, row)
         return Outcome("time_entry", row.entity_id, "push", label, "synced", None, result.id)
 
 

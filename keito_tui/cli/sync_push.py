@@ -22,6 +22,15 @@ from keito_tui.cli.state import cli_state
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
+def _begin(json_flag: bool, action_name: str) -> tuple[Any, str]:
+    """The CLI state (JSON when asked) and the acting user's ID once the policy allows
+    `action_name`."""
+    state = cli_state()
+    if json_flag:
+        state.output.json = True
+    return state, _require(action_name)
+
+
 def _require(action_name: str) -> str:
     """The acting user's ID once the policy allows `action_name`."""
     from keito_core.rules import permissions as policy
@@ -114,10 +123,7 @@ def push(
     from keito_core.rules.periods import parse_date
     from keito_core.sync.runner import open_sync
 
-    state = cli_state()
-    if json_flag:
-        state.output.json = True
-    actor_id = _require("invoice.sync")
+    state, actor_id = _begin(json_flag, "invoice.sync")
     only: set[str] | None = None
     ids: list[str] | None = None
     if invoice:
@@ -169,10 +175,7 @@ def retry(
     from keito_core.platform.lookup import find_invoice
     from keito_core.sync.runner import open_sync
 
-    state = cli_state()
-    if json_flag:
-        state.output.json = True
-    actor_id = _require("invoice.sync")
+    state, actor_id = _begin(json_flag, "invoice.sync")
     target = None
     if record:
         with state.session(readonly=True) as session:
@@ -196,10 +199,7 @@ def pull(json_flag: JsonOpt = False) -> None:
     from keito_core.sync.engine import pull_payments
     from keito_core.sync.runner import open_sync
 
-    state = cli_state()
-    if json_flag:
-        state.output.json = True
-    actor_id = _require("invoice.record_payment")
+    state, actor_id = _begin(json_flag, "invoice.record_payment")
     with open_sync(state.runtime, actor_id=actor_id, on_wait=_waiting) as run:
         result = pull_payments(run.engine, actor_id=actor_id)
     output = state.output
@@ -220,10 +220,7 @@ def status(json_flag: JsonOpt = False) -> None:
     """The connection, what is synced, what waits, and what failed and why."""
     from keito_core.reports.sync_status import overview
 
-    state = cli_state()
-    if json_flag:
-        state.output.json = True
-    _require("invoice.sync")
+    state, _ = _begin(json_flag, "invoice.sync")
     with state.session(readonly=True) as session:
         view = overview(session)
     output = state.output
@@ -269,10 +266,7 @@ def settings(
     from keito_core.sync import settings as sync_settings
     from keito_core.sync.runner import connection_for_sync, open_sync
 
-    state = cli_state()
-    if json_flag:
-        state.output.json = True
-    actor_id = _require("integrations.manage")
+    state, actor_id = _begin(json_flag, "integrations.manage")
     connection = connection_for_sync(state.runtime)
     changing = bool(assignments or unset or auto_match)
     choices: dict[str, Any] = {}

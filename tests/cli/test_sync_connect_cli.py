@@ -16,12 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import keyring
 import pytest
 from fakes.http_server import serve
 from fakes.quickbooks import FakeQuickBooks, ManualClock
 from fakes.xero import FakeXero
-from keyring.backends import fail
 from sqlmodel import select
 
 from keito_core.enums import ConnectionStatus
@@ -38,18 +36,7 @@ QBO_ENV = {"KEITO_QUICKBOOKS_CLIENT_ID": "keito-test-qbo",
            "KEITO_QUICKBOOKS_CLIENT_SECRET": "keito-test-secret"}
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch):
-    """No real keyring (the 0600 file), any free port for the listener, no vendor variables."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    monkeypatch.setenv("KEITO_SYNC_REDIRECT_PORT", "0")
-    for name in list(os.environ):
-        if name.startswith(("KEITO_XERO_", "KEITO_QUICKBOOKS_")):
-            monkeypatch.delenv(name)
-    yield
-    keyring.set_keyring(previous)
+pytestmark = pytest.mark.usefixtures("isolated_sync")
 
 
 def connections(workspace) -> list[SyncConnection]:

@@ -23,6 +23,8 @@ from keito_core.sync import oauth
 SETTINGS = {"revenue_account": "200", "payment_account": "090",
             "tax_types": {"none": "NONE"}}
 
+pytestmark = pytest.mark.usefixtures("isolated_sync")
+
 
 @pytest.fixture
 def xero(workspace, keito_home, monkeypatch):  # noqa: ANN001, ANN201

@@ -18,12 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 from fakes.http_server import serve
 from fakes.quickbooks import FakeQuickBooks
 from fakes.xero import FakeXero
-from keyring.backends import fail
 from sqlmodel import col, select
 
 from keito_core.demo.build import build_demo
@@ -37,18 +35,7 @@ PROGRAM = "from keito_tui.cli.launch import run; run()"
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch):
-    """No real keyring (tokens go to the 0600 file), any free port, no vendor variables."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    monkeypatch.setenv("KEITO_SYNC_REDIRECT_PORT", "0")
-    for name in list(os.environ):
-        if name.startswith(("KEITO_XERO_", "KEITO_QUICKBOOKS_")):
-            monkeypatch.delenv(name)
-    yield
-    keyring.set_keyring(previous)
+pytestmark = pytest.mark.usefixtures("isolated_sync")
 
 
 @pytest.fixture

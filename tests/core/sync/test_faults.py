@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from fakes.quickbooks import FakeQuickBooks
 from fakes.xero import FakeXero
@@ -22,6 +23,8 @@ from keito_core.enums import SyncProvider
 from keito_core.models import Invoice, SyncRecord
 
 INVOICES = 200
+
+pytestmark = pytest.mark.usefixtures("isolated_sync")
 
 
 def _records(workspace, entity_type: str) -> Counter[str]:  # noqa: ANN001

@@ -39,6 +39,8 @@ from keito_core.sync.tokens import TokenStore
 XERO_SETTINGS = {"revenue_account": "200", "payment_account": "090",
                  "tax_types": {"tax1": "OUTPUT2", "none": "NONE"}}
 
+pytestmark = pytest.mark.usefixtures("isolated_sync")
+
 
 @pytest.fixture
 def xero(workspace, keito_home):  # noqa: ANN001, ANN201
