@@ -163,10 +163,9 @@ class Engine:
             return None
         return Remote(id=record.remote_id, version=record.remote_version)
 
-    def _save(self, session: Session, entity_type: str, entity_id: str, *,
+    def _save(self, session: Session, entity_type: str, entity_id: str, *, now: datetime,
               status: SyncStatus, remote: Remote | None = None, error: str | None = None,
               fingerprint_: str | None = None, attempted: bool = True) -> None:
-        now = self.clock()
         record = self._record(session, entity_type, entity_id)
         if record is None:
             record = SyncRecord(id=new_id("sync_record"), provider=self.kind,
@@ -196,7 +195,8 @@ class Engine:
 
     def save(self, entity_type: str, entity_id: str, remote: Remote) -> None:
         with self.runtime.session() as session:
-            self._save(session, entity_type, entity_id, status=SyncStatus.SUCCESS,
+            self._save(session, entity_type, entity_id, now=self.clock(),
+                       status=SyncStatus.SUCCESS,
                        remote=remote, attempted=False)
 
     # -- queueing -----------------------------------------------------------------------------
@@ -358,7 +358,7 @@ class Engine:
             session.execute(sa.update(SyncOutbox).where(col(SyncOutbox.id) == row.id)
                             .values(**values).execution_options(synchronize_session=False))
             if outcome.result in ("failed", "waiting") and row.operation != "delete":
-                self._save(session, row.entity_type, row.entity_id,
+                self._save(session, row.entity_type, row.entity_id, now=now,
                            status=SyncStatus.FAILED if outcome.result == "failed"
                            else SyncStatus.PENDING, error=outcome.message)
 
@@ -500,12 +500,14 @@ class Engine:
             if mismatch is not None:
                 # Linked all the same: a retry after fixing the mappings updates this copy.
                 with self.runtime.session() as session:
-                    self._save(session, "invoice", doc.id, status=SyncStatus.FAILED,
-                               remote=result, error=mismatch.message)
+                    self._save(session, "invoice", doc.id, now=self.clock(),
+                               status=SyncStatus.FAILED, remote=result,
+                               error=mismatch.message)
                 raise mismatch
             outcome = Outcome("invoice", doc.id, "push", label, "synced", None, result.id)
         with self.runtime.session() as session:
-            self._save(session, "invoice", doc.id, status=SyncStatus.SUCCESS, remote=result,
+            self._save(session, "invoice", doc.id, now=self.clock(),
+                       status=SyncStatus.SUCCESS, remote=result,
                        fingerprint_=digest)
             self._mark_done(session, row)
         assert result is not None
@@ -561,7 +563,8 @@ class Engine:
             return outcome
         result = self.provider.void_invoice(doc, self, remote=remote)
         with self.runtime.session() as session:
-            self._save(session, "invoice", row.entity_id, status=SyncStatus.SUCCESS,
+            self._save(session, "invoice", row.entity_id, now=self.clock(),
+                       status=SyncStatus.SUCCESS,
                        remote=result, fingerprint_="voided")
             self._mark_done(session, row)
         return Outcome("invoice", row.entity_id, "void", label, "synced", "voided", result.id)
@@ -598,7 +601,8 @@ class Engine:
             return outcome
         result = self.provider.push_payment(doc, self, invoice=invoice)
         with self.runtime.session() as session:
-            self._save(session, "payment", doc.id, status=SyncStatus.SUCCESS, remote=result,
+            self._save(session, "payment", doc.id, now=self.clock(),
+                       status=SyncStatus.SUCCESS, remote=result,
                        fingerprint_=fingerprint(doc))
             self._mark_done(session, row)
             # Deleted in Keito while it was on its way: take it back too.
@@ -620,7 +624,8 @@ class Engine:
         remote = Remote(id=str(detail["remote_id"]), version=detail.get("remote_version"))
         self.provider.delete_payment(self, remote=remote)
         with self.runtime.session() as session:
-            self._save(session, "payment", row.entity_id, status=SyncStatus.SUCCESS,
+            self._save(session, "payment", row.entity_id, now=self.clock(),
+                       status=SyncStatus.SUCCESS,
                        remote=remote, fingerprint_="deleted")
             self._mark_done(session, row)
         return Outcome("payment", row.entity_id, "delete", label, "synced", "taken back",
@@ -651,13 +656,14 @@ class Engine:
             return outcome
         result = push(doc, self)
         with self.runtime.session() as session:
-            self._save(session, "time_entry", row.entity_id, status=SyncStatus.SUCCESS,
+            self._save(session, "time_entry", row.entity_id, now=self.clock(),
+                       status=SyncStatus.SUCCESS,
                        remote=result, fingerprint_="pushed")
             self._mark_done(session, row)
         return Outcome("time_entry", row.entity_id, "push", label, "synced", None, result.id)
 
 
-def pull_payments(engine: Engine, *, actor_id: str) -> dict[str, Any]:
+def pull_payments(engine: Engine, *, actor_id: str, now: datetime) -> dict[str, Any]:
     """Payments recorded in the accounting system since the stored position, recorded in Keito
     once each (a payment Keito pushed is already linked and skipped), with the new position, in
     one transaction."""
@@ -672,7 +678,7 @@ def pull_payments(engine: Engine, *, actor_id: str) -> dict[str, Any]:
                          "reads QuickBooks", hint="record payments in Keito: they are pushed")
     with engine.runtime.session(readonly=True) as session:
         position = engine._connection(session).cdc_position
-    result = pull(position, engine.clock())
+    result = pull(position, now)
     recorded: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     with engine.runtime.session() as session:
@@ -707,7 +713,7 @@ def pull_payments(engine: Engine, *, actor_id: str) -> dict[str, Any]:
                 with session.begin_nested():
                     payment_service.delete_payment(
                         session, actor=actor, invoice_ref=paid_invoice,
-                        payment_ref=linked_record.entity_id, now=engine.clock())
+                        payment_ref=linked_record.entity_id, now=now)
                     session.delete(linked_record)
                 recorded.append({**item, "invoice_id": paid_invoice, "action": "deleted"})
                 continue
@@ -728,17 +734,17 @@ def pull_payments(engine: Engine, *, actor_id: str) -> dict[str, Any]:
                     payment = payment_service.record_payment(
                         session, actor=actor, invoice_ref=invoice_id, amount=pulled.amount,
                         paid_on=pulled.paid_on, transaction_id=pulled.remote_id,
-                        notes=f"Recorded in {vendor_name(engine.kind)}", now=engine.clock())
-                    engine._save(session, "payment", payment.id, status=SyncStatus.SUCCESS,
-                                 remote=Remote(id=pulled.remote_id),
-                                 fingerprint_="pulled")
+                        notes=f"Recorded in {vendor_name(engine.kind)}", now=now)
+                    engine._save(session, "payment", payment.id, now=now,
+                                 status=SyncStatus.SUCCESS,
+                                 remote=Remote(id=pulled.remote_id), fingerprint_="pulled")
             except KeitoError as exc:
                 skipped.append({**item, "reason": exc.message})
                 continue
             recorded.append({**item, "action": "recorded", "payment_id": payment.id})
         connection = engine._connection(session)
         connection.cdc_position = result.position
-        connection.updated_at = engine.clock()
+        connection.updated_at = now
     return {"recorded": recorded, "skipped": skipped, "position": result.position}
 
 

@@ -201,7 +201,7 @@ def pull(json_flag: JsonOpt = False) -> None:
 
     state, actor_id = _begin(json_flag, "invoice.record_payment")
     with open_sync(state.runtime, actor_id=actor_id, on_wait=_waiting) as run:
-        result = pull_payments(run.engine, actor_id=actor_id)
+        result = pull_payments(run.engine, actor_id=actor_id, now=state.runtime.clock())
     output = state.output
     if output.json:
         output.record(result)
