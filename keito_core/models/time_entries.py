@@ -11,6 +11,7 @@ from sqlmodel import Field
 
 from keito_core.enums import ApprovalStatus, Source
 from keito_core.models.base import (
+    TableModel,
     Timestamped,
     enum_field,
     fk,
@@ -19,6 +20,7 @@ from keito_core.models.base import (
     money,
     timestamp,
 )
+from keito_core.models.types import Micros
 
 
 class TimeEntry(Timestamped, table=True):
@@ -79,3 +81,40 @@ class TimeEntry(Timestamped, table=True):
     def hours(self) -> Decimal:
         """Decimal hours, as the reference API reports them."""
         return (Decimal(self.duration_seconds) / 3600).quantize(Decimal("0.000001"))
+
+
+#: What stands for "no task" in `TimeEntryMonth.task_id` (a key column cannot be NULL: NULLs
+#: are never equal, so every entry without a task would get its own row).
+NO_TASK_KEY = ""
+
+
+class TimeEntryMonth(TableModel, table=True):
+    """The time entries of one month summed per everything a time summary groups, filters or
+    prices by: the month, project, person, task, source, billable, invoiced and both rates.
+
+    Kept by database triggers on `time_entries` (migration 0008), never by Python code, so
+    every write (services, bulk updates, invoicing, the demo, raw SQL) keeps it right. Rates
+    are stored as micro-units with NULL as 0, which is all a summary reads of them (seconds x
+    rate, summed per row, is the entries' own sum of seconds x rate). Reports read whole
+    months from here and the days of partial months from the entries
+    (keito_core.reports.analysis.months).
+    """
+
+    __tablename__ = "time_entry_months"
+    # The key is the primary key, month first (a period's months are one range); SQLite keeps
+    # the sums in the key's own b-tree.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    month: date = Field(primary_key=True)
+    project_id: str = Field(primary_key=True, max_length=40)
+    user_id: str = Field(primary_key=True, max_length=40)
+    #: The entry's task, or NO_TASK_KEY.
+    task_id: str = Field(primary_key=True, max_length=40)
+    source: str = Field(primary_key=True, max_length=32)
+    is_billable: bool = Field(primary_key=True)
+    #: Whether the entries are on an invoice (invoice_id IS NOT NULL).
+    invoiced: bool = Field(primary_key=True)
+    billable_rate: Decimal = Field(primary_key=True, sa_type=Micros)
+    cost_rate: Decimal = Field(primary_key=True, sa_type=Micros)
+    entry_count: int = Field(sa_type=sa.Integer)
+    duration_seconds: int = Field(sa_type=sa.BigInteger)

@@ -238,7 +238,7 @@ def test_head_revision_is_the_scripts_single_head() -> None:
     script = ScriptDirectory(str(db.migrations_dir()))
     assert script.get_heads() == [db.HEAD_REVISION]
     chain = [rev.revision for rev in script.walk_revisions("base", "heads")]
-    assert chain == ["0007", "0006", "0005", "0004", "0003", "0002", "0001"]
+    assert chain == ["0008", "0007", "0006", "0005", "0004", "0003", "0002", "0001"]
 
 
 def _imported_packages(source: str) -> set[str]:
@@ -548,6 +548,78 @@ def test_a_failed_first_upgrade_leaves_nothing_behind(empty_engine: Engine) -> N
     assert db.current_revision(empty_engine) is None
     with empty_engine.connect() as conn:
         assert sa.inspect(conn).get_table_names() == ["audit_events"]
+
+
+# --- 0008: the monthly rollup of time entries -------------------------------------------------
+
+ROLLUP_COLUMNS = ("month, project_id, user_id, task_id, source, is_billable, invoiced, "
+                  "billable_rate, cost_rate, entry_count, duration_seconds")
+
+
+def _rollup(conn: Connection) -> list[tuple[Any, ...]]:
+    rows = conn.execute(sa.text(f"SELECT {ROLLUP_COLUMNS} FROM time_entry_months")).all()
+    return sorted((str(r[0])[:10], *r[1:5], bool(r[5]), bool(r[6]), *r[7:]) for r in rows)
+
+
+def _entries_per_bucket(conn: Connection) -> list[tuple[Any, ...]]:
+    """The rollup as it should be, summed in Python from the stored entries."""
+    sums: dict[tuple[Any, ...], list[int]] = {}
+    for day, project, user, task, source, billable, invoice, rate, cost, secs in conn.execute(
+            sa.text("SELECT spent_date, project_id, user_id, task_id, source, is_billable, "
+                    "invoice_id, billable_rate, cost_rate, duration_seconds FROM time_entries")):
+        key = (str(day)[:8] + "01", project, user, task or "", source, bool(billable),
+               invoice is not None, rate or 0, cost or 0)
+        bucket = sums.setdefault(key, [0, 0])
+        bucket[0] += 1
+        bucket[1] += secs
+    return sorted((*key, count, secs) for key, (count, secs) in sums.items())
+
+
+@pytest.mark.parametrize("empty_engine", BACKENDS, indirect=True)
+def test_0008_fills_the_rollup_from_the_entries_then_keeps_it(populated_at_0001: Engine) -> None:
+    engine = populated_at_0001
+    db.upgrade(engine, "0007")
+    with engine.begin() as conn:
+        reflected = sa.MetaData()
+        reflected.reflect(conn, only=("time_entries", "invoices"))
+        _insert(conn, reflected.tables["invoices"], id="inv_1", client_id="cli_acme",
+                number="INV-1", state="sent", issue_date=date(2026, 4, 1),
+                due_date=date(2026, 5, 1), currency="GBP", portal_token="token-1",
+                created_at=T0, updated_at=T0)
+        # Across month ends, without a task or rates, invoiced or not, two in one bucket.
+        for n, (day, task, rate, invoice, secs) in enumerate([
+                (date(2026, 3, 31), None, None, None, 600),
+                (date(2026, 3, 31), None, None, None, 900),
+                (date(2026, 4, 1), "tsk_dev", 125_000_000, "inv_1", 3600),
+                (date(2026, 4, 30), "tsk_dev", 125_000_000, None, 0),
+                (date(2025, 12, 31), "tsk_meet", 33_333_333, "inv_1", 7)]):
+            _insert(conn, reflected.tables["time_entries"], id=f"te_x{n}", user_id="usr_mia",
+                    project_id="prj_web", task_id=task, spent_date=day, duration_seconds=secs,
+                    is_billable=True, billable_rate=rate, cost_rate=rate, invoice_id=invoice,
+                    source="cli", approval_status="unsubmitted", metadata={},
+                    created_at=T0, updated_at=T0)
+
+    db.upgrade(engine)
+
+    with engine.connect() as conn:
+        filled = _rollup(conn)
+        assert filled == _entries_per_bucket(conn)
+        assert len(filled) == 8  # te_1..te_4, two in one bucket, four more
+        assert ("2026-03-01", "prj_web", "usr_mia", "", "cli", True, False, 0, 0, 2,
+                1500) in filled
+    with engine.begin() as conn:  # the triggers took over from the backfill
+        conn.execute(sa.text("UPDATE time_entries SET spent_date = :day, invoice_id = NULL "
+                             "WHERE id = 'te_x2'"), {"day": date(2026, 5, 2)})
+        conn.execute(sa.text("DELETE FROM time_entries WHERE id = 'te_x0'"))
+    with engine.connect() as conn:
+        assert _rollup(conn) == _entries_per_bucket(conn)
+
+    from alembic import command
+
+    command.downgrade(db.alembic_config(engine), "0007")
+    with engine.begin() as conn:  # no trigger left behind writing to a dropped table
+        assert "time_entry_months" not in sa.inspect(conn).get_table_names()
+        conn.execute(sa.text("DELETE FROM time_entries WHERE id = 'te_x1'"))
 
 
 # --- ensure_schema ----------------------------------------------------------------------------

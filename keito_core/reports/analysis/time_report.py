@@ -28,6 +28,7 @@ from keito_core.models import (
     UserBusinessRole,
 )
 from keito_core.presenters import entry_hours
+from keito_core.reports.analysis import months
 from keito_core.reports.analysis.dims import NO_TASK, Dim, base_from, dim
 from keito_core.reports.analysis.result import Column, ReportResult
 from keito_core.reports.analysis.scope import Scope, record_conditions
@@ -108,14 +109,11 @@ def metric_values(sums: Any, currency: str, hidden: frozenset[str]) -> dict[str,
 
 
 def totals(session: Session, scope: Scope, actor: policy.Actor,
-           hidden: frozenset[str]) -> list[dict[str, Any]]:
+           hidden: frozenset[str], *, rollup: bool = True) -> list[dict[str, Any]]:
     """The report's totals, one per currency, by SQL over the same entries (summed per
     project first, then per currency; no role join, so people with several roles count
-    once)."""
-    sums = (sa.select(col(TimeEntry.project_id).label("project_id"),
-                      *[m.label(f"m{i}") for i, m in enumerate(metric_selects())])
-            .where(*record_conditions(scope, actor, TimeEntry, None))
-            .group_by(*_per_day(col(TimeEntry.project_id))).subquery("sums"))
+    once). `rollup` False reads every entry (the rollup's equal, for tests)."""
+    sums = first_pass(scope, actor, ["project_id"], rollup=rollup).subquery("sums")
     count = len(metric_selects())
     stmt = (sa.select(col(Client.currency), *[sa.func.sum(sums.c[f"m{i}"]) for i in range(count)])
             .select_from(sums.join(Project, col(Project.id) == sums.c.project_id)
@@ -123,6 +121,30 @@ def totals(session: Session, scope: Scope, actor: policy.Actor,
             .group_by(col(Client.currency)).order_by(col(Client.currency)))
     return [{"currency": currency, **metric_values(values, currency, hidden)}
             for currency, *values in session.execute(stmt).all()]
+
+
+def entry_pass(scope: Scope, actor: policy.Actor, entry_columns: list[str]) -> Any:
+    """The entries' sums per `entry_columns` (labelled by name, the sums m0...m4), reading
+    the entries table alone."""
+    grouped = [col(getattr(TimeEntry, name)) for name in entry_columns]
+    labelled: list[Any] = [c.label(n) for c, n in zip(grouped, entry_columns, strict=True)]
+    return (sa.select(*labelled, *[m.label(f"m{i}") for i, m in enumerate(metric_selects())])
+            .where(*record_conditions(scope, actor, TimeEntry, None))
+            .group_by(*(_per_day(grouped[0]) if len(grouped) == 1 else grouped)))
+
+
+def first_pass(scope: Scope, actor: policy.Actor, entry_columns: list[str], *,
+               rollup: bool = True) -> Any:
+    """A summary's first pass: sums per `entry_columns` over the period's entries, whole
+    months read from the rollup when the query allows (several rows per key then: the
+    second pass sums them)."""
+    plan = months.plan_for(scope) if rollup else None
+    if plan is None:
+        return entry_pass(scope, actor, entry_columns)
+    parts = [entry_pass(part, actor, entry_columns)
+             for part in months.partial_scopes(scope, plan)]
+    parts.append(months.month_pass(scope, actor, plan, entry_columns))
+    return parts[0] if len(parts) == 1 else sa.union_all(*parts)
 
 
 #: The entry columns each grouping needs from the first pass.
@@ -156,11 +178,13 @@ def _per_day(project_id: Any) -> list[Any]:
     return [col(TimeEntry.spent_date), project_id]
 
 
-def summary(session: Session, scope: Scope, actor: policy.Actor) -> ReportResult:
+def summary(session: Session, scope: Scope, actor: policy.Actor, *,
+            rollup: bool = True) -> ReportResult:
     """Hours and money per group (and per second-level group), one row per currency.
 
     Two passes in one statement: the entries are summed per project (and per person, task
-    or source when the grouping needs them) reading the entries table alone, then those few
+    or source when the grouping needs them) reading the entries table alone (and whole
+    months from the rollup `time_entry_months`, unless `rollup` is False), then those few
     sums are joined to projects, clients, people, tasks and roles and summed per group and
     currency, so no entry is joined to anything (half the time of one grouped join).
     """
@@ -168,12 +192,7 @@ def summary(session: Session, scope: Scope, actor: policy.Actor) -> ReportResult
     assert q.group_by is not None
     names = [q.group_by] + ([q.then_by] if q.then_by else [])
     entry_columns = sorted({"project_id"}.union(*(_ENTRY_COLUMNS[n] for n in names)))
-    grouped = [col(getattr(TimeEntry, name)) for name in entry_columns]
-    labelled: list[Any] = [c.label(n) for c, n in zip(grouped, entry_columns, strict=True)]
-    first: Any = (sa.select(*labelled,
-                            *[m.label(f"m{i}") for i, m in enumerate(metric_selects())])
-                  .where(*record_conditions(scope, actor, TimeEntry, None))
-                  .group_by(*(_per_day(grouped[0]) if len(grouped) == 1 else grouped)))
+    first: Any = first_pass(scope, actor, entry_columns, rollup=rollup)
     by_role = "role" in names
     # By role the totals cannot be the rows' sums (someone with two roles is in two rows):
     # they are read from the same first pass, a common table expression that SQLite and
@@ -267,7 +286,7 @@ DETAIL_COLUMNS = (
 
 
 def detailed(session: Session, scope: Scope, actor: policy.Actor, *,
-             limit: int | None = None) -> ReportResult:
+             limit: int | None = None, rollup: bool = True) -> ReportResult:
     """Every entry in the period with its invoice status, oldest first."""
     hidden = hidden_keys(scope.shown)
     stmt = (sa.select(col(TimeEntry.id), col(TimeEntry.spent_date), col(User.name),
@@ -298,7 +317,7 @@ def detailed(session: Session, scope: Scope, actor: policy.Actor, *,
             "approval": str(approval), "source": str(source), "currency": currency,
             "id": entry_id, "_keys": {"id": entry_id},
         })
-    total_rows = totals(session, scope, actor, hidden)
+    total_rows = totals(session, scope, actor, hidden, rollup=rollup)
     for total in total_rows:
         total["hours"] = total["total_hours"]
     return ReportResult(kind="time", title=_title(scope.query), columns=list(DETAIL_COLUMNS),

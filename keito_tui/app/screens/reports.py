@@ -63,6 +63,7 @@ from keito_tui.app.screens.reports_text import (
 from keito_tui.app.values import ErrorInfo
 from keito_tui.app.widgets.bar_chart import BarChart
 from keito_tui.app.widgets.footer import KeitoFooter
+from keito_tui.app.widgets.report_table import ReportTable
 
 if TYPE_CHECKING:
     from keito_core.reports.analysis import ReportChoices
@@ -112,21 +113,6 @@ VIEW_ACTIONS: tuple[KeitoAction, ...] = (
                 "Chart the hours per day, week or month (or as the period suits)",
                 group=REPORT),
 )
-
-
-class ReportTable(DataTable[Text], inherit_bindings=False):
-    """The report's rows: the vertical keys and sideways scrolling; enter is the view's."""
-
-    BINDINGS = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("left", "cursor_left", "Scroll left", show=False),
-        Binding("right", "cursor_right", "Scroll right", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "scroll_top", "First", show=False),
-        Binding("end", "scroll_bottom", "Last", show=False),
-    ]
 
 
 @dataclass(frozen=True)
