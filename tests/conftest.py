@@ -19,6 +19,9 @@ from sqlalchemy.engine import Engine
 
 from keito_core.platform import db
 
+#: The API v2 test client (tests/serving.py: the `api` fixture).
+pytest_plugins = ["serving"]
+
 BACKEND = os.environ.get("KEITO_TEST_DATABASE", "sqlite")
 #: When the `workspace` fixture's workspace is created: before every test's own instants.
 WORKSPACE_CREATED_AT = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

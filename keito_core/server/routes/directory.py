@@ -1,0 +1,1 @@
+"""API v2 routes: directory (to be written)."""

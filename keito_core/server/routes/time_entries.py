@@ -1,0 +1,1 @@
+"""API v2 routes: time_entries (to be written)."""
