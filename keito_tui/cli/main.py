@@ -23,6 +23,7 @@ from keito_tui.cli import (
     keys,
     projects,
     reports,
+    serve,
     settings,
     sync,
     tasks,
@@ -119,6 +120,7 @@ app.add_typer(sync.app, name="sync")
 inbox.register(app)
 demo.register(app)
 export.register(app)
+serve.register(app)
 
 
 def build_only_the_invoked_command(argv: list[str]) -> None:
