@@ -203,7 +203,8 @@ class Engine:
 
     def enqueue_invoices(self, invoice_ids: list[str] | None = None) -> int:
         """Queue invoices to push: the given ones, else every issued invoice (open or paid)
-        whose copy is missing, failed or out of date. Returns how many were queued."""
+        whose copy is missing, failed, or older than the invoice's last change. Returns how
+        many were queued."""
         now = self.clock()
         with self.runtime.session() as session:
             connection = self._connection(session)
@@ -211,8 +212,18 @@ class Engine:
             if invoice_ids is not None:
                 query = query.where(col(Invoice.id).in_(invoice_ids))
             else:
+                # Not those whose copy is up to date: synced since the invoice last changed
+                # (a push of thousands of invoices reads them in one query, sends the few).
+                current = sa.exists().where(
+                    col(SyncRecord.provider) == self.kind,
+                    col(SyncRecord.entity_type) == "invoice",
+                    col(SyncRecord.entity_id) == col(Invoice.id),
+                    col(SyncRecord.status) == SyncStatus.SUCCESS,
+                    col(SyncRecord.synced_at) >= col(Invoice.updated_at),
+                    sa.or_(col(SyncRecord.tenant_id).is_(None),
+                           col(SyncRecord.tenant_id) == self.tenant_id))
                 query = query.where(col(Invoice.state).in_([InvoiceState.OPEN,
-                                                            InvoiceState.PAID]))
+                                                            InvoiceState.PAID]), ~current)
             rows = session.execute(query.order_by(col(Invoice.issue_date),
                                                   col(Invoice.number))).all()
             queued = 0

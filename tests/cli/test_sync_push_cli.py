@@ -97,7 +97,9 @@ def test_demo_to_xero_every_invoice_once_with_equal_totals(engine, demo) -> None
                        "--set", "tax_types.none=NONE")
         assert mapped["settings"]["tax_types"] == {"tax1": "OUTPUT2", "none": "NONE"}
         pushed = keito(env, "sync", "retry", "--json")
+        calls_before = len(fake.requests)
         again = keito(env, "sync", "push", "--json")
+        calls_again = [r for r in fake.requests[calls_before:] if "api.xro" in r.path]
         status = keito(env, "sync", "status", "--json")
 
     invoices = issued(engine)
@@ -121,8 +123,9 @@ def test_demo_to_xero_every_invoice_once_with_equal_totals(engine, demo) -> None
     for invoice in invoices:
         if invoice.state is InvoiceState.PAID:
             assert fake.invoice_totals(remote[invoice.number].invoice_id)["AmountDue"] == 0
-    # A second push finds nothing changed and creates nothing.
-    assert again["synced"] == 0 and again["unchanged"] == len(invoices)
+    # A second push finds every copy up to date: it queues nothing and sends nothing.
+    assert again["items"] == [] and again["synced"] == again["failed"] == 0
+    assert calls_again == []
     assert len(fake.invoices) == len(invoices)
     assert status["counts"]["invoice"]["success"] == len(invoices)
     assert status["failed"] == [] and status["waiting"] == 0

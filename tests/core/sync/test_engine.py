@@ -216,11 +216,22 @@ def test_an_issued_invoice_is_recorded_once_and_pushed_once(workspace, client_id
     assert saved is not None and saved.status is SyncStatus.SUCCESS
     assert saved.remote_id == remote["id"] and saved.tenant_id == "tenant-1"
     assert record(workspace, "client", client_id).remote_id == remote["contact"]
-    # Nothing changed: a second push sends nothing.
-    assert engine_for(workspace, connection_id, double, clock).enqueue_invoices() == 1
-    report = engine_for(workspace, connection_id, double, clock).run()
-    assert [o.result for o in report.outcomes] == ["unchanged"]
+    # Nothing changed: a second push queues nothing; named, it is found unchanged.
+    assert engine_for(workspace, connection_id, double, clock).enqueue_invoices() == 0
+    engine = engine_for(workspace, connection_id, double, clock)
+    assert engine.enqueue_invoices([invoice_id]) == 1
+    assert [o.result for o in engine.run().outcomes] == ["unchanged"]
     assert len(double.creates) == 2
+    # Changed after its push (a line added): queued again and sent as an update.
+    with workspace.session() as s:
+        lines.add_line(s, actor=workspace.actor(s), invoice_ref=invoice_id,
+                       values={"description": "More", "unit_price": "5"},
+                       now=NOW + timedelta(minutes=1))
+    clock.now = NOW + timedelta(minutes=2)
+    engine = engine_for(workspace, connection_id, double, clock)
+    engine.run()  # the edit's own outbox row
+    assert engine.enqueue_invoices() == 0
+    assert double.invoices["INV-2026-0001"]["total"] == Decimal("105.00")
 
 
 def test_a_rolled_back_change_records_nothing(workspace, client_id) -> None:  # noqa: ANN001
