@@ -28,6 +28,8 @@ Rules every save follows:
   task or person) and the owner's cost rate are captured at save and recaptured when the
   task or the billable choice changes. Non-billable entries have no billable rate.
 - `source` is set at creation and never changes; `meta` is a JSON object of at most 4 KB.
+- Zero durations are refused unless the caller passes `allow_zero=True` (the API v2 logs
+  zero-hour outcome entries); the command line never does.
 """
 
 from __future__ import annotations
@@ -47,7 +49,12 @@ from keito_core.platform.identity import get_workspace
 from keito_core.platform.lookup import find_project, find_task
 from keito_core.platform.paging import Page, paginate
 from keito_core.rules import permissions as policy
-from keito_core.rules.durations import local_span, parse_clock, parse_duration
+from keito_core.rules.durations import (
+    MAX_DURATION_SECONDS,
+    local_span,
+    parse_clock,
+    parse_duration,
+)
 from keito_core.rules.inputs import check_source, list_bounds, parse_approval, parse_day
 from keito_core.rules.metadata import validate_metadata
 from keito_core.rules.permissions import Action
@@ -99,10 +106,10 @@ EDITABLE = frozenset({"task_ref", "duration", "start", "end", "spent_date", "not
                       "meta", "project_ref", "is_running"})
 
 
-def _seconds(duration: Any) -> int:
+def _seconds(duration: Any, allow_zero: bool = False) -> int:
     """Seconds in a duration given as text (1.5, 1:30, 90m) or a number of hours."""
     text = duration if isinstance(duration, str) else str(duration)
-    return parse_duration(text)
+    return parse_duration(text, allow_zero=allow_zero)
 
 
 def _span(day: date, start: str | time, end: str | time,
@@ -114,8 +121,8 @@ def _span(day: date, start: str | time, end: str | time,
     return int((ended - began).total_seconds()), began, ended
 
 
-def _measure(duration: Any, start: str | None, end: str | None, day: date,
-             tz: ZoneInfo) -> tuple[int, datetime | None, datetime | None]:
+def _measure(duration: Any, start: str | None, end: str | None, day: date, tz: ZoneInfo,
+             allow_zero: bool = False) -> tuple[int, datetime | None, datetime | None]:
     """An entry's length from a duration, or from start and end clock times (not both)."""
     if start is not None or end is not None:
         if duration is not None:
@@ -129,7 +136,7 @@ def _measure(duration: Any, start: str | None, end: str | None, day: date,
     if duration is None:
         raise validation("give a duration, or start and end times", field="duration",
                          hint="e.g. --hours 1.5, --hours 1:30, or --start 23:00 --end 01:00")
-    return _seconds(duration), None, None
+    return _seconds(duration, allow_zero), None, None
 
 
 def log_time(session: Session, *, actor: policy.Actor, project_ref: str,
@@ -137,7 +144,7 @@ def log_time(session: Session, *, actor: policy.Actor, project_ref: str,
              end: str | None = None, spent_date: str | date | None = None,
              notes: str | None = None, billable: bool | None = None, source: Source | str,
              meta: dict[str, Any] | None = None, now: datetime,
-             user_ref: str | None = None) -> TimeEntry:
+             user_ref: str | None = None, allow_zero: bool = False) -> TimeEntry:
     """Log a finished block of time by duration or by start and end times."""
     owner = owner_of(session, actor, user_ref, now=now)
     project = loggable_project(session, project_ref)
@@ -147,7 +154,7 @@ def log_time(session: Session, *, actor: policy.Actor, project_ref: str,
     workspace = owner.workspace
     day = parse_day(spent_date, today=owner.today)
     check_work_day(session, day, owner)
-    seconds, began, ended = _measure(duration, start, end, day, owner.tz)
+    seconds, began, ended = _measure(duration, start, end, day, owner.tz, allow_zero)
     check_notes(workspace, text, doing="log")
     refuse_locked_day(workspace, day, owner.today, noun=_NOUN)
     seconds, rounded = apply_rounding(seconds, round_increment(workspace))
@@ -217,7 +224,7 @@ def _local_clock(instant: datetime | None, tz: ZoneInfo, field: str) -> time:
 
 
 def _timing(session: Session, entry: TimeEntry, owner: Owner,
-            changes: dict[str, Any]) -> dict[str, Any]:
+            changes: dict[str, Any], allow_zero: bool = False) -> dict[str, Any]:
     """New date, times and duration from an edit (rounded when the duration changes)."""
     values: dict[str, Any] = {}
     day = entry.spent_date
@@ -236,7 +243,7 @@ def _timing(session: Session, entry: TimeEntry, owner: Owner,
         end = changes.get("end") or _local_clock(entry.ended_at, owner.tz, "end")
         seconds, values["started_at"], values["ended_at"] = _span(day, start, end, owner.tz)
     elif "duration" in changes:
-        seconds = _seconds(changes["duration"])
+        seconds = _seconds(changes["duration"], allow_zero)
         if entry.started_at is not None:
             began = entry.started_at
             if day != entry.spent_date:
@@ -274,13 +281,14 @@ def _billing(session: Session, entry: TimeEntry, owner: Owner, project: Project,
 
 
 def edit_entry(session: Session, *, actor: policy.Actor, entry_id: str, now: datetime,
-               **changes: Any) -> TimeEntry:
+               allow_zero: bool = False, **changes: Any) -> TimeEntry:
     """Change an entry; only the given changes apply (None leaves a field as it is).
 
     Changes: task_ref ("" removes the task), duration, start, end, spent_date, notes
     ("" clears them), billable, meta (replaces the metadata), project_ref (only the entry's
     own project: a project never changes), is_running=False (stops a running timer; with a
-    duration, saves that duration instead of the elapsed time).
+    duration, saves that duration instead of the elapsed time; with an end time, stops it
+    at that time of its start day, or the next day when earlier than the start).
     """
     edit = open_for_edit(session, TimeEntry, entry_id, actor=actor,
                          action=Action.TIME_ENTRY_EDIT, noun=_NOUN, now=now, changes=changes,
@@ -290,7 +298,7 @@ def edit_entry(session: Session, *, actor: policy.Actor, entry_id: str, now: dat
     if changes.get("is_running") is True and not entry.is_running:
         raise validation("a stopped entry cannot run again", field="is_running",
                          hint="start a new timer like it with `keito time restart ID`")
-    timing_keys = {"start", "end", "spent_date"} | ({"duration"} if not stopping else set())
+    timing_keys = {"start", "spent_date"} | ({"duration", "end"} if not stopping else set())
     if entry.is_running and timing_keys & set(changes):
         raise validation("stop the timer before changing its date, times or duration",
                          field=sorted(timing_keys & set(changes))[0],
@@ -301,10 +309,10 @@ def edit_entry(session: Session, *, actor: policy.Actor, entry_id: str, now: dat
     if "meta" in changes:
         values["meta"] = validate_metadata(changes["meta"])
     if stopping:
-        seconds = _seconds(changes["duration"]) if "duration" in changes else None
+        seconds, ended = _stop_at(entry, owner, changes, allow_zero)
         return finish_timer(session, actor=actor, entry=entry, owner=owner, notes=None, now=now,
-                            seconds=seconds, extra=values)
-    values.update(_timing(session, entry, owner, changes))
+                            seconds=seconds, extra=values, ended_at=ended)
+    values.update(_timing(session, entry, owner, changes, allow_zero))
     if "notes" in changes and not entry.is_running:
         check_notes(owner.workspace, values["notes"], doing="save")
     audit.save_changes(session, entry, values, actor_id=actor.user_id, action="time_entry.edit",
@@ -312,6 +320,26 @@ def edit_entry(session: Session, *, actor: policy.Actor, entry_id: str, now: dat
     check_budgets(session, project_id=entry.project_id, task_id=entry.task_id,
                   user_id=entry.user_id, spent_dates=[entry.spent_date], now=now, actor=actor)
     return entry
+
+
+def _stop_at(entry: TimeEntry, owner: Owner, changes: dict[str, Any],
+             allow_zero: bool) -> tuple[int | None, datetime | None]:
+    """(seconds, end instant) of a timer stopped by an edit: a given duration, or the time it
+    has run by a given end time (first reached after its start); (None, None): now."""
+    if "end" in changes:
+        if "duration" in changes:
+            raise validation("give either a duration or an end time, not both",
+                             field="duration")
+        began = entry.started_at or entry.timer_started_at
+        assert began is not None  # a running entry always has its start
+        start_clock = _local_clock(began, owner.tz, "start")
+        _, _, ended = _span(began.astimezone(owner.tz).date(), start_clock, changes["end"],
+                            owner.tz)
+        timer = entry.timer_started_at or began
+        return max(0, min(int((ended - timer).total_seconds()), MAX_DURATION_SECONDS)), ended
+    if "duration" in changes:
+        return _seconds(changes["duration"], allow_zero), None
+    return None, None
 
 
 def delete_entry(session: Session, *, actor: policy.Actor, entry_id: str,

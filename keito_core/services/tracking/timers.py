@@ -21,12 +21,18 @@ Rules:
 - A running timer is never auto-locked by its age; approval and invoice locks still apply.
 - Restart starts a new timer with an entry's project, task, notes and billable choice (a
   restarted entry never resumes the old one's duration).
+- Resume (the API v2's restart, `resume_entry`) runs a stopped entry itself again: its
+  `timer_started_at` is set back by the time it already holds, so everything that measures a
+  running timer as `now - timer_started_at` (its hours so far, the stop) counts the old and the
+  new time together; `started_at` keeps the original start, and a stop saves the total.
+- `replace_running=False` (the API v2's default) refuses to start while a timer runs
+  (`conflict`) instead of stopping it; the index stays the guard against racing starts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,7 +42,13 @@ from keito_core.enums import Source
 from keito_core.errors import conflict
 from keito_core.models import TimeEntry
 from keito_core.platform import audit
-from keito_core.platform.access import Owner, owner_of, require_named, resolve_user
+from keito_core.platform.access import (
+    Owner,
+    owner_by_id,
+    owner_of,
+    require_named,
+    resolve_user,
+)
 from keito_core.rules import permissions as policy
 from keito_core.rules.durations import MAX_DURATION_SECONDS
 from keito_core.rules.inputs import check_source
@@ -48,12 +60,14 @@ from keito_core.services.tracking.entry_context import (
     capture_billing,
     check_editable,
     check_notes,
+    check_work_day,
     clean_notes,
     entry_snapshot,
     load_item,
     loggable_project,
     new_entry,
     project_task,
+    refuse_locked_day,
     require_logging,
     round_increment,
 )
@@ -89,10 +103,11 @@ def elapsed_seconds(entry: TimeEntry, now: datetime) -> int:
 def finish_timer(session: Session, *, actor: policy.Actor, entry: TimeEntry, owner: Owner,
                  notes: str | None, now: datetime, round_to: int | str | None = None,
                  seconds: int | None = None, extra: dict[str, Any] | None = None,
-                 notes_hint: str | None = None) -> TimeEntry:
+                 notes_hint: str | None = None, ended_at: datetime | None = None) -> TimeEntry:
     """Stop a running entry and save it: its duration (elapsed, or `seconds`), rounded once.
 
-    `extra` holds other changes saved with the stop (an edit that also stops the timer).
+    `extra` holds other changes saved with the stop (an edit that also stops the timer);
+    `ended_at` is the end instant saved (default: `now`).
     """
     require_named(session, actor, Action.TIME_ENTRY_EDIT,
                   Target(owner_id=entry.user_id, project_id=entry.project_id,
@@ -106,7 +121,7 @@ def finish_timer(session: Session, *, actor: policy.Actor, entry: TimeEntry, own
     duration, rounded = apply_rounding(
         elapsed_seconds(entry, now) if seconds is None else seconds, increment)
     values.update(is_running=False, duration_seconds=duration, is_rounded=rounded,
-                  ended_at=now, notes=final_notes)
+                  ended_at=ended_at or now, notes=final_notes)
     audit.save_changes(session, entry, values, actor_id=actor.user_id, action="time_entry.stop",
                        always=True, now=now)
     check_budgets(session, project_id=entry.project_id, task_id=entry.task_id,
@@ -118,17 +133,29 @@ def start_timer(session: Session, *, actor: policy.Actor, project_ref: str,
                 task_ref: str | None = None, notes: str | None = None,
                 billable: bool | None = None, source: Source | str,
                 meta: dict[str, Any] | None = None, now: datetime,
-                user_ref: str | None = None) -> StartResult:
-    """Start a timer for the actor (or `user_ref`), stopping and saving the running one."""
+                user_ref: str | None = None, replace_running: bool = True,
+                spent_date: date | None = None) -> StartResult:
+    """Start a timer for the actor (or `user_ref`), stopping and saving the running one
+    (or, with `replace_running=False`, refusing with `conflict` while one runs).
+
+    The timer is dated `spent_date` when given (checked like a logged entry's date), else on
+    the owner's local day.
+    """
     owner = owner_of(session, actor, user_ref, now=now)
     project = loggable_project(session, project_ref)
     require_logging(actor, Action.TIME_ENTRY_CREATE, owner, project)
     task, assignment = project_task(session, project, task_ref)
     origin, metadata = check_source(source), validate_metadata(meta)
+    day = owner.today if spent_date is None else spent_date
+    if day != owner.today:
+        check_work_day(session, day, owner)
+        refuse_locked_day(owner.workspace, day, owner.today, noun=_NOUN)
     billing = capture_billing(session, project=project, task=task, assignment=assignment,
                               owner=owner.user, billable=billable)
     running = find_running(session, owner.user.id)
     stopped = None
+    if running is not None and not replace_running:
+        raise _already_running()
     if running is not None:
         stopped = finish_timer(
             session, actor=actor, entry=running, owner=owner, notes=None, now=now,
@@ -137,16 +164,20 @@ def start_timer(session: Session, *, actor: policy.Actor, project_ref: str,
     try:
         with session.begin_nested():
             entry = new_entry(session, actor=actor, owner=owner, project=project, task=task,
-                              billing=billing, spent_date=owner.today, seconds=0,
+                              billing=billing, spent_date=day, seconds=0,
                               notes=clean_notes(notes), source=origin, meta=metadata, now=now,
                               running=True, started_at=now, action="time_entry.start")
     except sa.exc.IntegrityError as exc:
         if not _is_running_clash(exc):
             raise
-        raise conflict("a timer is already running", field="timer",
-                       hint="another process started one just now; see `keito time status`"
-                       ) from None
+        raise _already_running(racing=True) from None
     return StartResult(entry=entry, stopped=stopped)
+
+
+def _already_running(*, racing: bool = False) -> Exception:
+    return conflict("a timer is already running", field="timer",
+                    hint="another process started one just now; see `keito time status`"
+                    if racing else "stop it first (`keito time stop`), or replace it")
 
 
 def _is_running_clash(exc: sa.exc.IntegrityError) -> bool:
@@ -217,3 +248,39 @@ def restart_entry(session: Session, *, actor: policy.Actor, entry_id: str, sourc
                        meta=dict(original.meta) if meta is None else meta, now=now,
                        user_ref=original.user_id)
 
+
+
+def resume_entry(session: Session, *, actor: policy.Actor, entry_id: str,
+                 replace_running: bool = False, now: datetime) -> StartResult:
+    """Run a stopped entry again as its owner's timer (the same entry, not a copy), its time
+    so far kept; a running timer is stopped first with `replace_running`, else `conflict`."""
+    entry = load_item(session, TimeEntry, entry_id, actor=actor,
+                      action=Action.TIME_ENTRY_VIEW, noun=_NOUN)
+    if entry.is_running:
+        raise conflict("this timer is already running", field="id",
+                       hint="stop it with `keito time stop`")
+    owner = owner_by_id(session, actor, entry.user_id, now=now)
+    require_named(session, actor, Action.TIME_ENTRY_EDIT,
+                  Target(owner_id=entry.user_id, project_id=entry.project_id,
+                         owner_name=owner.user.name))
+    check_editable(owner.workspace, entry, owner.today, noun=_NOUN)
+    running = find_running(session, owner.user.id)
+    stopped = None
+    if running is not None:
+        if not replace_running:
+            raise _already_running()
+        stopped = finish_timer(
+            session, actor=actor, entry=running, owner=owner, notes=None, now=now,
+            notes_hint="the running timer has no notes: stop it first with notes")
+    began = now - timedelta(seconds=entry.duration_seconds)
+    values = {"is_running": True, "timer_started_at": began, "duration_seconds": 0,
+              "is_rounded": False, "ended_at": None, "started_at": entry.started_at or began}
+    try:
+        with session.begin_nested():
+            audit.save_changes(session, entry, values, actor_id=actor.user_id,
+                               action="time_entry.resume", always=True, now=now)
+    except sa.exc.IntegrityError as exc:
+        if not _is_running_clash(exc):
+            raise
+        raise _already_running(racing=True) from None
+    return StartResult(entry=entry, stopped=stopped)
