@@ -21,7 +21,7 @@ import logging
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -173,12 +173,17 @@ def _stops_before_start(server: Any) -> Iterator[None]:
 
 
 def serve(runtime: Runtime, listening: Listening, *, limit: RateLimit | None = None,
-          graceful: float = GRACEFUL_SECONDS) -> None:
-    """Serve the API v2 on `listening` until SIGINT or SIGTERM; requests in flight finish."""
+          graceful: float = GRACEFUL_SECONDS, access_log: bool = True,
+          ready: Callable[[], None] | None = None) -> None:
+    """Serve the API v2 on `listening` until SIGINT or SIGTERM; requests in flight finish.
+
+    `ready` runs once a stop can be asked for (the banner: a client that reads it may stop the
+    server at once)."""
     import uvicorn
 
     from keito_core.server.app import create_app
 
+    configure_logging(access_log=access_log)
     app = create_app(runtime, limit=limit)
     config = uvicorn.Config(
         app, log_config=None, access_log=False, lifespan="off", server_header=False,
@@ -187,6 +192,8 @@ def serve(runtime: Runtime, listening: Listening, *, limit: RateLimit | None = N
     server = uvicorn.Server(config)
     try:
         with _stops_before_start(server):
+            if ready is not None:
+                ready()
             server.run(sockets=[listening.socket])
     finally:
         listening.socket.close()

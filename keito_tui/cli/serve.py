@@ -51,7 +51,7 @@ def serve(
     require_extra()
     from keito_core.errors import validation
     from keito_core.server.limits import RateLimit
-    from keito_core.server.run import configure_logging, is_loopback, listen, workspace_of
+    from keito_core.server.run import is_loopback, listen, workspace_of
     from keito_core.server.run import serve as run_server
 
     state = cli_state()
@@ -63,16 +63,19 @@ def serve(
     runtime = state.runtime
     account_id, company = workspace_of(runtime)
     listening = listen(host, port)
-    configure_logging(access_log=access_log)
     if not is_loopback(host):
         state.output.warn(
             f"listening on {host}, reachable from other machines over plain HTTP: API keys "
             "cross the network in the clear unless a reverse proxy in front terminates TLS "
             "(docs/server.md)")
-    _announce(company=company, account_id=account_id, base_url=listening.base_url,
-              host=host, port=listening.port, database=runtime.settings.display_url,
-              limit=limit)
-    run_server(runtime, listening, limit=limit, graceful=graceful_timeout)
+
+    def announce() -> None:
+        _announce(company=company, account_id=account_id, base_url=listening.base_url,
+                  host=host, port=listening.port, database=runtime.settings.display_url,
+                  limit=limit)
+
+    run_server(runtime, listening, limit=limit, graceful=graceful_timeout,
+               access_log=access_log, ready=announce)
     if not state.output.json:
         sys.stderr.write("keito serve: stopped\n")
 
