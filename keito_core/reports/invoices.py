@@ -272,47 +272,103 @@ def invoice_detail(session: Session, *, actor: Actor, ref: str, now: datetime) -
     invoice = find_invoice(session, ref)
     client = session.get(Client, invoice.client_id)
     assert client is not None
-    projects = dict(session.exec(select(col(Project.id), col(Project.name)).where(
-        col(Project.client_id) == client.id)).all())
+    projects = session.exec(select(col(Project.id)).where(
+        col(Project.client_id) == client.id)).all()
     if not (policy.Scope.ANY in policy.scopes_for(actor, Action.INVOICE_VIEW) or any(
             policy.can(actor, Action.INVOICE_VIEW, Target(project_id=p)) for p in projects)):
         policy.require(actor, Action.INVOICE_VIEW, Target(project_id=f"client:{client.id}",
                                                           project_name=f"any project of "
                                                           f"{client.name}"))
-    codes = dict(session.exec(select(col(Project.id), col(Project.code)).where(
-        col(Project.client_id) == client.id)).all())
+    return _details(session, [invoice], _today(session, now))[0]
+
+
+def invoice_page(session: Session, *, actor: Actor, now: datetime, client_id: str | None = None,
+                 state: str | None = None, issued_from: date | None = None,
+                 issued_to: date | None = None, updated_since: datetime | None = None,
+                 limit: int = 100, offset: int = 0) -> tuple[int, list[InvoiceDetail]]:
+    """(how many invoices match, one page of them whole), newest issue date first, of the
+    invoices `actor` may view: a COUNT, one page, and one query per related table for the
+    whole page (the API's invoice list). `client_id` is an ID; `state` as list_invoices."""
+    _require_view(actor)
+    where = [visible_client_clause(actor), _state_clause(state, _today(session, now))]
+    if client_id is not None:
+        where.append(col(Invoice.client_id) == client_id)
+    if issued_from is not None:
+        where.append(col(Invoice.issue_date) >= issued_from)
+    if issued_to is not None:
+        where.append(col(Invoice.issue_date) <= issued_to)
+    if updated_since is not None:
+        where.append(col(Invoice.updated_at) >= updated_since)
+    total = session.execute(sa.select(sa.func.count()).select_from(Invoice).where(*where)
+                            ).scalar_one()
+    invoices = list(session.exec(
+        select(Invoice).where(*where)
+        .order_by(col(Invoice.issue_date).desc(), col(Invoice.number).desc())
+        .limit(max(1, limit)).offset(max(0, offset))).all())
+    return int(total), _details(session, invoices, _today(session, now))
+
+
+def _details(session: Session, invoices: list[Invoice], today: date) -> list[InvoiceDetail]:
+    """Each invoice whole (client, contacts, creator, lines, payments, messages), reading
+    each related table once for them all."""
+    if not invoices:
+        return []
+    ids = [inv.id for inv in invoices]
+    client_ids = sorted({inv.client_id for inv in invoices})
+    clients = {c.id: c for c in session.exec(select(Client).where(col(Client.id).in_(client_ids)))}
+    projects: dict[str, dict[str, tuple[str, str | None]]] = defaultdict(dict)
+    for pid, name, code, cid in session.execute(
+            sa.select(col(Project.id), col(Project.name), col(Project.code),
+                      col(Project.client_id)).where(col(Project.client_id).in_(client_ids))):
+        projects[cid][pid] = (name, code)
     seconds: dict[str | None, int] = dict(session.execute(
         sa.select(col(TimeEntry.invoice_line_id), sa.func.sum(col(TimeEntry.duration_seconds)))
-        .where(col(TimeEntry.invoice_id) == invoice.id)
+        .where(col(TimeEntry.invoice_id).in_(ids))
         .group_by(col(TimeEntry.invoice_line_id))).all())
-    rows = session.exec(select(InvoiceLine).where(col(InvoiceLine.invoice_id) == invoice.id)
-                        .order_by(col(InvoiceLine.position), col(InvoiceLine.id))).all()
-    lines = tuple(LineView(line, n, projects.get(line.project_id or ""),
-                           codes.get(line.project_id or ""),
-                           int(seconds[line.id]) if line.id in seconds else None)
-                  for n, line in enumerate(rows, start=1))
-    payments = []
-    balance = invoice.total
-    for n, (payment, who) in enumerate(session.execute(
+    lines: dict[str, list[InvoiceLine]] = defaultdict(list)
+    for line in session.exec(select(InvoiceLine).where(col(InvoiceLine.invoice_id).in_(ids))
+                             .order_by(col(InvoiceLine.position), col(InvoiceLine.id))):
+        lines[line.invoice_id].append(line)
+    payments: dict[str, list[tuple[Payment, str | None]]] = defaultdict(list)
+    for payment, who in session.execute(
             sa.select(Payment, col(User.name))
             .outerjoin(User, col(User.id) == col(Payment.recorded_by_id))
-            .where(col(Payment.invoice_id) == invoice.id)
-            .order_by(col(Payment.paid_on), col(Payment.id))).all(), start=1):
-        balance -= payment.amount
-        payments.append(PaymentView(payment, n, who, balance))
-    messages = tuple((m, who) for m, who in session.execute(
-        sa.select(InvoiceMessage, col(User.name))
-        .outerjoin(User, col(User.id) == col(InvoiceMessage.sent_by_id))
-        .where(col(InvoiceMessage.invoice_id) == invoice.id)
-        .order_by(col(InvoiceMessage.created_at), col(InvoiceMessage.id))).all())
-    contacts = tuple(session.exec(select(Contact).where(col(Contact.client_id) == client.id)
-                                  .order_by(col(Contact.first_name))).all())
-    creator = session.get(User, invoice.created_by_id) if invoice.created_by_id else None
-    today = _today(session, now)
-    open_ = invoice.state is InvoiceState.OPEN
-    return InvoiceDetail(invoice, client, contacts, creator, lines, tuple(payments), messages,
-                         max(0, (today - invoice.issue_date).days),
-                         max(0, (today - invoice.due_date).days) if open_ else 0)
+            .where(col(Payment.invoice_id).in_(ids))
+            .order_by(col(Payment.paid_on), col(Payment.id))).all():
+        payments[payment.invoice_id].append((payment, who))
+    messages: dict[str, list[tuple[InvoiceMessage, str | None]]] = defaultdict(list)
+    for message, who in session.execute(
+            sa.select(InvoiceMessage, col(User.name))
+            .outerjoin(User, col(User.id) == col(InvoiceMessage.sent_by_id))
+            .where(col(InvoiceMessage.invoice_id).in_(ids))
+            .order_by(col(InvoiceMessage.created_at), col(InvoiceMessage.id))).all():
+        messages[message.invoice_id].append((message, who))
+    contacts: dict[str, list[Contact]] = defaultdict(list)
+    for contact in session.exec(select(Contact).where(col(Contact.client_id).in_(client_ids))
+                                .order_by(col(Contact.first_name))):
+        contacts[contact.client_id].append(contact)
+    creator_ids = sorted({inv.created_by_id for inv in invoices if inv.created_by_id})
+    creators = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(creator_ids)))
+                } if creator_ids else {}
+    out = []
+    for invoice in invoices:
+        named = projects[invoice.client_id]
+        views = tuple(LineView(line, n, named.get(line.project_id or "", (None, None))[0],
+                               named.get(line.project_id or "", (None, None))[1],
+                               int(seconds[line.id]) if line.id in seconds else None)
+                      for n, line in enumerate(lines[invoice.id], start=1))
+        paid = []
+        balance = invoice.total
+        for n, (payment, who) in enumerate(payments[invoice.id], start=1):
+            balance -= payment.amount
+            paid.append(PaymentView(payment, n, who, balance))
+        open_ = invoice.state is InvoiceState.OPEN
+        out.append(InvoiceDetail(
+            invoice, clients[invoice.client_id], tuple(contacts[invoice.client_id]),
+            creators.get(invoice.created_by_id or ""), views, tuple(paid),
+            tuple(messages[invoice.id]), max(0, (today - invoice.issue_date).days),
+            max(0, (today - invoice.due_date).days) if open_ else 0))
+    return out
 
 
 def explain(detail: InvoiceDetail) -> list[str]:
