@@ -355,12 +355,18 @@ def test_patch_changes_only_what_it_is_given(admin: Api, team: Any) -> None:
 
 
 def test_patch_merges_metadata_and_null_clears_it(admin: Api, team: Any) -> None:
-    entry = _log(admin, team, metadata={"agent_id": "bot", "run": 1})
-    merged = admin.patch(f"{PATH}/{entry['id']}",
-                         json={"metadata": {"run": 2, "model": "opus"}}).json()
-    assert merged["metadata"] == {"agent_id": "bot", "run": 2, "model": "opus"}
+    entry = _log(admin, team, metadata={"agent_id": "bot", "run": 1, "tmp": True,
+                                        "model": {"provider": "anthropic", "name": "opus"}})
+    merged = admin.patch(f"{PATH}/{entry['id']}", json={"metadata": {
+        "run": 2, "tmp": None, "model": {"tokens_out": 300, "name": "sonnet"},
+        "quality": {"confidence": 0.9}}}).json()
+    expected = {"agent_id": "bot", "run": 2, "quality": {"confidence": 0.9},
+                "model": {"provider": "anthropic", "name": "sonnet", "tokens_out": 300}}
+    assert merged["metadata"] == expected
     row = _row(team, entry["id"])
-    assert row is not None and row.meta == {"agent_id": "bot", "run": 2, "model": "opus"}
+    assert row is not None and row.meta == expected
+    replaced = admin.patch(f"{PATH}/{entry['id']}", json={"metadata": {"model": "opus"}})
+    assert replaced.json()["metadata"]["model"] == "opus"
     cleared = admin.patch(f"{PATH}/{entry['id']}", json={"metadata": None}).json()
     assert cleared["metadata"] is None
     row = _row(team, entry["id"])
@@ -771,3 +777,42 @@ def test_a_non_billable_project_logs_non_billable_time(admin: Api, team: Any) ->
         internal_id = internal.id
     entry = _log(admin, team, project_id=internal_id, billable=True)
     assert (entry["billable"], entry["billable_rate"]) == (False, None)
+
+
+def test_an_entry_without_a_task_reads_an_empty_task(admin: Api, team: Any) -> None:
+    from keito_core.services.tracking.time_entries import log_time
+
+    with team.ws.session() as s:
+        entry_id = log_time(s, actor=team.ws.actor(s), project_ref=team.acme, duration="1",
+                            source="cli", now=NOW).id
+    shown = admin.get(PATH).json()["time_entries"][0]
+    assert (shown["id"], shown["task_id"], shown["task"]) == (
+        entry_id, "", {"id": "", "name": None})
+    given = admin.patch(f"{PATH}/{entry_id}", json={"task_id": team.meet}).json()
+    assert given["task"] == {"id": team.meet, "name": "Meetings"}
+    removed = admin.patch(f"{PATH}/{entry_id}", json={"task_id": ""}).json()
+    assert removed["task_id"] == ""
+    row = _row(team, entry_id)
+    assert row is not None and row.task_id is None
+
+
+def test_patch_refuses_what_an_entry_cannot_take(admin: Api, team: Any) -> None:
+    entry = _log(admin, team)
+    timer = _log(admin, team, hours=None, is_running=True)
+    before = _state(team)
+    _error(admin.patch(f"{PATH}/{entry['id']}", json={"project_id": team.globex}), 400,
+           "validation_error", "project_id")
+    _error(admin.patch(f"{PATH}/{entry['id']}", json={"hours": "2"}, check_request=False),
+           400, "validation_error", "hours")
+    _error(admin.patch(f"{PATH}/{entry['id']}", json={"spent_date": "tomorrow"},
+                       check_request=False), 400, "validation_error", "spent_date")
+    _error(admin.patch(f"{PATH}/{entry['id']}", json={"task_id": "tsk_nope"}), 404,
+           "not_found", "task_id")
+    _error(admin.patch(f"{PATH}/{timer['id']}", json={"started_time": "09:00"}), 400,
+           "validation_error", "started_time")
+    _error(admin.patch(f"{PATH}/{timer['id']}", json={"hours": 1, "ended_time": "15:00"}),
+           400, "validation_error", "hours")
+    assert _state(team) == before
+    # The same project is no change.
+    same = admin.patch(f"{PATH}/{entry['id']}", json={"project_id": team.acme})
+    assert same.status_code == 200

@@ -15,7 +15,10 @@ API callers get the spec and the command line keeps its behaviour:
   total; ended_time: stopped at that time of its start day). `is_running: false` (the
   reference's v1 pattern) stops it too; `is_running: true` on a stopped entry is a 400 that
   points at restart.
-- **Metadata merges** on PATCH (the given keys over the stored ones; null clears it).
+- **Metadata merges** on PATCH as a JSON Merge Patch (RFC 7396): objects merge key by key at
+  every depth (so the SDK's AgentMetadata sections, a model's name at the start and its
+  tokens at the stop, add up), a member set to null is removed, any other value replaces;
+  `metadata: null` clears it all.
 - **Zero hours** are allowed (agent outcome entries log 0 hours); the command line refuses
   them.
 - **`source`** defaults to `api` and never changes (a PATCH with a different one: 400);
@@ -280,6 +283,20 @@ def create_time_entry(call: Call) -> dict[str, Any]:
     return shapes.time_entry(call.session, call.actor, entry, call.now)
 
 
+def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """`target` with `patch` applied as a JSON Merge Patch (RFC 7396)."""
+    merged = dict(target)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict):
+            base = merged.get(key)
+            merged[key] = merge_patch(base if isinstance(base, dict) else {}, value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def _changes(entry: TimeEntry, body: dict[str, Any]) -> dict[str, Any]:
     """What a PATCH body asks of edit_entry."""
     given, shown = _source(body, default=None), shapes.shown_source(entry.source, entry.meta)
@@ -296,7 +313,8 @@ def _changes(entry: TimeEntry, body: dict[str, Any]) -> dict[str, Any]:
         given_meta = _metadata(body)
         kept = shapes.kept_marker(entry.source, entry.meta)
         changes["meta"] = kept if given_meta is None else {
-            **shapes.client_metadata(entry.source, entry.meta), **given_meta, **kept}
+            **merge_patch(shapes.client_metadata(entry.source, entry.meta), given_meta),
+            **kept}
     wants_running = _flag(body, "is_running")
     if wants_running and not entry.is_running:
         raise validation("a stopped entry does not run again by PATCH", field="is_running",
