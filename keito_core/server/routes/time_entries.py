@@ -28,6 +28,12 @@ API callers get the spec and the command line keeps its behaviour:
   (a manager without "edit team entries") is 403. Locked or approved entries: 409 on DELETE,
   403 on PATCH (which declares no 409) and on stop; restart declares 409.
 - **Fields** in errors are the v2 names (project_id, task_id, hours, started_time, ...).
+- **Not served as the spec allows**: a PATCH moving an entry to another project is a 400
+  (Keito never moves an entry between projects: its rates, team and budget are the
+  project's; delete and log again).
+
+List filters compare IDs (an unknown one lists nothing: the list declares no 404); a bad
+filter value is a 400 naming it.
 
 A POST needs `hours` (0 to 24), or `started_time` and `ended_time`, or `is_running: true`.
 The list is newest first (spent_date, then creation), counted and sliced in SQL.
