@@ -13,7 +13,8 @@ a file the test can read.
             httpx.get(f"{server.base_url}/api/v2/users/me", headers=server.headers(key))
 
 From a benchmark or a script outside pytest: put tests/server on sys.path, set KEITO_HOME /
-KEITO_DATABASE_URL (or pass `env=`), and use the same context manager.
+KEITO_DATABASE_URL (or pass the whole environment as `env=`), and use the same context
+manager.
 """
 
 from __future__ import annotations
@@ -100,10 +101,12 @@ def live_server(*, rate_limit: str = "off", args: Sequence[str] = (),
                 check_exit: bool = True) -> Iterator[LiveServer]:
     """`keito serve --host HOST --port 0 --rate-limit RATE_LIMIT ARGS...` while the block runs.
 
-    `env` adds to (or, with None values dropped, overrides) os.environ; KEITO_API_KEY is never
-    passed on (each request carries its own key)."""
-    environment = {k: v for k, v in os.environ.items() if k != "KEITO_API_KEY"}
-    environment.update(env or {})
+    `env` is the server's whole environment, as Popen's (default: os.environ, where the
+    keito_home fixture has set KEITO_HOME and KEITO_DATABASE_URL); KEITO_API_KEY is never
+    passed on (each request carries its own key). The log goes to LOG_DIR/serve.log (default:
+    a new temporary directory)."""
+    environment = {k: v for k, v in (os.environ if env is None else env).items()
+                   if k != "KEITO_API_KEY"}
     environment["PYTHONUNBUFFERED"] = "1"
     directory = Path(log_dir or tempfile.mkdtemp(prefix="keito-serve-"))
     log_path = directory / "serve.log"
