@@ -175,7 +175,8 @@ def test_agent_session_start_stop_and_outcomes(world, server, cli) -> None:
                                    spent_date=TODAY, is_running=True, source=Source.AGENT)
     assert second.value.status_code == 409 and body(second)["code"] == "conflict"
 
-    # Setting the hours stops it; the metadata sent is merged into what it had.
+    # Setting the hours stops it; the metadata sent is merged into what it had, section by
+    # section (a JSON Merge Patch).
     stopped = client.time_entries.update(
         started.id, hours=0.75,
         metadata=AgentMetadata.build(tokens_in=12500, tokens_out=32700, cost_usd=0.18,
@@ -185,7 +186,9 @@ def test_agent_session_start_stop_and_outcomes(world, server, cli) -> None:
     assert stopped.metadata["agent"] == {"id": "code-reviewer-v2", "framework": "langchain"}
     assert stopped.metadata["run"] == {"id": "run_abc123"}
     assert stopped.metadata["quality"] == {"confidence": 0.94}
-    assert stopped.metadata["model"]["tokens_out"] == 32700
+    assert stopped.metadata["model"] == {"provider": "anthropic", "name": "claude-4-sonnet",
+                                         "tokens_in": 12500, "tokens_out": 32700,
+                                         "cost_usd": 0.18}
 
     outcome = client.outcomes.log(
         project_id=world.project, task_id=world.task, spent_date=TODAY,
