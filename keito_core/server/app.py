@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -112,10 +113,12 @@ class Server:
     """The application's state: the runtime, the clock, the rate limiter."""
 
     def __init__(self, runtime: Runtime, *, limit: RateLimit | None = None,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 env: Mapping[str, str] | None = None) -> None:
         self.runtime = runtime
         self.clock = clock or runtime.clock
         self.limiter = Limiter(limit or RateLimit())
+        self.env = dict(os.environ if env is None else env)
 
     def execute(self, route: Route, request: Request, secret: str, body: dict[str, Any],
                 seen: dict[str, Any]) -> Reply:
@@ -139,7 +142,8 @@ class Server:
             call = Call(session=session, actor=actor_for(session, user), workspace=workspace,
                         now=now, query=dict(request.query_params),
                         path=dict(request.path_params), body=body,
-                        url=str(request.url.replace(query="")), raw_query=request.url.query)
+                        url=str(request.url.replace(query="")), raw_query=request.url.query,
+                        env=self.env)
             answer = route.handler(call)
             if isinstance(answer, Reply):
                 return answer
@@ -189,8 +193,9 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 def create_app(runtime: Runtime, *, limit: RateLimit | None = None,
-               clock: Callable[[], datetime] | None = None) -> Starlette:
-    server = Server(runtime, limit=limit, clock=clock)
+               clock: Callable[[], datetime] | None = None,
+               env: Mapping[str, str] | None = None) -> Starlette:
+    server = Server(runtime, limit=limit, clock=clock, env=env)
     paths: dict[str, dict[str, Route]] = {}
     for declared in ROUTES:
         paths.setdefault(declared.path, {})[declared.method] = declared

@@ -56,6 +56,8 @@ class Call:
     url: str
     #: The query string as sent, for pagination links.
     raw_query: str = ""
+    #: The server process's environment (SMTP password, ...), read once at start-up.
+    env: Mapping[str, str] = field(default_factory=dict)
 
     # -- typed query parameters -----------------------------------------------------------
 

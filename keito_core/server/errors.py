@@ -7,7 +7,8 @@ client can act on the code.
 
 Each operation of the spec declares the error statuses it answers; a route passes its own
 (`route(..., errors=...)`) and an error whose natural status the operation does not declare
-takes the nearest one it does (a `locked` entry on PATCH, which declares no 409, is a 403).
+takes the nearest one it does (a `locked` entry on PATCH, which declares no 409, is a 403; a
+duplicate name on POST, which declares no 409, is a 400).
 """
 
 from __future__ import annotations
@@ -45,11 +46,14 @@ WORDS: dict[int, str] = {
     502: "bad gateway",
 }
 
-#: Where an undeclared status goes instead, in order.
-_FALLBACK: dict[int, tuple[int, ...]] = {
-    409: (403, 400),
-    404: (400,),
-    403: (400,),
+#: Where an undeclared status goes instead, in order: a conflict is the request's fault
+#: (400) before it is a refusal; a locked record is a refusal (403) before a bad request.
+_FALLBACK: dict[str, tuple[int, ...]] = {
+    "conflict": (400, 403),
+    "locked": (403, 400),
+    "not_found": (400,),
+    "authorization_error": (400,),
+    "project_not_assigned": (400,),
 }
 
 #: Answered by every operation whatever it declares: the client could not be served at all.
@@ -64,7 +68,7 @@ def status_for(error: KeitoError, declared: Iterable[int] | None = None) -> int:
     allowed = set(declared)
     if status in allowed:
         return status
-    for other in _FALLBACK.get(status, ()):
+    for other in _FALLBACK.get(error.code, ()):
         if other in allowed:
             return other
     return status

@@ -193,7 +193,7 @@ def test_creating_a_client_writes_it_and_answers_it(workspace, firm, as_user) ->
     ("ada", {"currency": "USD"}, 400, "name"),
     ("ada", {"name": "Initech", "currency": "usd dollars"}, 400, "currency"),
     ("ada", {"name": "Initech", "tax": "20"}, 400, "tax"),
-    ("ada", {"name": "acme corp"}, 403, "name"),  # a conflict: the spec's nearest is 403
+    ("ada", {"name": "acme corp"}, 400, "name"),  # a conflict: the spec declares no 409
 ])
 def test_refused_client_creates_change_nothing(workspace, firm, as_user, who, sent, status,
                                                field) -> None:

@@ -324,7 +324,7 @@ def test_messages_list_the_history_newest_first_in_pages(workspace, firm, as_use
 @pytest.mark.parametrize(("who", "invoice", "sent", "status", "field"), [
     ("mo", "february", {"recipients": [{"name": "G", "email": "g@acme.test"}]}, 403, None),
     ("max", "february", {"recipients": [{"name": "G", "email": "g@acme.test"}],
-                         "event_type": "reminder"}, 403, None),  # a draft: 409 -> 403
+                         "event_type": "reminder"}, 400, None),  # a draft: 409 -> 400
     ("max", "february", {"recipients": [{"name": "G"}]}, 400, "email"),
     ("max", "february", {"recipients": [{"name": "G", "email": "g@acme.test"}],
                          "event_type": "invoice"}, 400, "event_type"),

@@ -17,7 +17,6 @@ Where the spec and Keito differ, API callers get the spec:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -223,7 +222,7 @@ def create_message(call: Call) -> dict[str, Any] | Reply:
             call.session, actor=call.actor, ref=invoice.id, kind=kind,
             recipients=recipient_texts(recipients), cc_me=bool(body.flag("send_me_a_copy")),
             subject=body.text("subject"), body=body.text("body"),
-            attach_pdf=True if attach is None else attach, env=os.environ, now=call.now)
+            attach_pdf=True if attach is None else attach, env=call.env, now=call.now)
     except KeitoError as error:
         if error.code != "config_error":
             raise
