@@ -5,7 +5,8 @@ keito_core.server.call for what a route gets and returns). Starlette is imported
 here, so nothing but `keito serve` (and its tests) loads it.
 
 Around each route: the JSON body read and checked (at most `MAX_BODY` bytes, an object), then in
-a worker thread one unit of work: the API key resolved to its user, the account ID checked
+a worker thread one unit of work (on SQLite, this process's writes one after another, in
+order: see `Server._sqlite_writer`): the API key resolved to its user, the account ID checked
 against the workspace, the key's rate limit counted, the route run, the transaction committed
 (read-only for GET). A `KeitoError` becomes the spec's status and flat body; anything else a
 500 whose details go to the log, never to the client. Every answer carries
@@ -18,9 +19,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -119,13 +122,24 @@ class Server:
         self.clock = clock or runtime.clock
         self.limiter = Limiter(limit or RateLimit())
         self.env = dict(os.environ if env is None else env)
+        #: SQLite takes one writer at a time; its busy handler retries a waiting writer at
+        #: random, so under many concurrent writes some wait seconds while later ones pass.
+        #: This process's writers queue here instead, in order (reads never wait).
+        self._sqlite_writer = (threading.Lock()
+                               if runtime.settings.database_url.startswith("sqlite") else None)
+
+    def _writing(self, writes: bool) -> AbstractContextManager[Any]:
+        if writes and self._sqlite_writer is not None:
+            return self._sqlite_writer
+        return nullcontext()
 
     def execute(self, route: Route, request: Request, secret: str, body: dict[str, Any],
                 seen: dict[str, Any]) -> Reply:
         """The route in one unit of work (a worker thread)."""
         from keito_core.platform.identity import actor_for, authenticate, get_workspace
 
-        with self.runtime.session(readonly=not route.writes) as session:
+        with self._writing(route.writes), self.runtime.session(
+                readonly=not route.writes) as session:
             now = self.clock()
             user = authenticate(session, secret, now=now)
             seen["user"] = user.id
