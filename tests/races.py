@@ -99,3 +99,30 @@ def race(url: str, work: Work, *, processes: int = PROCESSES,
         assert worker.exitcode == 0
     assert not [o for o in outcomes.values() if o[0] == "crashed"], outcomes
     return outcomes
+
+
+def member_with_a_key(url: str, *, now: Any) -> dict[str, str]:
+    """A workspace with project `race` and member Rae on its team, and Rae's API key."""
+    from keito_core.services.directory import clients, projects, tasks, users
+    from keito_core.services.directory.keys import create_key
+    from keito_core.services.directory.project_team import add_project_task, assign_member
+    from keito_core.services.workspace.setup import init_workspace
+    engine = db.make_engine(url)
+    with db.transaction(engine) as s:
+        workspace, admin_user = init_workspace(
+            s, company="Acme", currency="GBP", timezone="Europe/London",
+            admin_name="Ada Admin", admin_email="ada@acme.test", now=now)
+        admin = actor_for(s, admin_user)
+        clients.create_client(s, actor=admin, name="Acme Corp", now=now)
+        project = projects.create_project(s, actor=admin, name="Race", client_ref="Acme Corp",
+                                          code="race", now=now)
+        rae = users.create_user(s, actor=admin, name="Rae Racer", email="rae@acme.test",
+                                now=now)
+        assign_member(s, actor=admin, project_ref=project.id, user_ref=rae.id, now=now)
+        task = tasks.create_task(s, actor=admin, name="Development", now=now)
+        add_project_task(s, actor=admin, project_ref=project.id, task_ref=task.id, now=now)
+        _, secret = create_key(s, actor=admin, user_ref=rae.id, name="race", now=now)
+        ids = {"account": workspace.id, "user": rae.id, "project": project.id,
+               "task": task.id, "key": secret}
+    engine.dispose()
+    return ids

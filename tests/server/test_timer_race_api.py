@@ -21,39 +21,11 @@ from sqlmodel import select
 
 from keito_core.models import TimeEntry
 from keito_core.platform import db
-from keito_core.platform.identity import actor_for
-from keito_core.services.directory import clients, projects, tasks, users
-from keito_core.services.directory.keys import create_key
-from keito_core.services.directory.project_team import add_project_task, assign_member
-from keito_core.services.workspace.setup import init_workspace
 
 NOW = datetime(2026, 3, 6, 14, 30, tzinfo=UTC)
 CLIENTS = 10
 #: The fixture: an empty database at the head schema, on SQLite and on PostgreSQL.
 race_url = races.race_url
-
-
-def _member_with_a_key(url: str) -> dict[str, str]:
-    """A workspace with project `race` and member Rae on its team, and Rae's API key."""
-    engine = db.make_engine(url)
-    with db.transaction(engine) as s:
-        workspace, admin_user = init_workspace(
-            s, company="Acme", currency="GBP", timezone="Europe/London",
-            admin_name="Ada Admin", admin_email="ada@acme.test", now=NOW)
-        admin = actor_for(s, admin_user)
-        clients.create_client(s, actor=admin, name="Acme Corp", now=NOW)
-        project = projects.create_project(s, actor=admin, name="Race", client_ref="Acme Corp",
-                                          code="race", now=NOW)
-        rae = users.create_user(s, actor=admin, name="Rae Racer", email="rae@acme.test",
-                                now=NOW)
-        assign_member(s, actor=admin, project_ref=project.id, user_ref=rae.id, now=NOW)
-        task = tasks.create_task(s, actor=admin, name="Development", now=NOW)
-        add_project_task(s, actor=admin, project_ref=project.id, task_ref=task.id, now=NOW)
-        _, secret = create_key(s, actor=admin, user_ref=rae.id, name="race", now=NOW)
-        ids = {"account": workspace.id, "user": rae.id, "project": project.id,
-               "task": task.id, "key": secret}
-    engine.dispose()
-    return ids
 
 
 class ServedApp:
@@ -95,7 +67,7 @@ def served(race_url: str, tmp_path: Path,
     from keito_core.server.app import create_app
     from keito_core.server.limits import RateLimit
 
-    ids = _member_with_a_key(race_url)
+    ids = races.member_with_a_key(race_url, now=NOW)
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("KEITO_HOME", str(home))
