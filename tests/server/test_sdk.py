@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
 from keito import (
     AgentMetadata,
@@ -31,6 +32,7 @@ from keito import (
 )
 from keito.types import Source, UserType
 from live import LiveServer, live_server
+from serving import spec_violations
 
 SET_UP_AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 #: The SDK README's day.
@@ -85,6 +87,25 @@ def world(workspace) -> SimpleNamespace:
         made.update(project=acme.id, task=dev.id, client=client.id, costs=costs.id,
                     llm=llm.id)
     return SimpleNamespace(**made)
+
+
+@pytest.fixture(autouse=True)
+def spec_checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every API v2 exchange the official SDK makes in a test, checked against the spec (the
+    SDK untouched: its httpx client's send is watched from outside)."""
+    found: list[str] = []
+    original = httpx.Client.send
+
+    def send(self: httpx.Client, request: httpx.Request, **options: Any) -> httpx.Response:
+        response = original(self, request, **options)
+        if "/api/v2/" in request.url.path:
+            response.read()
+            found.extend(spec_violations(response))
+        return response
+
+    monkeypatch.setattr(httpx.Client, "send", send)
+    yield found
+    assert found == [], "\n".join(found)
 
 
 @pytest.fixture
