@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from settling import finish_workers
+from settling import settle, until
 from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Select
@@ -57,17 +57,6 @@ def keito_app(runtime: Runtime) -> KeitoApp:
     app = KeitoApp(runtime)
     app.NOTIFICATION_TIMEOUT = 3600
     return app
-
-
-async def settle(pilot: Pilot) -> None:
-    """Let every worker finish and every message it posted be handled."""
-    app = pilot.app
-    for _ in range(20):
-        await finish_workers(app)
-        await pilot.pause()
-        if all(worker.is_finished for worker in app.workers):
-            return
-    raise AssertionError("workers did not settle")
 
 
 async def press(pilot: Pilot, *keys: str) -> None:
@@ -183,7 +172,8 @@ async def test_archive_restore_and_delete_a_client(runtime: Runtime, workspace) 
         assert client_id in rows(app, "clients")
         await press(pilot, "delete")
         await press(pilot, "y")
-        assert rows(app, "clients") == {}
+        # The confirmation's answer starts the delete after the dialog closes: wait for it.
+        await until(pilot, lambda: rows(app, "clients") == {}, "the client deleted")
 
 
 async def test_a_client_with_a_project_is_not_deleted_and_the_app_says_what_to_do(
