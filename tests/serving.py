@@ -163,3 +163,19 @@ def api(workspace: Any) -> Iterator[Api]:
     client = make_api(workspace)
     yield client
     assert client.violations == [], json.dumps(client.violations, indent=1)
+
+
+@pytest.fixture
+def api_for(workspace: Any) -> Iterator[Any]:
+    """A factory of API clients acting as a given user (`api_for(user_id, clock=...)`); fails
+    the test on any spec violation of any of them."""
+    made: list[Api] = []
+
+    def client(user_id: str, *, clock: Any = None) -> Api:
+        api = make_api(workspace, user_id=user_id, clock=clock)
+        made.append(api)
+        return api
+
+    yield client
+    for api in made:
+        assert api.violations == [], json.dumps(api.violations, indent=1)
