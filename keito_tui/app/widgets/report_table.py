@@ -31,6 +31,8 @@ from textual.geometry import Size
 from textual.widgets import DataTable
 from textual.widgets._data_table import CellType, Row, RowKey
 
+from keito_tui.app.widgets.week_grid import styled
+
 
 def one_line(cell: object) -> Text | None:
     """`cell` when it is one printable line of rich Text (the cells this table lays out)."""
@@ -132,7 +134,7 @@ class ReportTable(DataTable[Text], inherit_bindings=False):
             False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
             self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
         pre = base_style + Style.from_meta({"row": row_index, "column": column_index})
-        lines = [_styled(_laid_out(text, inner, pad, self.app.console), pre + component, post)]
+        lines = styled([_laid_out(text, inner, pad, self.app.console)], pre + component, post)
         self._cell_render_cache[cache_key] = lines
         return lines
 
@@ -158,12 +160,3 @@ def _laid_out(text: Text, inner: int, pad: int, console: Any) -> list[Segment]:
         line.append(Segment(" " * pad))
     return line
 
-
-def _styled(line: list[Segment], pre: Style, post: Style) -> list[Segment]:
-    """`line` with `pre` under its own styles and `post` over them, as Textual's Styled
-    applies them."""
-    out: list[Segment] = []
-    for text, style, _ in line:
-        under = pre + style if style else pre
-        out.append(Segment(text, under + post if post else under))
-    return out
