@@ -44,7 +44,8 @@ class Dim:
 
 
 def dim(name: str, model: Any) -> Dim:
-    """The dimension `name` over the records table `model` (TimeEntry or Expense)."""
+    """The dimension `name` over the records table `model` (TimeEntry or Expense), or over
+    the columns of a summary's first pass (`sums.c`: its task_id and source)."""
     if name == "project":
         return Dim(name, col(Project.id), (
             (Column("client", "Client"), col(Client.name)),

@@ -29,7 +29,7 @@ from keito_core.models import (
 )
 from keito_core.presenters import entry_hours
 from keito_core.reports.analysis import months
-from keito_core.reports.analysis.dims import NO_TASK, Dim, base_from, dim
+from keito_core.reports.analysis.dims import NO_TASK, base_from, dim
 from keito_core.reports.analysis.result import Column, ReportResult
 from keito_core.reports.analysis.scope import Scope, record_conditions
 from keito_core.rules import permissions as policy
@@ -152,21 +152,6 @@ _ENTRY_COLUMNS = {"project": (), "client": (), "task": ("task_id",), "person": (
                   "agent": ("user_id",), "role": ("user_id",), "source": ("source",)}
 
 
-def _dim_over(name: str, sums: Any) -> Dim:
-    """A grouping over the first pass's sums (`sums`, grouped by entry columns)."""
-    if name == "task":
-        return Dim(name, sums.c.task_id, (
-            (Column("task", "Task"), sa.func.coalesce(col(Task.name), _NO_TASK)),), "tasks",
-            frozenset({"task"}))
-    if name == "source":
-        return Dim(name, sums.c.source, ((Column("source", "Source"), sums.c.source),),
-                   "sources")
-    return dim(name, TimeEntry)
-
-
-_NO_TASK: Any = sa.literal_column(f"'{NO_TASK}'")
-
-
 def _per_day(project_id: Any) -> list[Any]:
     """The first pass's GROUP BY when it sums per project alone: per day and project.
 
@@ -198,7 +183,7 @@ def summary(session: Session, scope: Scope, actor: policy.Actor, *,
     # they are read from the same first pass, a common table expression that SQLite and
     # PostgreSQL compute once when it is used twice.
     sums: Any = first.cte("sums") if by_role else first.subquery("sums")
-    dims = [_dim_over(n, sums) for n in names]
+    dims = [dim(n, sums.c) for n in names]
     needs = frozenset().union(*(d.needs for d in dims))
     joined: Any = (sums.join(Project, col(Project.id) == sums.c.project_id)
                    .join(Client, col(Client.id) == col(Project.client_id)))
