@@ -3,6 +3,7 @@
 `page` (from 1) and `per_page` (1-2,000, default 100) choose the slice; the envelope gives
 `per_page`, `total_pages`, `total_entries`, `page`, `next_page`, `previous_page` and `links`
 (first, next, previous, last: full URLs with the request's other parameters kept).
+`page_rows` reads one page of a query: a COUNT, then one LIMIT/OFFSET select.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from keito_core.server.call import Call
 
@@ -62,3 +66,12 @@ def envelope(call: Call, page: Page, total: int, key: str, items: list[Any]) -> 
             "last": _link(call, pages),
         },
     }
+
+
+def page_rows(session: Session, query: Any, page: Page) -> tuple[int, list[Any]]:
+    """(how many rows `query` matches, the rows of `page`): a COUNT and one LIMIT/OFFSET
+    select; `query` must already be ordered."""
+    total = session.execute(sa.select(sa.func.count()).select_from(
+        query.order_by(None).subquery())).scalar_one()
+    rows = list(session.execute(query.limit(page.size).offset(page.offset)).all())
+    return int(total), rows

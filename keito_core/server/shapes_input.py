@@ -1,5 +1,5 @@
-"""What API v2 requests carry, read as the services take it: typed members of a JSON body,
-the `source` filter, and one page of a query (COUNT, then LIMIT/OFFSET).
+"""What API v2 requests carry, read as the services take it: typed members of a JSON body
+and the `source` filter.
 
 A member of the wrong JSON type is a `validation_error` naming the member (400), as the spec's
 schemas type them: numbers stay exact (a JSON 12.5 is the decimal text "12.5", never a float
@@ -12,11 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-from sqlmodel import Session
-
 from keito_core.errors import KeitoError
-from keito_core.server.paging import Page
 
 
 def _wrong(name: str, kind: str, value: Any) -> KeitoError:
@@ -140,12 +136,3 @@ def source_filter(text: str | None, allowed: Iterable[str]) -> list[str] | None:
         wanted.add(word)
         wanted.update(stored for stored, shown in SOURCE_OUT.items() if shown == word)
     return sorted(wanted)
-
-
-def page_rows(session: Session, query: Any, page: Page) -> tuple[int, list[Any]]:
-    """(how many rows `query` matches, the rows of `page`): a COUNT and one LIMIT/OFFSET
-    select; `query` must already be ordered."""
-    total = session.execute(sa.select(sa.func.count()).select_from(
-        query.order_by(None).subquery())).scalar_one()
-    rows = list(session.execute(query.limit(page.size).offset(page.offset)).all())
-    return int(total), rows

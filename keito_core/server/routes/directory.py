@@ -21,8 +21,8 @@ from keito_core.rules import permissions as policy
 from keito_core.rules.permissions import Action
 from keito_core.server import shapes
 from keito_core.server.call import Call, route
-from keito_core.server.paging import envelope, page_of
-from keito_core.server.shapes_input import Body, page_rows
+from keito_core.server.paging import envelope, page_of, page_rows
+from keito_core.server.shapes_input import Body
 
 
 def _newest_first(model: Any) -> tuple[Any, Any]:

@@ -20,8 +20,8 @@ from keito_core.platform.access import visibility_clause
 from keito_core.rules.permissions import Action
 from keito_core.server import shapes
 from keito_core.server.call import Call, route
-from keito_core.server.paging import envelope, page_of
-from keito_core.server.shapes_input import Body, page_rows, source_filter
+from keito_core.server.paging import envelope, page_of, page_rows
+from keito_core.server.shapes_input import Body, source_filter
 
 PATH = "/api/v2/expenses"
 SOURCES = ("web", "cli", "api", "agent")

@@ -31,8 +31,8 @@ from keito_core.rules.permissions import Action
 from keito_core.server import shapes
 from keito_core.server.call import Call, Reply, route
 from keito_core.server.errors import error_body
-from keito_core.server.paging import envelope, page_of
-from keito_core.server.shapes_input import Body, page_rows
+from keito_core.server.paging import envelope, page_of, page_rows
+from keito_core.server.shapes_input import Body
 
 PATH = "/api/v2/invoices"
 ONE = PATH + "/{id}"

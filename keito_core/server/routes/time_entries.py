@@ -47,7 +47,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, func, select
+from sqlmodel import col, select
 
 from keito_core.errors import KeitoError, validation
 from keito_core.models import Project, TimeEntry
@@ -56,7 +56,7 @@ from keito_core.rules import permissions as policy
 from keito_core.rules.permissions import Action, Target
 from keito_core.server import shapes_time as shapes
 from keito_core.server.call import Call, route
-from keito_core.server.paging import envelope, page_of
+from keito_core.server.paging import envelope, page_of, page_rows
 
 PATH = "/api/v2/time_entries"
 ITEM = PATH + "/{id}"
@@ -233,16 +233,12 @@ def _filters(call: Call) -> list[Any]:
 def list_time_entries(call: Call) -> dict[str, Any]:
     """A page of the entries the actor may read, newest first."""
     page = page_of(call)
-    conditions = _filters(call)
-    total = call.session.exec(
-        select(func.count()).select_from(TimeEntry).where(*conditions)).one()
-    rows = list(call.session.exec(
-        select(TimeEntry).where(*conditions)
-        .order_by(col(TimeEntry.spent_date).desc(), col(TimeEntry.created_at).desc(),
-                  col(TimeEntry.id).desc())
-        .offset(page.offset).limit(page.size)).all())
-    return envelope(call, page, int(total), "time_entries",
-                    shapes.time_entries(call.session, call.actor, rows, call.now))
+    query = (sa.select(TimeEntry).where(*_filters(call))
+             .order_by(col(TimeEntry.spent_date).desc(), col(TimeEntry.created_at).desc(),
+                       col(TimeEntry.id).desc()))
+    total, rows = page_rows(call.session, query, page)
+    return envelope(call, page, total, "time_entries", shapes.time_entries(
+        call.session, call.actor, [row[0] for row in rows], call.now))
 
 
 # --- writing -------------------------------------------------------------------------------
