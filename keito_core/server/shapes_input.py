@@ -122,6 +122,11 @@ def source_out(source: Any) -> str:
     return SOURCE_OUT.get(value, value)
 
 
+def stored_sources(shown: str) -> list[str]:
+    """The stored sources a client sees as `shown` (`web`: the terminal app's `tui` too)."""
+    return [shown, *(stored for stored, out in SOURCE_OUT.items() if out == shown)]
+
+
 def source_filter(text: str | None, allowed: Iterable[str]) -> list[str] | None:
     """The stored sources a `source` query parameter (comma-separated) asks for: `web` takes
     the terminal app's `tui` too; None when not filtered."""
@@ -133,6 +138,5 @@ def source_filter(text: str | None, allowed: Iterable[str]) -> list[str] | None:
         if word not in choices:
             raise KeitoError("validation_error", f"source must be one of {', '.join(choices)}"
                              f" (comma-separated), not {word!r}", field="source")
-        wanted.add(word)
-        wanted.update(stored for stored, shown in SOURCE_OUT.items() if shown == word)
+        wanted.update(stored_sources(word))
     return sorted(wanted)

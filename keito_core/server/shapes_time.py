@@ -41,6 +41,7 @@ from keito_core.platform.identity import get_workspace
 from keito_core.rules.locking import item_lock_reason, lock_reason
 from keito_core.rules.periods import local_date, parse_timezone
 from keito_core.rules.permissions import Actor
+from keito_core.server.shapes_input import source_out
 
 #: The sources the spec names, in its order.
 SOURCES = ("web", "cli", "api", "agent", "calendar", "desktop")
@@ -59,11 +60,9 @@ def stored_source(source: str) -> tuple[str, dict[str, str]]:
 
 def shown_source(source: str, meta: dict[str, Any] | None) -> str:
     """The v2 source of an entry stored with `source` and `meta`."""
-    if source == "tui":
-        return "web"
     if source == "api" and meta and meta.get(CLIENT_SOURCE_KEY) in CLIENT_SOURCES:
         return str(meta[CLIENT_SOURCE_KEY])
-    return source
+    return source_out(source)
 
 
 def client_metadata(source: str, meta: dict[str, Any] | None) -> dict[str, Any]:

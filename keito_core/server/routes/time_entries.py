@@ -57,6 +57,7 @@ from keito_core.rules.permissions import Action, Target
 from keito_core.server import shapes_time as shapes
 from keito_core.server.call import Call, route
 from keito_core.server.paging import envelope, page_of, page_rows
+from keito_core.server.shapes_input import stored_sources
 
 PATH = "/api/v2/time_entries"
 ITEM = PATH + "/{id}"
@@ -181,15 +182,13 @@ def _sources_clause(text: str) -> Any:
         if name not in shapes.SOURCES:
             raise validation(f"unknown source {name!r}"[:200], field="source",
                              hint="one of " + ", ".join(shapes.SOURCES))
-        if name == "web":
-            conditions.append(col(TimeEntry.source).in_(["web", "tui"]))
-        elif name in shapes.CLIENT_SOURCES:
+        if name in shapes.CLIENT_SOURCES:
             conditions.append(sa.and_(col(TimeEntry.source) == "api", meta == name))
         elif name == "api":
             conditions.append(sa.and_(col(TimeEntry.source) == "api", sa.or_(
                 meta.is_(None), meta.not_in(sorted(shapes.CLIENT_SOURCES)))))
         else:
-            conditions.append(col(TimeEntry.source) == name)
+            conditions.append(col(TimeEntry.source).in_(stored_sources(name)))
     return sa.or_(*conditions)
 
 
