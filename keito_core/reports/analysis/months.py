@@ -22,11 +22,10 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from keito_core.enums import Source
-from keito_core.models import Project
 from keito_core.models.time_entries import NO_TASK_KEY, TimeEntryMonth
 from keito_core.models.types import EnumText
 from keito_core.platform.access import visibility_clause
-from keito_core.reports.analysis.scope import Scope
+from keito_core.reports.analysis.scope import Scope, filter_conditions
 from keito_core.rules import permissions as policy
 from keito_core.rules.permissions import Action
 
@@ -81,8 +80,7 @@ def partial_scopes(scope: Scope, plan: MonthPlan) -> list[Scope]:
 
 def month_conditions(scope: Scope, actor: policy.Actor, plan: MonthPlan) -> list[Any]:
     """WHERE conditions on the rollup: the whole months, who may see what, the filters (the
-    same as scope.record_conditions puts on the entries)."""
-    q = scope.query
+    same as scope.record_conditions puts on the entries, bar the approval status)."""
     model = TimeEntryMonth
     out: list[Any] = []
     seen = visibility_clause(actor, Action.REPORT_VIEW, model)
@@ -92,23 +90,9 @@ def month_conditions(scope: Scope, actor: policy.Actor, plan: MonthPlan) -> list
         out.append(col(model.month) >= plan.first)
     if plan.end is not None:
         out.append(col(model.month) < plan.end)
-    if scope.client_ids:
-        out.append(col(model.project_id).in_(
-            sa.select(col(Project.id)).where(col(Project.client_id).in_(scope.client_ids))))
-    if scope.project_ids:
-        out.append(col(model.project_id).in_(scope.project_ids))
-    if scope.task_ids:
-        out.append(col(model.task_id).in_(scope.task_ids))
-    if scope.user_ids:
-        out.append(col(model.user_id).in_(scope.user_ids))
-    if scope.role_user_ids is not None:
-        out.append(col(model.user_id).in_(scope.role_user_ids))
-    if q.sources:
-        out.append(col(model.source).in_(q.sources))
-    if q.billable is not None:
-        out.append(col(model.is_billable).is_(q.billable))
-    if q.invoiced is not None:
-        out.append(col(model.invoiced).is_(q.invoiced))
+    out += filter_conditions(scope, model)
+    if scope.query.invoiced is not None:
+        out.append(col(model.invoiced).is_(scope.query.invoiced))
     return out
 
 

@@ -116,6 +116,21 @@ def record_conditions(scope: Scope, actor: policy.Actor, model: Any, project: An
         out.append(col(model.spent_date) >= scope.date_from)
     if scope.date_to:
         out.append(col(model.spent_date) <= scope.date_to)
+    out += filter_conditions(scope, model, project, with_task=with_task)
+    if q.invoiced is not None:
+        out.append(col(model.invoice_id).is_not(None) if q.invoiced
+                   else col(model.invoice_id).is_(None))
+    if q.approval:
+        out.append(col(model.approval_status).in_(q.approval))
+    return out
+
+
+def filter_conditions(scope: Scope, model: Any, project: Any = None, *,
+                      with_task: bool = True) -> list[Any]:
+    """The query's client, project, task, person, role, source and billable filters on
+    `model` (time entries, expenses or the monthly rollup), joined to projects or not."""
+    q = scope.query
+    out: list[Any] = []
     if scope.client_ids and project is not None:
         out.append(col(project.client_id).in_(scope.client_ids))
     elif scope.client_ids:
@@ -133,11 +148,6 @@ def record_conditions(scope: Scope, actor: policy.Actor, model: Any, project: An
         out.append(col(model.source).in_(q.sources))
     if q.billable is not None:
         out.append(col(model.is_billable).is_(q.billable))
-    if q.invoiced is not None:
-        out.append(col(model.invoice_id).is_not(None) if q.invoiced
-                   else col(model.invoice_id).is_(None))
-    if q.approval:
-        out.append(col(model.approval_status).in_(q.approval))
     return out
 
 
