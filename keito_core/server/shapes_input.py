@@ -1,5 +1,5 @@
-"""What API v2 requests carry, read as the services take it: typed members of a JSON body
-and the `source` filter.
+"""What API v2 requests carry, read as the services take it: typed members of a JSON body,
+the `source` filter, and the filters the time entry and expense lists share.
 
 A member of the wrong JSON type is a `validation_error` naming the member (400), as the spec's
 schemas type them: numbers stay exact (a JSON 12.5 is the decimal text "12.5", never a float
@@ -12,7 +12,14 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
+from sqlmodel import col
+
 from keito_core.errors import KeitoError
+from keito_core.models import Expense, Project, TimeEntry
+from keito_core.platform.access import visibility_clause
+from keito_core.rules.permissions import Action
+from keito_core.server.call import Call
 
 
 def _wrong(name: str, kind: str, value: Any) -> KeitoError:
@@ -140,3 +147,34 @@ def source_filter(text: str | None, allowed: Iterable[str]) -> list[str] | None:
                              f" (comma-separated), not {word!r}", field="source")
         wanted.update(stored_sources(word))
     return sorted(wanted)
+
+
+def tracked_filters(call: Call, model: type[TimeEntry] | type[Expense],
+                    action: Action) -> list[Any]:
+    """The WHERE conditions of a time entry or expense list: the rows the actor may read
+    (`action`), then user_id, project_id, client_id, is_billed, from, to and updated_since."""
+    where: list[Any] = []
+    visible = visibility_clause(call.actor, action, model)
+    if visible is not None:
+        where.append(visible)
+    for name, column in (("user_id", model.user_id), ("project_id", model.project_id)):
+        value = call.text(name)
+        if value is not None:
+            where.append(col(column) == value)
+    client_id = call.text("client_id")
+    if client_id is not None:
+        where.append(col(model.project_id).in_(
+            sa.select(col(Project.id)).where(col(Project.client_id) == client_id)))
+    billed = call.flag("is_billed")
+    if billed is not None:
+        invoice = col(model.invoice_id)
+        where.append(invoice.is_not(None) if billed else invoice.is_(None))
+    first, last = call.day("from"), call.day("to")
+    if first is not None:
+        where.append(col(model.spent_date) >= first)
+    if last is not None:
+        where.append(col(model.spent_date) <= last)
+    since = call.instant("updated_since")
+    if since is not None:
+        where.append(col(model.updated_at) >= since)
+    return where

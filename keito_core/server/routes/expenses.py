@@ -15,13 +15,12 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from keito_core.errors import KeitoError
-from keito_core.models import Expense, Project
-from keito_core.platform.access import visibility_clause
+from keito_core.models import Expense
 from keito_core.rules.permissions import Action
 from keito_core.server import shapes
 from keito_core.server.call import Call, route
 from keito_core.server.paging import envelope, page_of, page_rows
-from keito_core.server.shapes_input import Body, source_filter
+from keito_core.server.shapes_input import Body, source_filter, tracked_filters
 
 PATH = "/api/v2/expenses"
 SOURCES = ("web", "cli", "api", "agent")
@@ -36,30 +35,7 @@ def expense_shapes(call: Call, expenses: list[Expense]) -> list[dict[str, Any]]:
 
 
 def _filters(call: Call) -> list[Any]:
-    where: list[Any] = []
-    visible = visibility_clause(call.actor, Action.EXPENSE_VIEW, Expense)
-    if visible is not None:
-        where.append(visible)
-    for name, column in (("user_id", Expense.user_id), ("project_id", Expense.project_id)):
-        value = call.text(name)
-        if value is not None:
-            where.append(col(column) == value)
-    client_id = call.text("client_id")
-    if client_id is not None:
-        where.append(col(Expense.project_id).in_(
-            sa.select(col(Project.id)).where(col(Project.client_id) == client_id)))
-    billed = call.flag("is_billed")
-    if billed is not None:
-        invoice = col(Expense.invoice_id)
-        where.append(invoice.is_not(None) if billed else invoice.is_(None))
-    first, last = call.day("from"), call.day("to")
-    if first is not None:
-        where.append(col(Expense.spent_date) >= first)
-    if last is not None:
-        where.append(col(Expense.spent_date) <= last)
-    since = call.instant("updated_since")
-    if since is not None:
-        where.append(col(Expense.updated_at) >= since)
+    where = tracked_filters(call, Expense, Action.EXPENSE_VIEW)
     sources = source_filter(call.text("source"), SOURCES)
     if sources is not None:
         where.append(col(Expense.source).in_(sources))

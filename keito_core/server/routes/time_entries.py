@@ -47,17 +47,16 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import col
 
 from keito_core.errors import KeitoError, validation
-from keito_core.models import Project, TimeEntry
-from keito_core.platform.access import visibility_clause
+from keito_core.models import TimeEntry
 from keito_core.rules import permissions as policy
 from keito_core.rules.permissions import Action, Target
 from keito_core.server import shapes_time as shapes
 from keito_core.server.call import Call, route
 from keito_core.server.paging import envelope, page_of, page_rows
-from keito_core.server.shapes_input import stored_sources
+from keito_core.server.shapes_input import stored_sources, tracked_filters
 
 PATH = "/api/v2/time_entries"
 ITEM = PATH + "/{id}"
@@ -194,34 +193,13 @@ def _sources_clause(text: str) -> Any:
 
 def _filters(call: Call) -> list[Any]:
     """The WHERE conditions of a list: what the actor may read, and the query's filters."""
-    conditions = []
-    visible = visibility_clause(call.actor, Action.TIME_ENTRY_VIEW, TimeEntry)
-    if visible is not None:
-        conditions.append(visible)
-    for name, column in (("user_id", TimeEntry.user_id), ("project_id", TimeEntry.project_id),
-                         ("task_id", TimeEntry.task_id)):
-        value = call.text(name)
-        if value is not None:
-            conditions.append(column == value)
-    client_id = call.text("client_id")
-    if client_id is not None:
-        conditions.append(col(TimeEntry.project_id).in_(
-            select(Project.id).where(Project.client_id == client_id)))
-    billed = call.flag("is_billed")
-    if billed is not None:
-        invoice = col(TimeEntry.invoice_id)
-        conditions.append(invoice.is_not(None) if billed else invoice.is_(None))
+    conditions = tracked_filters(call, TimeEntry, Action.TIME_ENTRY_VIEW)
+    task_id = call.text("task_id")
+    if task_id is not None:
+        conditions.append(col(TimeEntry.task_id) == task_id)
     running = call.flag("is_running")
     if running is not None:
         conditions.append(col(TimeEntry.is_running).is_(running))
-    first, last = call.day("from"), call.day("to")
-    if first is not None:
-        conditions.append(col(TimeEntry.spent_date) >= first)
-    if last is not None:
-        conditions.append(col(TimeEntry.spent_date) <= last)
-    since = call.instant("updated_since")
-    if since is not None:
-        conditions.append(col(TimeEntry.updated_at) >= since)
     sources = call.text("source")
     if sources is not None:
         conditions.append(_sources_clause(sources))
