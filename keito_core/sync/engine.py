@@ -23,12 +23,12 @@ vendor answers, each in its own transaction.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -107,8 +107,7 @@ class RunReport:
         }
 
 
-class _Transient(Exception):
-    """A failure worth another attempt later."""
+_Doc = TypeVar("_Doc")
 
 
 def _settings_fingerprint(settings: dict[str, Any]) -> str:
@@ -139,14 +138,14 @@ class Engine:
         self.rng = rng or random.Random()
         self.progress = progress
         with runtime.session(readonly=True) as session:
-            connection = self._connection(session)
+            connection = self.connection(session)
             self.kind = SyncProvider(connection.provider)
             self.tenant_id = connection.tenant_id
             self.settings = dict(connection.settings or {})
 
     # -- records ------------------------------------------------------------------------------
 
-    def _connection(self, session: Session) -> SyncConnection:
+    def connection(self, session: Session) -> SyncConnection:
         connection = session.get(SyncConnection, self.connection_id)
         if connection is None or not connection.is_active:
             raise KeitoError("config_error", "no accounting system is connected",
@@ -163,7 +162,7 @@ class Engine:
             return None
         return Remote(id=record.remote_id, version=record.remote_version)
 
-    def _save(self, session: Session, entity_type: str, entity_id: str, *, now: datetime,
+    def save_record(self, session: Session, entity_type: str, entity_id: str, *, now: datetime,
               status: SyncStatus, remote: Remote | None = None, error: str | None = None,
               fingerprint_: str | None = None, attempted: bool = True) -> None:
         record = self._record(session, entity_type, entity_id)
@@ -195,7 +194,7 @@ class Engine:
 
     def save(self, entity_type: str, entity_id: str, remote: Remote) -> None:
         with self.runtime.session() as session:
-            self._save(session, entity_type, entity_id, now=self.clock(),
+            self.save_record(session, entity_type, entity_id, now=self.clock(),
                        status=SyncStatus.SUCCESS,
                        remote=remote, attempted=False)
 
@@ -207,7 +206,7 @@ class Engine:
         many were queued."""
         now = self.clock()
         with self.runtime.session() as session:
-            connection = self._connection(session)
+            connection = self.connection(session)
             query = sa.select(col(Invoice.id), col(Invoice.state), col(Invoice.number))
             if invoice_ids is not None:
                 query = query.where(col(Invoice.id).in_(invoice_ids))
@@ -260,7 +259,7 @@ class Engine:
                              "QuickBooks", field="time")
         now = self.clock()
         with self.runtime.session() as session:
-            connection = self._connection(session)
+            connection = self.connection(session)
             ids = approved_unsynced(session, self.kind.value, date_from=date_from,
                                     date_to=date_to)
             for entry_id in ids:
@@ -369,7 +368,7 @@ class Engine:
             session.execute(sa.update(SyncOutbox).where(col(SyncOutbox.id) == row.id)
                             .values(**values).execution_options(synchronize_session=False))
             if outcome.result in ("failed", "waiting") and row.operation != "delete":
-                self._save(session, row.entity_type, row.entity_id, now=now,
+                self.save_record(session, row.entity_type, row.entity_id, now=now,
                            status=SyncStatus.FAILED if outcome.result == "failed"
                            else SyncStatus.PENDING, error=outcome.message)
 
@@ -443,6 +442,28 @@ class Engine:
 
     # -- one row ------------------------------------------------------------------------------
 
+    def _ended(self, row: SyncOutbox, label: str, result: str, message: str | None = None,
+               remote_id: str | None = None) -> Outcome:
+        """The row needs nothing sent (skipped, or its copy is already there): done."""
+        outcome = Outcome(row.entity_type, row.entity_id, row.operation, label, result,
+                          message, remote_id)
+        self._finish(row, outcome, state=OutboxState.DONE)
+        return outcome
+
+    def _sent(self, row: SyncOutbox, label: str, remote: Remote, fingerprint_: str, *,
+              message: str | None = None,
+              also: Callable[[Session], None] | None = None) -> Outcome:
+        """The vendor took the row's change: the record and the row's end, in one transaction
+        (with `also`, anything else that belongs in it)."""
+        with self.runtime.session() as session:
+            self.save_record(session, row.entity_type, row.entity_id, now=self.clock(),
+                       status=SyncStatus.SUCCESS, remote=remote, fingerprint_=fingerprint_)
+            self._mark_done(session, row)
+            if also is not None:
+                also(session)
+        return Outcome(row.entity_type, row.entity_id, row.operation, label, "synced",
+                       message, remote.id)
+
     def _process(self, row: SyncOutbox) -> Outcome:
         if row.entity_type == "invoice" and row.operation == "push":
             return self._push_invoice(row)
@@ -454,11 +475,8 @@ class Engine:
             return self._delete_payment(row)
         if row.entity_type == "time_entry" and row.operation == "push":
             return self._push_time_entry(row)
-        outcome = Outcome(row.entity_type, row.entity_id, row.operation,
-                          f"{row.entity_type} {row.entity_id}", "skipped",
-                          f"nothing sends {row.operation} of a {row.entity_type}")
-        self._finish(row, outcome, state=OutboxState.DONE)
-        return outcome
+        return self._ended(row, f"{row.entity_type} {row.entity_id}", "skipped",
+                           f"nothing sends {row.operation} of a {row.entity_type}")
 
     def _pdf(self, invoice_id: str) -> Callable[[], tuple[str, bytes]] | None:
         if self.pdf is None:
@@ -468,30 +486,20 @@ class Engine:
 
     def _push_invoice(self, row: SyncOutbox) -> Outcome:
         with self.runtime.session(readonly=True) as session:
-            try:
-                doc = invoice_doc(session, row.entity_id)
-            except LookupError:
-                doc = None
+            doc = _read(invoice_doc, session, row.entity_id)
             record = self._record(session, "invoice", row.entity_id)
             remote = self._remote(record)
             stored = record.fingerprint if record is not None else None
             synced = record is not None and record.status is SyncStatus.SUCCESS
         if doc is None:
-            outcome = Outcome("invoice", row.entity_id, "push", row.entity_id, "skipped",
-                              "the invoice was deleted before it was sent")
-            self._finish(row, outcome, state=OutboxState.DONE)
-            return outcome
+            return self._ended(row, row.entity_id, "skipped",
+                               "the invoice was deleted before it was sent")
         label = f"invoice {doc.number}"
         if doc.state == InvoiceState.DRAFT.value:
-            outcome = Outcome("invoice", doc.id, "push", label, "skipped",
-                              "a draft is not sent to accounting")
-            self._finish(row, outcome, state=OutboxState.DONE)
-            return outcome
+            return self._ended(row, label, "skipped", "a draft is not sent to accounting")
         if doc.state == InvoiceState.CLOSED.value and remote is None:
-            outcome = Outcome("invoice", doc.id, "push", label, "skipped",
-                              "a closed invoice that was never sent is not sent now")
-            self._finish(row, outcome, state=OutboxState.DONE)
-            return outcome
+            return self._ended(row, label, "skipped",
+                               "a closed invoice that was never sent is not sent now")
         missing = self.provider.missing_settings(doc)
         if missing:
             raise KeitoError(
@@ -501,8 +509,12 @@ class Engine:
         self.provider.check_invoice(doc)
         digest = fingerprint(doc, _settings_fingerprint(self.settings))
         if remote is not None and synced and stored == digest:
-            result: Remote | None = remote
             outcome = Outcome("invoice", doc.id, "push", label, "unchanged", None, remote.id)
+            result = remote
+            with self.runtime.session() as session:
+                self.save_record(session, "invoice", doc.id, now=self.clock(),
+                           status=SyncStatus.SUCCESS, remote=result, fingerprint_=digest)
+                self._mark_done(session, row)
         else:
             result = self.provider.push_invoice(doc, self, remote=remote,
                                                 pdf=self._pdf(doc.id) if remote is None
@@ -511,17 +523,11 @@ class Engine:
             if mismatch is not None:
                 # Linked all the same: a retry after fixing the mappings updates this copy.
                 with self.runtime.session() as session:
-                    self._save(session, "invoice", doc.id, now=self.clock(),
+                    self.save_record(session, "invoice", doc.id, now=self.clock(),
                                status=SyncStatus.FAILED, remote=result,
                                error=mismatch.message)
                 raise mismatch
-            outcome = Outcome("invoice", doc.id, "push", label, "synced", None, result.id)
-        with self.runtime.session() as session:
-            self._save(session, "invoice", doc.id, now=self.clock(),
-                       status=SyncStatus.SUCCESS, remote=result,
-                       fingerprint_=digest)
-            self._mark_done(session, row)
-        assert result is not None
+            outcome = self._sent(row, label, result, digest)
         self._push_payments_of(doc, result)
         return outcome
 
@@ -543,7 +549,7 @@ class Engine:
             ids = session.scalars(sa.select(col(Payment.id))
                                   .where(col(Payment.invoice_id) == doc.id)
                                   .order_by(col(Payment.paid_on), col(Payment.id))).all()
-            connection = self._connection(session)
+            connection = self.connection(session)
             for payment_id in ids:
                 if self._remote(self._record(session, "payment", payment_id)) is None:
                     outbox.enqueue(session, connection, entity_type="payment",
@@ -553,214 +559,75 @@ class Engine:
     def _void_invoice(self, row: SyncOutbox) -> Outcome:
         detail = dict(row.detail or {})
         with self.runtime.session(readonly=True) as session:
-            try:
-                doc: InvoiceDoc | None = invoice_doc(session, row.entity_id)
-            except LookupError:
-                doc = None
-            record = self._record(session, "invoice", row.entity_id)
-            remote = self._remote(record)
+            doc = _read(invoice_doc, session, row.entity_id)
+            remote = self._remote(self._record(session, "invoice", row.entity_id))
         if remote is None and detail.get("remote_id"):
             remote = Remote(id=str(detail["remote_id"]), version=detail.get("remote_version"))
         label = f"invoice {doc.number}" if doc else f"invoice {row.entity_id}"
         if remote is None:
-            outcome = Outcome("invoice", row.entity_id, "void", label, "skipped",
-                              "it was never in accounting")
-            self._finish(row, outcome, state=OutboxState.DONE)
-            return outcome
+            return self._ended(row, label, "skipped", "it was never in accounting")
         if doc is not None and doc.state != InvoiceState.CLOSED.value:
-            outcome = Outcome("invoice", row.entity_id, "void", label, "skipped",
-                              "reopened before the void was sent")
-            self._finish(row, outcome, state=OutboxState.DONE)
-            return outcome
+            return self._ended(row, label, "skipped", "reopened before the void was sent")
         result = self.provider.void_invoice(doc, self, remote=remote)
-        with self.runtime.session() as session:
-            self._save(session, "invoice", row.entity_id, now=self.clock(),
-                       status=SyncStatus.SUCCESS,
-                       remote=result, fingerprint_="voided")
-            self._mark_done(session, row)
-        return Outcome("invoice", row.entity_id, "void", label, "synced", "voided", result.id)
+        return self._sent(row, label, result, "voided", message="voided")
 
     def _push_payment_row(self, row: SyncOutbox) -> Outcome:
+        label = self._label(row)
         with self.runtime.session(readonly=True) as session:
-            try:
-                doc = payment_doc(session, row.entity_id)
-            except LookupError:
-                doc = None
-            record = self._record(session, "payment", row.entity_id)
-            already = self._remote(record)
-            invoice = None
-            number = None
-            if doc is not None:
-                invoice = self._remote(self._record(session, "invoice", doc.invoice_id))
-                number = session.scalar(sa.select(col(Invoice.number))
-                                        .where(col(Invoice.id) == doc.invoice_id))
-        label = (f"payment of {format_money(doc.amount, doc.currency)} on {number}"
-                 if doc is not None and number else f"payment {row.entity_id}")
+            doc = _read(payment_doc, session, row.entity_id)
+            already = self._remote(self._record(session, "payment", row.entity_id))
+            invoice = (self._remote(self._record(session, "invoice", doc.invoice_id))
+                       if doc is not None else None)
         if doc is None:
-            outcome = Outcome("payment", row.entity_id, "push", label, "skipped",
-                              "the payment was deleted before it was sent")
-            self._finish(row, outcome, state=OutboxState.DONE)
-            return outcome
+            return self._ended(row, label, "skipped",
+                               "the payment was deleted before it was sent")
         if already is not None:
-            outcome = Outcome("payment", doc.id, "push", label, "unchanged", None, already.id)
-            self._finish(row, outcome, state=OutboxState.DONE)
-            return outcome
+            return self._ended(row, label, "unchanged", remote_id=already.id)
         if invoice is None:
-            outcome = Outcome("payment", doc.id, "push", label, "skipped",
-                              "its invoice is not in accounting yet: it goes with the invoice")
-            self._finish(row, outcome, state=OutboxState.DONE)
-            return outcome
+            return self._ended(row, label, "skipped",
+                               "its invoice is not in accounting yet: it goes with the invoice")
         result = self.provider.push_payment(doc, self, invoice=invoice)
-        with self.runtime.session() as session:
-            self._save(session, "payment", doc.id, now=self.clock(),
-                       status=SyncStatus.SUCCESS, remote=result,
-                       fingerprint_=fingerprint(doc))
-            self._mark_done(session, row)
+
+        def taken_back_if_deleted(session: Session) -> None:
             # Deleted in Keito while it was on its way: take it back too.
             if session.get(Payment, doc.id) is None:
-                outbox.enqueue(session, self._connection(session), entity_type="payment",
+                outbox.enqueue(session, self.connection(session), entity_type="payment",
                                entity_id=doc.id, operation="delete", now=self.clock(),
                                actor_id=self.actor_id,
                                detail={"remote_id": result.id, "invoice_id": doc.invoice_id})
-        return Outcome("payment", doc.id, "push", label, "synced", None, result.id)
+
+        return self._sent(row, label, result, fingerprint(doc), also=taken_back_if_deleted)
 
     def _delete_payment(self, row: SyncOutbox) -> Outcome:
         detail = dict(row.detail or {})
         label = f"payment {row.entity_id}"
         if not detail.get("remote_id"):
-            outcome = Outcome("payment", row.entity_id, "delete", label, "skipped",
-                              "it was never in accounting")
-            self._finish(row, outcome, state=OutboxState.DONE)
-            return outcome
+            return self._ended(row, label, "skipped", "it was never in accounting")
         remote = Remote(id=str(detail["remote_id"]), version=detail.get("remote_version"))
         self.provider.delete_payment(self, remote=remote)
-        with self.runtime.session() as session:
-            self._save(session, "payment", row.entity_id, now=self.clock(),
-                       status=SyncStatus.SUCCESS,
-                       remote=remote, fingerprint_="deleted")
-            self._mark_done(session, row)
-        return Outcome("payment", row.entity_id, "delete", label, "synced", "taken back",
-                       remote.id)
+        return self._sent(row, label, remote, "deleted", message="taken back")
 
     def _push_time_entry(self, row: SyncOutbox) -> Outcome:
         push = getattr(self.provider, "push_time_entry", None)
         label = f"time entry {row.entity_id}"
         if push is None:
-            outcome = Outcome("time_entry", row.entity_id, "push", label, "skipped",
-                              f"{self.kind.value} takes no time entries")
-            self._finish(row, outcome, state=OutboxState.DONE)
-            return outcome
+            return self._ended(row, label, "skipped", f"{self.kind.value} takes no time entries")
         from keito_core.sync.time_documents import time_doc
 
         with self.runtime.session(readonly=True) as session:
             doc = time_doc(session, row.entity_id)
             already = self._remote(self._record(session, "time_entry", row.entity_id))
         if doc is None:
-            outcome = Outcome("time_entry", row.entity_id, "push", label, "skipped",
-                              "the entry was deleted or is no longer approved")
-            self._finish(row, outcome, state=OutboxState.DONE)
-            return outcome
+            return self._ended(row, label, "skipped",
+                               "the entry was deleted or is no longer approved")
         if already is not None:
-            outcome = Outcome("time_entry", row.entity_id, "push", label, "unchanged", None,
-                              already.id)
-            self._finish(row, outcome, state=OutboxState.DONE)
-            return outcome
-        result = push(doc, self)
-        with self.runtime.session() as session:
-            self._save(session, "time_entry", row.entity_id, now=self.clock(),
-                       status=SyncStatus.SUCCESS,
-                       remote=result, fingerprint_="pushed")
-            self._mark_done(session, row)
-        return Outcome("time_entry", row.entity_id, "push", label, "synced", None, result.id)
+            return self._ended(row, label, "unchanged", remote_id=already.id)
+        return self._sent(row, label, push(doc, self), "pushed")
 
 
-def pull_payments(engine: Engine, *, actor_id: str, now: datetime) -> dict[str, Any]:
-    """Payments recorded in the accounting system since the stored position, recorded in Keito
-    once each (a payment Keito pushed is already linked and skipped), with the new position, in
-    one transaction."""
-    from keito_core.models import User
-    from keito_core.platform.identity import actor_for
-    from keito_core.services.billing import payments as payment_service
-
-    pull = getattr(engine.provider, "pull_payments", None)
-    if pull is None:
-        raise KeitoError("validation_error",
-                         f"{vendor_name(engine.kind)} payments are pushed from Keito; pulling "
-                         "reads QuickBooks", hint="record payments in Keito: they are pushed")
-    with engine.runtime.session(readonly=True) as session:
-        position = engine._connection(session).cdc_position
-    result = pull(position, now)
-    recorded: list[dict[str, Any]] = []
-    skipped: list[dict[str, Any]] = []
-    with engine.runtime.session() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(sa.select(col(SyncConnection.id))
-                            .where(col(SyncConnection.id) == engine.connection_id)
-                            .with_for_update())
-        session.info[outbox.PULLING] = True
-        user = session.get(User, actor_id)
-        if user is None:
-            raise KeitoError("not_found", f"no user {actor_id} to record the payments as")
-        actor = actor_for(session, user)
-        for pulled in result.payments:
-            invoice_id = session.scalar(sa.select(col(SyncRecord.entity_id)).where(
-                col(SyncRecord.provider) == engine.kind,
-                col(SyncRecord.entity_type) == "invoice",
-                col(SyncRecord.remote_id) == pulled.invoice_remote_id))
-            item = {"remote_id": pulled.remote_id, "amount": pulled.amount,
-                    "paid_on": pulled.paid_on, "invoice_id": invoice_id}
-            if pulled.deleted:
-                # A deleted payment no longer names its invoice: find it by its own ID.
-                found = session.execute(
-                    sa.select(SyncRecord, col(Payment.invoice_id))
-                    .join(Payment, col(Payment.id) == col(SyncRecord.entity_id))
-                    .where(col(SyncRecord.provider) == engine.kind,
-                           col(SyncRecord.entity_type) == "payment",
-                           col(SyncRecord.remote_id) == pulled.remote_id)).first()
-                if found is None:
-                    skipped.append({**item, "reason": "deleted, and never recorded in Keito"})
-                    continue
-                linked_record, paid_invoice = found
-                with session.begin_nested():
-                    payment_service.delete_payment(
-                        session, actor=actor, invoice_ref=paid_invoice,
-                        payment_ref=linked_record.entity_id, now=now)
-                    session.delete(linked_record)
-                recorded.append({**item, "invoice_id": paid_invoice, "action": "deleted"})
-                continue
-            if invoice_id is None:
-                skipped.append({**item, "reason": "not an invoice Keito sent"})
-                continue
-            linked = session.scalars(
-                sa.select(SyncRecord)
-                .join(Payment, col(Payment.id) == col(SyncRecord.entity_id))
-                .where(col(SyncRecord.provider) == engine.kind,
-                       col(SyncRecord.entity_type) == "payment",
-                       col(SyncRecord.remote_id) == pulled.remote_id,
-                       col(Payment.invoice_id) == invoice_id)).first()
-            if linked is not None:
-                continue  # recorded already (pulled before, or pushed from Keito)
-            try:
-                with session.begin_nested():
-                    payment = payment_service.record_payment(
-                        session, actor=actor, invoice_ref=invoice_id, amount=pulled.amount,
-                        paid_on=pulled.paid_on, transaction_id=pulled.remote_id,
-                        notes=f"Recorded in {vendor_name(engine.kind)}", now=now)
-                    engine._save(session, "payment", payment.id, now=now,
-                                 status=SyncStatus.SUCCESS,
-                                 remote=Remote(id=pulled.remote_id), fingerprint_="pulled")
-            except KeitoError as exc:
-                skipped.append({**item, "reason": exc.message})
-                continue
-            recorded.append({**item, "action": "recorded", "payment_id": payment.id})
-        connection = engine._connection(session)
-        connection.cdc_position = result.position
-        connection.updated_at = now
-    return {"recorded": recorded, "skipped": skipped, "position": result.position}
-
-
-def rows(session: Session, provider: SyncProvider | str) -> Iterator[SyncOutbox]:
-    """The outbox of one provider, newest first (for `keito sync status`)."""
-    yield from session.scalars(sa.select(SyncOutbox)
-                               .where(col(SyncOutbox.provider) == SyncProvider(provider))
-                               .order_by(col(SyncOutbox.created_at).desc()))
+def _read(reader: Callable[[Session, str], _Doc], session: Session, entity_id: str) -> _Doc | None:
+    """The document of a record, or None when it was deleted meanwhile."""
+    try:
+        return reader(session, entity_id)
+    except LookupError:
+        return None

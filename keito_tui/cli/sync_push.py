@@ -196,7 +196,7 @@ def retry(
 
 def pull(json_flag: JsonOpt = False) -> None:
     """Record in Keito the payments made in QuickBooks since the last pull."""
-    from keito_core.sync.engine import pull_payments
+    from keito_core.sync.pull import pull_payments
     from keito_core.sync.runner import open_sync
 
     state, actor_id = _begin(json_flag, "invoice.record_payment")
