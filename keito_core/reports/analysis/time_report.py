@@ -114,13 +114,22 @@ def totals(session: Session, scope: Scope, actor: policy.Actor,
     project first, then per currency; no role join, so people with several roles count
     once). `rollup` False reads every entry (the rollup's equal, for tests)."""
     sums = first_pass(scope, actor, ["project_id"], rollup=rollup).subquery("sums")
-    count = len(metric_selects())
-    stmt = (sa.select(col(Client.currency), *[sa.func.sum(sums.c[f"m{i}"]) for i in range(count)])
-            .select_from(sums.join(Project, col(Project.id) == sums.c.project_id)
-                         .join(Client, col(Client.id) == col(Project.client_id)))
+    stmt = (sa.select(col(Client.currency), *_summed(sums))
+            .select_from(_with_clients(sums))
             .group_by(col(Client.currency)).order_by(col(Client.currency)))
     return [{"currency": currency, **metric_values(values, currency, hidden)}
             for currency, *values in session.execute(stmt).all()]
+
+
+def _summed(sums: Any) -> list[Any]:
+    """The first pass's sums m0...m4, summed again over the rows a statement groups."""
+    return [sa.func.sum(sums.c[f"m{i}"]) for i in range(len(metric_selects()))]
+
+
+def _with_clients(sums: Any) -> Any:
+    """The first pass joined to its projects and their clients (for the currency)."""
+    return (sums.join(Project, col(Project.id) == sums.c.project_id)
+            .join(Client, col(Client.id) == col(Project.client_id)))
 
 
 def entry_pass(scope: Scope, actor: policy.Actor, entry_columns: list[str]) -> Any:
@@ -185,8 +194,7 @@ def summary(session: Session, scope: Scope, actor: policy.Actor, *,
     sums: Any = first.cte("sums") if by_role else first.subquery("sums")
     dims = [dim(n, sums.c) for n in names]
     needs = frozenset().union(*(d.needs for d in dims))
-    joined: Any = (sums.join(Project, col(Project.id) == sums.c.project_id)
-                   .join(Client, col(Client.id) == col(Project.client_id)))
+    joined: Any = _with_clients(sums)
     if "user_id" in entry_columns:
         joined = joined.join(User, col(User.id) == sums.c.user_id)
     if "task" in needs:
@@ -198,19 +206,17 @@ def summary(session: Session, scope: Scope, actor: policy.Actor, *,
                              col(BusinessRole.id) == col(UserBusinessRole.role_id)))
     keys = [d.key for d in dims]
     labels = [expr for d in dims for _, expr in d.labels]
-    metric_count = len(metric_selects())
     # Grouped by the keys alone (each key decides its labels), which is cheaper than
     # grouping by the label texts too; rows are put in label order afterwards.
-    summed = [sa.func.sum(sums.c[f"m{i}"]) for i in range(metric_count)]
+    summed = _summed(sums)
     stmt: Any = (sa.select(*keys, *[sa.func.min(expr) for expr in labels],
                            col(Client.currency), *summed)
                  .select_from(joined)
                  .group_by(*keys, col(Client.currency)))
     if by_role:
         whole_stmt = (sa.select(*[sa.null()] * (len(keys) + len(labels)), col(Client.currency),
-                                *[sa.func.sum(sums.c[f"m{i}"]) for i in range(metric_count)])
-                      .select_from(sums.join(Project, col(Project.id) == sums.c.project_id)
-                                   .join(Client, col(Client.id) == col(Project.client_id)))
+                                *_summed(sums))
+                      .select_from(_with_clients(sums))
                       .group_by(col(Client.currency)))
         stmt = sa.union_all(stmt.add_columns(sa.literal_column("0")),
                             whole_stmt.add_columns(sa.literal_column("1")))
