@@ -26,6 +26,7 @@ from keito_core.reports.exports import (
     NO_FILTER,
     Export,
     ExportFilter,
+    at_least_two_places,
     count_rows,
     raw_column,
     resolve_refs,
@@ -36,8 +37,6 @@ from keito_core.rules import permissions as policy
 from keito_core.rules.budgets import percent_used
 from keito_core.rules.money import stored_amount
 from keito_core.rules.permissions import Action, Money
-
-_HUNDREDTH = Decimal("0.01")
 
 # --- projects ----------------------------------------------------------------------------
 
@@ -90,15 +89,6 @@ class _BudgetTotals:
         else:
             self.fees = (self.fees or Decimal(0)) + line.budget
             self.spent += line.spent
-
-
-def _shown_hours(value: Decimal) -> Decimal:
-    """Hours as the exports show them: every decimal they have, at least 2 (1.50, 0.277778)."""
-    value = value.normalize()
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent <= -2:
-        return value
-    return value.quantize(_HUNDREDTH)
 
 
 def _budget_totals(session: Session, actor: policy.Actor, conditions: list[Any],
@@ -158,9 +148,9 @@ def export_projects(session: Session, *, actor: policy.Actor, today: date,
                            remaining=found.fees - found.spent,
                            percent_used=percent_used(found.spent, found.fees))
             if found is not None and found.hours is not None:
-                row.update(budget_hours=_shown_hours(found.hours),
-                           spent_hours=_shown_hours(found.spent_hours),
-                           remaining_hours=_shown_hours(found.hours - found.spent_hours),
+                row.update(budget_hours=at_least_two_places(found.hours),
+                           spent_hours=at_least_two_places(found.spent_hours),
+                           remaining_hours=at_least_two_places(found.hours - found.spent_hours),
                            percent_used=percent_used(found.spent_hours, found.hours))
             yield row
 

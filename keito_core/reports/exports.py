@@ -237,13 +237,20 @@ def _meta_text(column: Any) -> Any:
     return sa.cast(column, sa.Text)
 
 
+def at_least_two_places(value: Decimal) -> Decimal:
+    """`value` with every decimal it has, at least 2 (150.00, 1.50, 0.003, 0.277778)."""
+    value = value.normalize()
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent <= -2:
+        return value
+    return value.quantize(_CENT)
+
+
 def _rate(micros: int, seen: dict[int, Decimal]) -> Decimal:
     """A captured rate with at least 2 decimal places (150.00, 0.003); rates repeat."""
     value = seen.get(micros)
     if value is None:
-        value = stored_amount(micros)
-        if value == value.quantize(_CENT):
-            value = value.quantize(_CENT)
+        value = at_least_two_places(stored_amount(micros))
         if len(seen) < 10_000:
             seen[micros] = value
     return value
