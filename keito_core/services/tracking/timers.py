@@ -31,6 +31,8 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -152,25 +154,14 @@ def start_timer(session: Session, *, actor: policy.Actor, project_ref: str,
         refuse_locked_day(owner.workspace, day, owner.today, noun=_NOUN)
     billing = capture_billing(session, project=project, task=task, assignment=assignment,
                               owner=owner.user, billable=billable)
-    running = find_running(session, owner.user.id)
-    stopped = None
-    if running is not None and not replace_running:
-        raise _already_running()
-    if running is not None:
-        stopped = finish_timer(
-            session, actor=actor, entry=running, owner=owner, notes=None, now=now,
-            notes_hint="the running timer has no notes: stop it first with "
-                       "`keito time stop --notes \"what you did\"`")
-    try:
-        with session.begin_nested():
-            entry = new_entry(session, actor=actor, owner=owner, project=project, task=task,
-                              billing=billing, spent_date=day, seconds=0,
-                              notes=clean_notes(notes), source=origin, meta=metadata, now=now,
-                              running=True, started_at=now, action="time_entry.start")
-    except sa.exc.IntegrityError as exc:
-        if not _is_running_clash(exc):
-            raise
-        raise _already_running(racing=True) from None
+    stopped = _make_room(session, actor=actor, owner=owner, replace_running=replace_running,
+                         now=now, notes_hint="the running timer has no notes: stop it first "
+                         "with `keito time stop --notes \"what you did\"`")
+    with _one_running_timer(session):
+        entry = new_entry(session, actor=actor, owner=owner, project=project, task=task,
+                          billing=billing, spent_date=day, seconds=0,
+                          notes=clean_notes(notes), source=origin, meta=metadata, now=now,
+                          running=True, started_at=now, action="time_entry.start")
     return StartResult(entry=entry, stopped=stopped)
 
 
@@ -178,6 +169,32 @@ def _already_running(*, racing: bool = False) -> Exception:
     return conflict("a timer is already running", field="timer",
                     hint="another process started one just now; see `keito time status`"
                     if racing else "stop it first (`keito time stop`), or replace it")
+
+
+def _make_room(session: Session, *, actor: policy.Actor, owner: Owner, replace_running: bool,
+               now: datetime, notes_hint: str) -> TimeEntry | None:
+    """Stop and save the owner's running timer before another starts (returned; None when
+    none runs), or refuse with `conflict` unless `replace_running`."""
+    running = find_running(session, owner.user.id)
+    if running is None:
+        return None
+    if not replace_running:
+        raise _already_running()
+    return finish_timer(session, actor=actor, entry=running, owner=owner, notes=None, now=now,
+                        notes_hint=notes_hint)
+
+
+@contextmanager
+def _one_running_timer(session: Session) -> Iterator[None]:
+    """Write a running timer in a savepoint; the one-running-timer index refusing it (another
+    process started one just now) is a `conflict`."""
+    try:
+        with session.begin_nested():
+            yield
+    except sa.exc.IntegrityError as exc:
+        if not _is_running_clash(exc):
+            raise
+        raise _already_running(racing=True) from None
 
 
 def _is_running_clash(exc: sa.exc.IntegrityError) -> bool:
@@ -249,7 +266,6 @@ def restart_entry(session: Session, *, actor: policy.Actor, entry_id: str, sourc
                        user_ref=original.user_id)
 
 
-
 def resume_entry(session: Session, *, actor: policy.Actor, entry_id: str,
                  replace_running: bool = False, now: datetime) -> StartResult:
     """Run a stopped entry again as its owner's timer (the same entry, not a copy), its time
@@ -264,23 +280,13 @@ def resume_entry(session: Session, *, actor: policy.Actor, entry_id: str,
                   Target(owner_id=entry.user_id, project_id=entry.project_id,
                          owner_name=owner.user.name))
     check_editable(owner.workspace, entry, owner.today, noun=_NOUN)
-    running = find_running(session, owner.user.id)
-    stopped = None
-    if running is not None:
-        if not replace_running:
-            raise _already_running()
-        stopped = finish_timer(
-            session, actor=actor, entry=running, owner=owner, notes=None, now=now,
-            notes_hint="the running timer has no notes: stop it first with notes")
+    stopped = _make_room(session, actor=actor, owner=owner, replace_running=replace_running,
+                         now=now, notes_hint="the running timer has no notes: stop it first "
+                         "with notes")
     began = now - timedelta(seconds=entry.duration_seconds)
     values = {"is_running": True, "timer_started_at": began, "duration_seconds": 0,
               "is_rounded": False, "ended_at": None, "started_at": entry.started_at or began}
-    try:
-        with session.begin_nested():
-            audit.save_changes(session, entry, values, actor_id=actor.user_id,
-                               action="time_entry.resume", always=True, now=now)
-    except sa.exc.IntegrityError as exc:
-        if not _is_running_clash(exc):
-            raise
-        raise _already_running(racing=True) from None
+    with _one_running_timer(session):
+        audit.save_changes(session, entry, values, actor_id=actor.user_id,
+                           action="time_entry.resume", always=True, now=now)
     return StartResult(entry=entry, stopped=stopped)
