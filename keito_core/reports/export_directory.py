@@ -21,7 +21,7 @@ from keito_core.platform.identity import get_workspace
 from keito_core.platform.lookup import find_client
 from keito_core.presenters import entry_hours
 from keito_core.reports.analysis.result import Column
-from keito_core.reports.budgets import BudgetLine, budget_lines
+from keito_core.reports.budgets import BudgetLine, budget_lines, may_see_budget
 from keito_core.reports.exports import (
     NO_FILTER,
     Export,
@@ -95,11 +95,9 @@ def _budget_totals(session: Session, actor: policy.Actor, conditions: list[Any],
                    today: date) -> dict[str, _BudgetTotals]:
     """What the budget report says each budgeted project (of these conditions, whose budget
     shows to the actor) has spent, summed per project: one `budgets.budget_lines` call."""
-    shown = [project_id for project_id, to_team in session.execute(
-        select(col(Project.id), col(Project.budget_visible_to_team))
-        .where(*conditions, col(Project.budget_by) != BudgetBy.NONE.value)).all()
-        if Money.BUDGET in policy.field_visibility(actor, project_id=project_id,
-                                                   budget_visible_to_team=bool(to_team))]
+    shown = [project.id for project in session.scalars(
+        select(Project).where(*conditions, col(Project.budget_by) != BudgetBy.NONE.value))
+        if may_see_budget(actor, project)]
     totals: dict[str, _BudgetTotals] = defaultdict(_BudgetTotals)
     for line in budget_lines(session, project_ids=shown, month=today.replace(day=1)):
         totals[line.project_id].add(line)
