@@ -7,7 +7,7 @@ Each export runs a COUNT first (so a progress bar knows the total), then streams
 one SELECT read in batches (`yield_per`: SQLite's cursor steps through the result, PostgreSQL's
 is a server-side cursor), so a million entries never sit in memory. The rows are consumed
 inside the caller's unit of work. Per-row arithmetic is per row (an entry's amount); the one
-aggregate, a project's spent, is a SQL SUM.
+aggregate, a project's spent, is the budget report's (`reports.budgets`, SQL sums).
 
 Who sees what: time entries and expenses by the export policy (members their own, managers
 their teammates' and their managed projects', administrators all); invoices as the invoice
