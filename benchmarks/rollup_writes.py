@@ -41,19 +41,20 @@ def migration_0008() -> Any:
 
 def set_triggers(engine: sa.Engine, on: bool) -> None:
     dialect = engine.dialect.name
+    migration = migration_0008()
     with engine.begin() as conn:
         for name in ("insert", "update", "delete"):
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS time_entry_months_on_{name}"
                                  + (" ON time_entries" if dialect == "postgresql" else ""))
         if on:
-            statements = migration_0008().create_triggers(dialect)
+            statements = migration.create_triggers(dialect)
             if dialect == "postgresql":  # the function stays; only the triggers come back
                 statements = statements[1:]
             for statement in statements:
                 conn.exec_driver_sql(statement)
         # the rollup as the triggers would have kept it
         conn.exec_driver_sql("DELETE FROM time_entry_months")
-        conn.exec_driver_sql(migration_0008().backfill(dialect))
+        conn.exec_driver_sql(migration.backfill(dialect))
 
 
 def main() -> None:
