@@ -309,6 +309,24 @@ def load_average() -> str:
 # --- the whole measurement ----------------------------------------------------------------
 
 
+def run_series(label: str, callers: list[Call],
+               args: argparse.Namespace) -> tuple[list[dict[str, float]], int, int]:
+    """A warm-up (reported, not kept), then the measured runs: (their rows, created answers,
+    errors) over all of them."""
+    rows: list[dict[str, float]] = []
+    ok = errors = 0
+    if args.warmup > 0:
+        tally, elapsed = run_load(callers, seconds=args.warmup, requests=None)
+        ok, errors = tally.ok, len(tally.errors)
+        report(f"{label} warm-up", tally, elapsed)
+    for n in range(args.runs):
+        tally, elapsed = run_load(callers, seconds=args.seconds, requests=args.requests)
+        ok += tally.ok
+        errors += len(tally.errors)
+        rows.append(report(f"{label} run {n + 1}", tally, elapsed))
+    return rows, ok, errors
+
+
 def measure(args: argparse.Namespace, home: Path, url: str) -> int:
     from keito_core.platform import db
 
@@ -318,43 +336,29 @@ def measure(args: argparse.Namespace, home: Path, url: str) -> int:
           f"{os.cpu_count()} CPUs, load average {load_average()}", flush=True)
     failures = 0
     answered_ok = 0
-    rows = []
+    rows: list[dict[str, float]] = []
     with live_server(home, url, args.serve_arg) as server:
         print(f"keito serve at {server.base_url} (log: {server.log_path})", flush=True)
         pairs = [http_caller(server.base_url, ws, n) for n in range(args.clients)]
         callers = [call for call, _ in pairs]
         try:
             header()
-            if args.warmup > 0:
-                tally, elapsed = run_load(callers, seconds=args.warmup, requests=None)
-                answered_ok += tally.ok
-                failures += len(tally.errors)
-                report("HTTP warm-up", tally, elapsed)
-            for n in range(args.runs):
-                tally, elapsed = run_load(callers, seconds=args.seconds, requests=args.requests)
-                answered_ok += tally.ok
-                failures += len(tally.errors)
-                rows.append(report(f"HTTP run {n + 1}", tally, elapsed))
+            rows, ok, errors = run_series("HTTP", callers, args)
+            answered_ok += ok
+            failures += errors
         finally:
             for _, close in pairs:
                 close()
 
-    reference = []
+    reference: list[dict[str, float]] = []
     if args.in_process:
         engine = db.make_engine(url)
         try:
             pairs = [service_caller(engine, ws, n) for n in range(args.clients)]
             callers = [call for call, _ in pairs]
-            if args.warmup > 0:
-                tally, elapsed = run_load(callers, seconds=args.warmup, requests=None)
-                answered_ok += tally.ok
-                failures += len(tally.errors)
-                report("in-process warm-up", tally, elapsed)
-            for n in range(args.runs):
-                tally, elapsed = run_load(callers, seconds=args.seconds, requests=args.requests)
-                answered_ok += tally.ok
-                failures += len(tally.errors)
-                reference.append(report(f"in-process run {n + 1}", tally, elapsed))
+            reference, ok, errors = run_series("in-process", callers, args)
+            answered_ok += ok
+            failures += errors
         finally:
             engine.dispose()
 
