@@ -20,20 +20,24 @@ secret is in the keyring, or holds it itself where no keyring backend works.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from keito_core.enums import SyncProvider
 from keito_core.errors import KeitoError
-from keito_core.platform.cli_config import toml_value
-from keito_core.platform.private_files import private_dir, write_private_text
-from keito_core.platform.secrets import SERVICE, _default_config_dir, _usable_keyring
+from keito_core.platform.private_files import private_dir
+from keito_core.platform.secrets import (
+    STORED_IN_KEYRING,
+    delete_record,
+    keyring_username,
+    load_record,
+    read_record,
+    record_where,
+    store_record,
+)
 
-STORED_IN_KEYRING = "keyring"
 SYNC_DIR = "sync"
 
 #: The environment variables that name the app's credentials, per provider.
@@ -54,12 +58,7 @@ def sync_dir(config_dir: Path) -> Path:
 
 def secret_username(name: str, config_dir: Path) -> str:
     """The keyring username of secret `name`: `name` for ~/.keito, `name:<dir>` otherwise."""
-    try:
-        if config_dir.expanduser().resolve() == _default_config_dir().resolve():
-            return name
-    except OSError:
-        pass
-    return f"{name}:{config_dir.expanduser().resolve()}"
+    return keyring_username(config_dir, name)
 
 
 def secret_path(name: str, config_dir: Path) -> Path:
@@ -68,92 +67,35 @@ def secret_path(name: str, config_dir: Path) -> Path:
 
 def _read_record(name: str, config_dir: Path) -> dict:
     path = secret_path(name, config_dir)
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        return {}
-    except (tomllib.TOMLDecodeError, OSError) as exc:
-        raise KeitoError("config_error", f"cannot read {path}: {exc}",
-                         hint=f"remove {path} and store it again") from exc
+    return read_record(path, hint=f"remove {path} and store it again")
 
 
 def store_secret(name: str, value: str, *, config_dir: Path, header: str) -> str:
     """Keep `value` as secret `name`; returns "keyring", or the path of the 0600 file used."""
     sync_dir(config_dir)
-    path = secret_path(name, config_dir)
-    header = "".join(f"# {line}\n" for line in header.splitlines())
-    backend = _usable_keyring()
-    if backend is not None:
-        username = secret_username(name, config_dir)
-        try:
-            backend.set_password(SERVICE, username, value)
-            stored = backend.get_password(SERVICE, username) == value
-        except Exception:  # a locked keychain, a value too long for the backend
-            stored = False
-        if stored:
-            write_private_text(
-                path,
-                header + f"store = {toml_value(STORED_IN_KEYRING)}\n"
-                f"service = {toml_value(SERVICE)}\nusername = {toml_value(username)}\n",
-            )
-            return STORED_IN_KEYRING
-    write_private_text(path, header + 'store = "file"\n' + f"value = {toml_value(value)}\n")
-    return str(path)
+    return store_record(secret_path(name, config_dir), value,
+                        username=secret_username(name, config_dir),
+                        header="".join(f"# {line}\n" for line in header.splitlines()),
+                        value_key="value")
 
 
 def load_secret(name: str, *, config_dir: Path) -> str | None:
     """Secret `name`, or None when it was never stored (or was deleted)."""
-    record = _read_record(name, config_dir)
-    if not record:
-        return None
-    if record.get("store") != STORED_IN_KEYRING:
-        value = record.get("value")
-        return value if isinstance(value, str) and value else None
-    backend = _usable_keyring()
-    if backend is None:
-        raise KeitoError(
-            "config_error",
-            f"{name} is in the OS keyring, which is unavailable",
-            hint="unlock the keyring, or store it again where none is available (a 0600 file)",
-        )
-    try:
-        value = backend.get_password(SERVICE, record.get("username") or name)
-    except Exception as exc:
-        raise KeitoError("config_error", f"cannot read the OS keyring: {exc}",
-                         hint="unlock the keyring and try again") from exc
-    return value or None
+    return load_record(
+        _read_record(name, config_dir), username=name, value_key="value",
+        unavailable=f"{name} is in the OS keyring, which is unavailable",
+        hint="unlock the keyring, or store it again where none is available (a 0600 file)")
 
 
 def secret_where(name: str, *, config_dir: Path) -> str | None:
     """"keyring", the file's path, or None, without reading the secret."""
-    record = _read_record(name, config_dir)
-    if not record:
-        return None
-    if record.get("store") == STORED_IN_KEYRING:
-        return STORED_IN_KEYRING
-    return str(secret_path(name, config_dir))
+    return record_where(_read_record(name, config_dir), secret_path(name, config_dir))
 
 
 def delete_secret(name: str, *, config_dir: Path) -> bool:
     """Forget secret `name` (keyring entry and file); True if there was one."""
-    try:
-        record = _read_record(name, config_dir)
-    except KeitoError:
-        record = {"store": "file"}
-    removed = False
-    if record.get("store") == STORED_IN_KEYRING:
-        backend = _usable_keyring()
-        if backend is not None:
-            with contextlib.suppress(Exception):
-                backend.delete_password(SERVICE, record.get("username") or name)
-                removed = True
-    try:
-        secret_path(name, config_dir).unlink()
-        removed = True
-    except FileNotFoundError:
-        pass
-    return removed
+    path = secret_path(name, config_dir)
+    return delete_record(path, username=name, hint=f"remove {path} and store it again")
 
 
 # -- the app's credentials ------------------------------------------------------------------
