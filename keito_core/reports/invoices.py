@@ -353,10 +353,11 @@ def _details(session: Session, invoices: list[Invoice], today: date) -> list[Inv
     out = []
     for invoice in invoices:
         named = projects[invoice.client_id]
-        views = tuple(LineView(line, n, named.get(line.project_id or "", (None, None))[0],
-                               named.get(line.project_id or "", (None, None))[1],
-                               int(seconds[line.id]) if line.id in seconds else None)
-                      for n, line in enumerate(lines[invoice.id], start=1))
+        views = []
+        for n, line in enumerate(lines[invoice.id], start=1):
+            name, code = named.get(line.project_id or "", (None, None))
+            views.append(LineView(line, n, name, code,
+                                  int(seconds[line.id]) if line.id in seconds else None))
         paid = []
         balance = invoice.total
         for n, (payment, who) in enumerate(payments[invoice.id], start=1):
@@ -365,7 +366,7 @@ def _details(session: Session, invoices: list[Invoice], today: date) -> list[Inv
         open_ = invoice.state is InvoiceState.OPEN
         out.append(InvoiceDetail(
             invoice, clients[invoice.client_id], tuple(contacts[invoice.client_id]),
-            creators.get(invoice.created_by_id or ""), views, tuple(paid),
+            creators.get(invoice.created_by_id or ""), tuple(views), tuple(paid),
             tuple(messages[invoice.id]), max(0, (today - invoice.issue_date).days),
             max(0, (today - invoice.due_date).days) if open_ else 0))
     return out
