@@ -36,6 +36,7 @@ from keito_core.platform import audit
 from keito_core.platform.ids import new_id
 from keito_core.rules import permissions as policy
 from keito_core.sync.credentials import vendor_name
+from keito_core.sync.outbox import find_active_connection
 from keito_core.sync.tokens import StoredTokens, TokenStore, token_source
 
 if TYPE_CHECKING:
@@ -46,9 +47,7 @@ Action = policy.Action
 
 def active_connection(session: Session) -> SyncConnection | None:
     """The active connection (working or needing a reconnect), or None."""
-    return session.exec(
-        select(SyncConnection).where(col(SyncConnection.is_active).is_(True))
-    ).first()
+    return find_active_connection(session)
 
 
 def require_active_connection(session: Session) -> SyncConnection:

@@ -49,16 +49,16 @@ def active_connection(session: Session) -> SyncConnection | None:
         return None
     if isinstance(cached, SyncConnection):
         return cached
-    connection = session.scalars(
-        sa.select(SyncConnection).where(col(SyncConnection.is_active).is_(True)).limit(1)
-    ).first()
+    connection = find_active_connection(session)
     session.info[_CACHE_KEY] = connection if connection is not None else _NONE
     return connection
 
 
-def forget_active_connection(session: Session) -> None:
-    """Connecting or disconnecting changes the answer: ask again."""
-    session.info.pop(_CACHE_KEY, None)
+def find_active_connection(session: Session) -> SyncConnection | None:
+    """The active integration (working or needing a reconnect), or None: read now."""
+    return session.scalars(
+        sa.select(SyncConnection).where(col(SyncConnection.is_active).is_(True)).limit(1)
+    ).first()
 
 
 def remote_record(session: Session, provider: SyncProvider | str, entity_type: str,
