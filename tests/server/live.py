@@ -155,3 +155,39 @@ def stop(process: subprocess.Popen[bytes]) -> int:
     if process.stdout is not None:
         process.stdout.close()
     return process.returncode
+
+
+def start_timers_at_once(urls: Sequence[str], headers: Mapping[str, str],
+                         ids: Mapping[str, str], clients: int,
+                         ) -> tuple[dict[int, tuple[int, dict[str, Any]]], list[BaseException]]:
+    """`clients` threads, each connected first (client n to urls[n % len(urls)]), then behind
+    one barrier POSTing `is_running: true` for the same user and project: ({n: (status,
+    body)}, what failed)."""
+    import threading
+
+    import httpx
+
+    barrier = threading.Barrier(clients)
+    answers: dict[int, tuple[int, dict[str, Any]]] = {}
+    failures: list[BaseException] = []
+
+    def start(n: int) -> None:
+        try:
+            with httpx.Client(base_url=urls[n % len(urls)], headers=dict(headers),
+                              timeout=60) as client:
+                client.get("/api/v2/time_entries", params={"per_page": 1})  # connect first
+                barrier.wait(timeout=60)
+                answer = client.post("/api/v2/time_entries", json={
+                    "project_id": ids["project"], "task_id": ids["task"],
+                    "spent_date": "2026-03-06", "is_running": True, "notes": f"client {n}",
+                    "source": "agent"})
+                answers[n] = (answer.status_code, answer.json())
+        except BaseException as exc:  # noqa: BLE001 - returned to the test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return answers, failures

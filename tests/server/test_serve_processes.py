@@ -8,15 +8,13 @@ other wrote.
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import races
-from live import live_server
+from live import live_server, start_timers_at_once
 from sqlmodel import select
 
 from keito_core.models import TimeEntry
@@ -38,28 +36,7 @@ def test_two_processes_one_database_one_running_timer(
     with live_server() as first, live_server() as second:
         urls = [first.base_url, second.base_url]
         assert urls[0] != urls[1]
-        barrier = threading.Barrier(CLIENTS)
-        answers: dict[int, tuple[int, dict[str, Any]]] = {}
-        failures: list[BaseException] = []
-
-        def start(n: int) -> None:
-            try:
-                with httpx.Client(base_url=urls[n % 2], headers=headers, timeout=60) as client:
-                    client.get("/api/v2/time_entries", params={"per_page": 1})
-                    barrier.wait(timeout=60)
-                    answer = client.post("/api/v2/time_entries", json={
-                        "project_id": ids["project"], "task_id": ids["task"],
-                        "spent_date": "2026-03-06", "is_running": True,
-                        "notes": f"client {n}", "source": "agent"})
-                    answers[n] = (answer.status_code, answer.json())
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                failures.append(exc)
-
-        threads = [threading.Thread(target=start, args=(n,)) for n in range(CLIENTS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+        answers, failures = start_timers_at_once(urls, headers, ids, CLIENTS)
         assert failures == []
         assert sorted(status for status, _ in answers.values()) == (
             [200] + [409] * (CLIENTS - 1)), answers

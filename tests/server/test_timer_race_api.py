@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import races
+from live import start_timers_at_once
 from sqlmodel import select
 
 from keito_core.models import TimeEntry
@@ -83,28 +83,7 @@ def test_ten_clients_starting_a_timer_at_once_leave_exactly_one_running(
         served: tuple[str, dict[str, str]], race_url: str) -> None:
     base_url, ids = served
     headers = {"Authorization": f"Bearer {ids['key']}", "Keito-Account-Id": ids["account"]}
-    barrier = threading.Barrier(CLIENTS)
-    answers: dict[int, tuple[int, dict[str, Any]]] = {}
-    failures: list[BaseException] = []
-
-    def start(n: int) -> None:
-        try:
-            with httpx.Client(base_url=base_url, headers=headers, timeout=60) as client:
-                client.get("/api/v2/time_entries", params={"per_page": 1})  # connect first
-                barrier.wait(timeout=60)
-                answer = client.post("/api/v2/time_entries", json={
-                    "project_id": ids["project"], "task_id": ids["task"],
-                    "spent_date": "2026-03-06", "is_running": True, "notes": f"client {n}",
-                    "source": "agent"})
-                answers[n] = (answer.status_code, answer.json())
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=start, args=(n,)) for n in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    answers, failures = start_timers_at_once([base_url], headers, ids, CLIENTS)
     assert failures == []
     statuses = sorted(status for status, _ in answers.values())
     assert statuses == [200] + [409] * (CLIENTS - 1), answers
