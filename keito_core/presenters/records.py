@@ -1,26 +1,15 @@
-"""Public shapes of records, one function per record kind, told who is looking.
-
-Every outward shape (the command line's JSON, the Python API, the app's tables, later the HTTP
-server) is built here, with the reference API's field names. Each function takes the acting
-user as the required keyword `viewer` and asks the policy
-(keito_core.rules.permissions.field_visibility) which money fields that viewer may see: billable
-rates and fees, cost rates, budgets and amounts (see `Money`). No caller passes visibility
-flags, and none removes fields afterwards.
-
-A hidden field is absent from the dict: not None (which means "not set"), not a placeholder.
-The same holds for every kind, nested rows included (a project's tasks and team).
-`MONEY_FIELDS` names, per record kind, every field that may be hidden and the kind of money it
-is; tests/core/test_presenters.py walks it for every role.
-"""
+"""The shapes of workspace, users, API keys, clients, projects, tasks, categories, time
+entries, expenses and submissions."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from keito_core.presenters.fields import BUDGET_SETTINGS, named, shown
 from keito_core.rules.permissions import Actor, Money, field_visibility
 
 if TYPE_CHECKING:  # the shapes read attributes only: a lean reader may pass plain rows
@@ -38,42 +27,6 @@ if TYPE_CHECKING:  # the shapes read attributes only: a lean reader may pass pla
         User,
         Workspace,
     )
-
-
-_R, _C, _B, _A = Money.RATE, Money.COST, Money.BUDGET, Money.AMOUNT
-_BUDGET_SETTINGS = ("budget_by", "budget_hours", "budget_amount", "budget_monthly_reset",
-                    "budget_alert_percent", "budget_includes_expenses", "budget_visible_to_team")
-
-#: Per record kind, every field a viewer may be refused and the kind of money it is.
-MONEY_FIELDS: dict[str, Mapping[str, Money]] = {
-    "user": {"billable_rate": _R, "cost_rate": _C},
-    "task": {"default_hourly_rate": _R},
-    "category": {"unit_price": _A},
-    "project": {"hourly_rate": _R, "fixed_fee": _R, **dict.fromkeys(_BUDGET_SETTINGS, _B)},
-    "project_task": {"hourly_rate": _R, "budget_hours": _B, "budget_amount": _B},
-    "project_member": {"hourly_rate": _R, "uses_default_rate": _R, "budget_hours": _B,
-                       "budget_amount": _B},
-    "time_entry": {"billable_rate": _R, "cost_rate": _C},
-    "expense": {"units": _A, "unit_price": _A, "total_cost": _A},
-    "expense_total": {"total_cost": _A},
-    "submission_expense": {"units": _A, "unit_price": _A, "total_cost": _A},
-    # An invoice is a document sent to the client: whoever may view it sees all of it.
-    "invoice": dict.fromkeys(("amount", "due_amount", "subtotal", "discount",
-                              "discount_amount", "tax", "tax_amount", "tax2", "tax2_amount",
-                              "paid_amount"), _A),
-    "invoice_line": {"quantity": _A, "unit_price": _A, "amount": _A},
-    "invoice_payment": {"amount": _A, "balance": _A},
-    "invoice_row": {"amount": _A, "due_amount": _A},
-    "uninvoiced": {"hours": _A, "time_amount": _A, "expense_amount": _A, "fee": _A,
-                   "amount": _A},
-}
-
-
-def _shown(kind: str, data: dict[str, Any], visible: frozenset[Money]) -> dict[str, Any]:
-    """`data` without the money fields of `kind` that the viewer may not see."""
-    fields = MONEY_FIELDS[kind]
-    return {key: value for key, value in data.items()
-            if key not in fields or fields[key] in visible}
 
 
 def _project_visibility(viewer: Actor, project: Any) -> frozenset[Money]:
@@ -114,7 +67,7 @@ def user(u: User, *, viewer: Actor) -> dict[str, Any]:
         "billable_rate": u.default_rate,
         "cost_rate": u.cost_rate,
     }
-    return _shown("user", data, field_visibility(viewer))
+    return shown("user", data, field_visibility(viewer))
 
 
 def api_key(k: ApiKey, *, viewer: Actor, secret: str | None = None) -> dict[str, Any]:
@@ -187,7 +140,7 @@ def task(t: Task, *, viewer: Actor) -> dict[str, Any]:
         "created_at": t.created_at,
         "updated_at": t.updated_at,
     }
-    return _shown("task", data, field_visibility(viewer))
+    return shown("task", data, field_visibility(viewer))
 
 
 def category(c: ExpenseCategory, *, viewer: Actor) -> dict[str, Any]:
@@ -205,7 +158,7 @@ def category(c: ExpenseCategory, *, viewer: Actor) -> dict[str, Any]:
         "created_at": c.created_at,
         "updated_at": c.updated_at,
     }
-    return _shown("category", data, field_visibility(viewer))
+    return shown("category", data, field_visibility(viewer))
 
 
 def project_task(pt: ProjectTask, t: Task, *, viewer: Actor, project: Project) -> dict[str, Any]:
@@ -221,7 +174,7 @@ def project_task(pt: ProjectTask, t: Task, *, viewer: Actor, project: Project) -
         "budget_amount": pt.budget_amount,
         "is_active": pt.is_active,
     }
-    return _shown("project_task", data, _project_visibility(viewer, project))
+    return shown("project_task", data, _project_visibility(viewer, project))
 
 
 def project_member(
@@ -239,7 +192,7 @@ def project_member(
         "hourly_rate": u.default_rate if pm.hourly_rate is None else pm.hourly_rate,
         "uses_default_rate": pm.hourly_rate is None,
     }
-    return _shown("project_member", data, _project_visibility(viewer, project))
+    return shown("project_member", data, _project_visibility(viewer, project))
 
 
 def project(
@@ -271,22 +224,13 @@ def project(
     if client_name is not None:
         data["client_name"] = client_name
     data.update(hourly_rate=p.hourly_rate, fixed_fee=p.fixed_fee)
-    data.update({name: getattr(p, name) for name in _BUDGET_SETTINGS})
-    data = _shown("project", data, _project_visibility(viewer, p))
+    data.update({name: getattr(p, name) for name in BUDGET_SETTINGS})
+    data = shown("project", data, _project_visibility(viewer, p))
     if tasks is not None:
         data["tasks"] = [project_task(pt, t, viewer=viewer, project=p) for pt, t in tasks]
     if members is not None:
         data["members"] = [project_member(pm, u, viewer=viewer, project=p) for pm, u in members]
     return data
-
-
-def _named(row: Any) -> dict[str, Any] | None:
-    """{id, name} of a related record (a row or a dict), or None."""
-    if row is None:
-        return None
-    if isinstance(row, dict):
-        return {"id": row.get("id"), "name": row.get("name")}
-    return {"id": row.id, "name": row.name}
 
 
 def entry_hours(seconds: int) -> Decimal:
@@ -346,13 +290,13 @@ def time_entry(
         "approval_status": e.approval_status,
         "is_locked": locked,
         "invoice_id": e.invoice_id,
-        "project": _named(project),
-        "task": _named(task),
-        "user": _named(user),
+        "project": named(project),
+        "task": named(task),
+        "user": named(user),
         "billable_rate": e.billable_rate,
         "cost_rate": e.cost_rate,
     }
-    return _shown("time_entry", data, field_visibility(viewer))
+    return shown("time_entry", data, field_visibility(viewer))
 
 
 def expense(
@@ -399,11 +343,11 @@ def expense(
         "approval_status": x.approval_status,
         "is_locked": locked,
         "invoice_id": x.invoice_id,
-        "project": _named(project),
-        "expense_category": _named(category),
-        "user": _named(user),
+        "project": named(project),
+        "expense_category": named(category),
+        "user": named(user),
     }
-    return _shown("expense", data, field_visibility(viewer))
+    return shown("expense", data, field_visibility(viewer))
 
 
 # --- approvals ------------------------------------------------------------------------------
@@ -435,7 +379,7 @@ def submission_public(s: Any, *, viewer: Actor) -> dict[str, Any]:
         "hours_by_source": _hours_by(s.seconds_by_source),
         "expense_count": s.expense_count,
         "expense_totals": [
-            _shown("expense_total",
+            shown("expense_total",
                    {"currency": t.currency, "count": t.count, "total_cost": t.total_cost},
                    visible)
             for t in s.expense_totals
@@ -477,7 +421,7 @@ def submission_detail_public(d: Any, *, viewer: Actor) -> dict[str, Any]:
             for e in d.entries
         ],
         "expenses": [
-            _shown("submission_expense", {
+            shown("submission_expense", {
                 "id": x.id,
                 "spent_date": x.spent_date,
                 "client": x.client_name,
@@ -528,164 +472,4 @@ def timesheet_status_public(t: Any, *, viewer: Actor) -> dict[str, Any]:
         "to_submit": t.to_submit,
         "running_timer": t.running_timer,
         "submissions": [submission_public(s, viewer=viewer) for s in t.submissions],
-    }
-
-
-# ── invoices ─────────────────────────────────────────────────────────────────────────────
-
-
-def invoice_line(view: Any, *, viewer: Actor) -> dict[str, Any]:
-    """An invoice line (reports.invoices.LineView) in the API's LineItem shape, with extras."""
-    line = view.line
-    data = {
-        "id": line.id,
-        "position": view.number,
-        "kind": line.kind,
-        "description": line.description,
-        "quantity": line.quantity,
-        "unit_price": line.unit_price,
-        "amount": line.amount,
-        "taxed": line.taxed1,
-        "taxed2": line.taxed2,
-        "project_id": line.project_id,
-        "project": ({"id": line.project_id, "name": view.project_name,
-                     "code": view.project_code} if line.project_id else None),
-        "is_agent": line.is_agent,
-        "fixed_fee": line.fee_project_id is not None,
-        "hours_seconds": view.seconds,
-    }
-    return _shown("invoice_line", data, field_visibility(viewer))
-
-
-def invoice_payment(view: Any, *, viewer: Actor) -> dict[str, Any]:
-    """A payment (reports.invoices.PaymentView), with the balance left after it."""
-    p = view.payment
-    data = {
-        "id": p.id,
-        "amount": p.amount,
-        "paid_date": p.paid_on,
-        "notes": p.notes,
-        "transaction_id": p.transaction_id,
-        "recorded_by": view.recorded_by,
-        "balance": view.balance,
-        "created_at": p.created_at,
-    }
-    return _shown("invoice_payment", data, field_visibility(viewer))
-
-
-def invoice_message(message: Any, *, sent_by: str | None, viewer: Actor) -> dict[str, Any]:
-    """An entry of an invoice's message history, in the API's InvoiceMessage shape."""
-    return {
-        "id": message.id,
-        "invoice_id": message.invoice_id,
-        "event_type": message.event_type,
-        "sent_by": sent_by,
-        "sent_from_email": message.sent_from_email,
-        "recipients": list(message.recipients or []),
-        "subject": message.subject,
-        "body": message.body,
-        "attach_pdf": message.attach_pdf,
-        "send_me_a_copy": message.send_me_a_copy,
-        "thank_you": message.event_type == "thank_you",
-        "reminder": message.event_type == "reminder",
-        "created_at": message.created_at,
-        "updated_at": message.created_at,
-    }
-
-
-def invoice(detail: Any, *, viewer: Actor) -> dict[str, Any]:
-    """An invoice (reports.invoices.InvoiceDetail) in the API's Invoice shape, plus subtotal,
-    its payments, message history and aging."""
-    inv = detail.invoice
-    data = {
-        "id": inv.id,
-        "client_id": inv.client_id,
-        "client": _named(detail.client),
-        "created_by_id": inv.created_by_id,
-        "creator": ({"id": detail.creator.id, "name": detail.creator.name,
-                     "email": detail.creator.email} if detail.creator else None),
-        "number": inv.number,
-        "purchase_order": inv.purchase_order,
-        "subject": inv.subject,
-        "state": inv.state,
-        "currency": inv.currency,
-        "subtotal": inv.subtotal,
-        "discount": inv.discount_percent,
-        "discount_amount": inv.discount_amount,
-        "tax": inv.tax1_rate,
-        "tax_label": inv.tax1_label,
-        "tax_amount": inv.tax1_amount,
-        "tax2": inv.tax2_rate,
-        "tax2_label": inv.tax2_label,
-        "tax2_amount": inv.tax2_amount,
-        "amount": inv.total,
-        "paid_amount": inv.amount_paid,
-        "due_amount": inv.total - inv.amount_paid,
-        "issue_date": inv.issue_date,
-        "due_date": inv.due_date,
-        "payment_term": inv.payment_terms,
-        "payment_days": inv.payment_term_days,
-        "notes": inv.notes,
-        "period_start": inv.period_start,
-        "period_end": inv.period_end,
-        "sent_at": inv.sent_at,
-        "paid_at": inv.paid_at,
-        "closed_at": inv.closed_at,
-        "created_at": inv.created_at,
-        "updated_at": inv.updated_at,
-        "days_since_issue": detail.days_since_issue,
-        "days_past_due": detail.days_past_due,
-        "is_overdue": detail.days_past_due > 0,
-        "line_items": [invoice_line(v, viewer=viewer) for v in detail.lines],
-        "payments": [invoice_payment(p, viewer=viewer) for p in detail.payments],
-        "messages": [invoice_message(m, sent_by=who, viewer=viewer)
-                     for m, who in detail.messages],
-    }
-    return _shown("invoice", data, field_visibility(viewer))
-
-
-def invoice_row(row: Any, *, viewer: Actor) -> dict[str, Any]:
-    """An invoice as lists show it (reports.invoices.InvoiceRow)."""
-    data = {
-        "id": row.id,
-        "number": row.number,
-        "state": row.state,
-        "client": {"id": row.client_id, "name": row.client},
-        "currency": row.currency,
-        "subject": row.subject,
-        "issue_date": row.issue_date,
-        "due_date": row.due_date,
-        "amount": row.amount,
-        "due_amount": row.due_amount,
-        "days_since_issue": row.days_since_issue,
-        "days_past_due": row.days_past_due,
-        "is_overdue": row.overdue,
-    }
-    return _shown("invoice_row", data, field_visibility(viewer))
-
-
-def uninvoiced_line(u: Any, *, viewer: Actor) -> dict[str, Any]:
-    """What one project has ready to bill (reports.invoices.UninvoicedLine)."""
-    data = {
-        "client": {"id": u.client_id, "name": u.client},
-        "project": {"id": u.project_id, "name": u.project},
-        "currency": u.currency,
-        "hours": u.hours,
-        "time_amount": u.time_amount,
-        "expense_amount": u.expense_amount,
-        "fee": u.fee,
-        "amount": u.amount,
-    }
-    return _shown("uninvoiced", data, field_visibility(viewer))
-
-
-def aging_line(a: Any) -> dict[str, Any]:
-    """One client's (or the currency's total) receivables by days past due."""
-    return {
-        "client": {"id": a.client_id, "name": a.client} if a.client_id else None,
-        "currency": a.currency,
-        "invoices": a.invoices,
-        "outstanding": a.outstanding,
-        "overdue": a.overdue,
-        "buckets": dict(a.buckets),
     }
