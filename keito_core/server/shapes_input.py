@@ -23,8 +23,7 @@ from keito_core.server.call import Call
 
 
 def _wrong(name: str, kind: str, value: Any) -> KeitoError:
-    return KeitoError("validation_error", f"{name} must be {kind}, not "
-                      f"{type(value).__name__} {value!r}"[:200], field=name)
+    return KeitoError("validation_error", f"{name} must be {kind}, not {value!r}", field=name)
 
 
 class Body:
@@ -40,19 +39,14 @@ class Body:
         if self.data.get(name) in (None, ""):
             raise KeitoError("validation_error", f"{name} is required", field=name)
 
-    def text(self, name: str, *, required: bool = False,
-             blank_ok: bool = False) -> str | None:
-        """A string member; `required`: missing, null or blank is a validation_error (with
-        `blank_ok`, only missing or null)."""
+    def text(self, name: str, *, required: bool = False) -> str | None:
+        if required:
+            self.required(name)
         value = self.data.get(name)
         if value is None:
-            if required:
-                raise KeitoError("validation_error", f"{name} is required", field=name)
             return None
         if not isinstance(value, str):
             raise _wrong(name, "a string", value)
-        if required and not blank_ok and not value.strip():
-            raise KeitoError("validation_error", f"{name} is required", field=name)
         return value
 
     def flag(self, name: str) -> bool | None:
@@ -77,20 +71,6 @@ class Body:
                              field=name)
         return number_text(value, name)
 
-    def hours(self, name: str = "hours") -> str | None:
-        """A number of hours from 0 to 24 as the exact duration text the services parse."""
-        from keito_core.api.resources import hours_text
-
-        value = self.data.get(name)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _wrong(name, "a number", value)
-        if not 0 <= value <= 24:
-            raise KeitoError("validation_error", f"{name} must be from 0 to 24, not {value}",
-                             field=name)
-        return hours_text(value)
-
     def whole(self, name: str, *, minimum: int | None = None) -> int | None:
         value = self.data.get(name)
         if value is None:
@@ -111,8 +91,7 @@ class Body:
         try:
             return date.fromisoformat(text)
         except ValueError:
-            raise KeitoError("validation_error", f"{name} must be a date (YYYY-MM-DD), not "
-                             f"{text!r}"[:200], field=name) from None
+            raise _wrong(name, "a date (YYYY-MM-DD)", text) from None
 
     def choice(self, name: str, choices: Iterable[str]) -> str | None:
         text = self.text(name)

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,7 +56,7 @@ from keito_core.rules.permissions import Action, Target
 from keito_core.server import shapes_time as shapes
 from keito_core.server.call import Call, route
 from keito_core.server.paging import envelope, page_of, page_rows
-from keito_core.server.shapes_input import Body, stored_sources, tracked_filters
+from keito_core.server.shapes_input import stored_sources, tracked_filters
 
 PATH = "/api/v2/time_entries"
 ITEM = PATH + "/{id}"
@@ -85,8 +86,58 @@ def _v2_fields() -> Iterator[None]:
 # --- the JSON body, typed --------------------------------------------------------------------
 
 
-def _source(body: Body, default: str | None = "api") -> str | None:
-    source = body.text("source")
+def _wrong(name: str, kind: str, value: Any) -> KeitoError:
+    return validation(f"{name} must be {kind}, not {type(value).__name__} {value!r}"[:200],
+                      field=name)
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise validation(f"{name} is required", field=name)
+        return None
+    if not isinstance(value, str):
+        raise _wrong(name, "a string", value)
+    if required and not value.strip() and name != "task_id":
+        raise validation(f"{name} is required", field=name)
+    return value
+
+
+def _flag(body: dict[str, Any], name: str) -> bool | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise _wrong(name, "true or false", value)
+    return value
+
+
+def _day(body: dict[str, Any], name: str, *, required: bool = False) -> date | None:
+    text = _text(body, name, required=required)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise validation(f"{name} must be a date (YYYY-MM-DD), not {text!r}"[:200],
+                         field=name) from None
+
+
+def _hours(body: dict[str, Any]) -> str | None:
+    """`hours` (a number from 0 to 24) as the exact duration text the services parse."""
+    from keito_core.api.resources import hours_text
+
+    value = body.get("hours")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _wrong("hours", "a number", value)
+    if not 0 <= value <= 24:
+        raise validation(f"hours must be from 0 to 24, not {value}", field="hours")
+    return hours_text(value)
+
+
+def _source(body: dict[str, Any], default: str | None = "api") -> str | None:
+    source = _text(body, "source")
     if source is None:
         return default
     if source not in shapes.SOURCES:
@@ -95,9 +146,13 @@ def _source(body: Body, default: str | None = "api") -> str | None:
     return source
 
 
-def _metadata(body: Body) -> dict[str, Any] | None:
-    value = body.object("metadata")
-    if value is not None and shapes.CLIENT_SOURCE_KEY in value:
+def _metadata(body: dict[str, Any]) -> dict[str, Any] | None:
+    value = body.get("metadata")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _wrong("metadata", "a JSON object", value)
+    if shapes.CLIENT_SOURCE_KEY in value:
         raise validation(f"metadata key {shapes.CLIENT_SOURCE_KEY!r} is Keito's own",
                          field="metadata", hint="keeps a calendar or desktop source; use "
                          "another key")
@@ -171,14 +226,14 @@ def create_time_entry(call: Call) -> dict[str, Any]:
     """Log hours, a start and end time, or start a timer (`is_running`)."""
     from keito_core.services.tracking.time_entries import log_time, start_timer
 
-    body = Body(call.body)
-    project_id = body.text("project_id", required=True)
-    task_id = body.text("task_id", required=True, blank_ok=True)
-    spent_date = body.day("spent_date", required=True)
-    user_id, notes = body.text("user_id"), body.text("notes")
-    hours, billable = body.hours(), body.flag("billable")
-    running, replace = body.flag("is_running"), body.flag("replace_running")
-    started, ended = body.text("started_time"), body.text("ended_time")
+    body = call.body
+    project_id = _text(body, "project_id", required=True)
+    task_id = _text(body, "task_id", required=True)
+    spent_date = _day(body, "spent_date", required=True)
+    user_id, notes = _text(body, "user_id"), _text(body, "notes")
+    hours, billable = _hours(body), _flag(body, "billable")
+    running, replace = _flag(body, "is_running"), _flag(body, "replace_running")
+    started, ended = _text(body, "started_time"), _text(body, "ended_time")
     source, marker = shapes.stored_source(_source(body) or "api")
     meta = {**(_metadata(body) or {}), **marker}
     assert project_id is not None and spent_date is not None
@@ -221,25 +276,25 @@ def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]
     return merged
 
 
-def _changes(entry: TimeEntry, body: Body) -> dict[str, Any]:
+def _changes(entry: TimeEntry, body: dict[str, Any]) -> dict[str, Any]:
     """What a PATCH body asks of edit_entry."""
     given, shown = _source(body, default=None), shapes.shown_source(entry.source, entry.meta)
     if given is not None and given != shown:
         raise validation(f"source cannot change (it is {shown!r})", field="source")
     changes: dict[str, Any] = {
-        "project_ref": body.text("project_id"), "task_ref": body.text("task_id"),
-        "spent_date": body.day("spent_date"), "duration": body.hours(),
-        "billable": body.flag("billable"), "start": body.text("started_time"),
-        "end": body.text("ended_time")}
-    if body.has("notes"):
-        changes["notes"] = body.text("notes") or ""
-    if body.has("metadata"):
+        "project_ref": _text(body, "project_id"), "task_ref": _text(body, "task_id"),
+        "spent_date": _day(body, "spent_date"), "duration": _hours(body),
+        "billable": _flag(body, "billable"), "start": _text(body, "started_time"),
+        "end": _text(body, "ended_time")}
+    if "notes" in body:
+        changes["notes"] = _text(body, "notes") or ""
+    if "metadata" in body:
         given_meta = _metadata(body)
         kept = shapes.kept_marker(entry.source, entry.meta)
         changes["meta"] = kept if given_meta is None else {
             **merge_patch(shapes.client_metadata(entry.source, entry.meta), given_meta),
             **kept}
-    wants_running = body.flag("is_running")
+    wants_running = _flag(body, "is_running")
     if wants_running and not entry.is_running:
         raise validation("a stopped entry does not run again by PATCH", field="is_running",
                          hint="restart it: PATCH /api/v2/time_entries/{id}/restart")
@@ -255,7 +310,7 @@ def update_time_entry(call: Call) -> dict[str, Any]:
     from keito_core.services.tracking.time_entries import edit_entry
 
     entry = _visible(call)
-    changes = _changes(entry, Body(call.body))
+    changes = _changes(entry, call.body)
     with _v2_fields():
         entry = edit_entry(call.session, actor=call.actor, entry_id=entry.id, now=call.now,
                            allow_zero=True, **changes)
@@ -269,7 +324,7 @@ def stop_time_entry(call: Call) -> dict[str, Any]:
     from keito_core.services.tracking.time_entries import edit_entry
 
     entry = _visible(call)
-    notes = Body(call.body).text("notes")
+    notes = _text(call.body, "notes")
     if not entry.is_running:
         raise validation("this time entry is not running", field="id",
                          hint="restart it: PATCH /api/v2/time_entries/{id}/restart")
@@ -285,7 +340,7 @@ def restart_time_entry(call: Call) -> dict[str, Any]:
     from keito_core.services.tracking.timers import resume_entry
 
     entry = _visible(call)
-    replace = Body(call.body).flag("replace_running")
+    replace = _flag(call.body, "replace_running")
     with _v2_fields():
         resumed = resume_entry(call.session, actor=call.actor, entry_id=entry.id,
                                replace_running=bool(replace), now=call.now).entry
