@@ -1,26 +1,32 @@
 """A world for sync tests: a shared clock, issued invoices, a connection with stored tokens
-holding a fake vendor's grant, and a push repeated until the outbox is empty (tests/core/sync)."""
+holding a fake vendor's grant, and a push repeated until the outbox is empty (tests/core/sync);
+four invoices with every sync status, for the invoice list's and the app's sync badges."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from keito_core.enums import SyncProvider
-from keito_core.models import Client, SyncConnection
+from keito_core.enums import OutboxState, SyncProvider, SyncStatus
+from keito_core.models import Client, SyncConnection, SyncOutbox, SyncRecord
 from keito_core.platform.ids import new_id
 from keito_core.platform.runtime import make_runtime
 from keito_core.services.billing import invoices as svc
 from keito_core.services.billing import lines, payments
 from keito_core.services.billing.invoices import Header
+from keito_core.services.directory import clients
 from keito_core.sync.oauth import TokenSet
 from keito_core.sync.runner import open_sync
 from keito_core.sync.tokens import TokenStore
 
 START = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+#: The synced invoice's last send, and Xero's reason for the failed one (connect_xero).
+SYNCED_AT = datetime(2026, 12, 1, 17, 45, tzinfo=UTC)
+REASON = "Account code '200' is not a valid code for this document"
 
 
 class Clock:
@@ -105,3 +111,42 @@ def push_until_done(workspace, clock: Clock, env: dict[str, str],  # noqa: ANN00
         else:
             pytest.fail("the outbox never emptied")
     return reports
+
+
+def issue_globex(workspace, *, now: datetime) -> list[SimpleNamespace]:  # noqa: ANN001
+    """Four issued invoices for Globex, oldest first: their IDs and numbers."""
+    made = []
+    with workspace.session() as s:
+        admin = workspace.actor(s)
+        clients.create_client(s, actor=admin, name="Globex", currency="GBP", now=now)
+        for n in range(4):
+            invoice = svc.new_invoice(s, actor=admin, client_ref="Globex", now=now)
+            lines.add_line(s, actor=admin, invoice_ref=invoice.id,
+                           values={"description": f"Work {n}", "quantity": "1",
+                                   "unit_price": "100"}, now=now)
+            svc.mark_sent(s, actor=admin, ref=invoice.id, now=now)
+            made.append(SimpleNamespace(id=invoice.id, number=invoice.number))
+    return made
+
+
+def connect_xero(workspace, issued: list[SimpleNamespace], *,  # noqa: ANN001
+                 now: datetime) -> None:
+    """Xero connected: the first invoice synced, the second waiting in the outbox, the third
+    failed with Xero's reason, the fourth never sent."""
+    synced, waiting, failed, _ = issued
+    with workspace.session() as s:
+        s.add(SyncConnection(id=new_id("sync_connection"), provider=SyncProvider.XERO,
+                             tenant_id="t-1", tenant_name="Acme (Xero)", settings={},
+                             created_at=now, updated_at=now))
+        s.add(SyncRecord(id=new_id("sync_record"), provider=SyncProvider.XERO,
+                         entity_type="invoice", entity_id=synced.id, remote_id="X-1",
+                         status=SyncStatus.SUCCESS, synced_at=SYNCED_AT, tenant_id="t-1",
+                         created_at=now, updated_at=now))
+        s.add(SyncOutbox(id=new_id("sync_outbox"), provider=SyncProvider.XERO,
+                         entity_type="invoice", entity_id=waiting.id, operation="push",
+                         state=OutboxState.PENDING, available_at=now, created_at=now,
+                         detail={}))
+        s.add(SyncRecord(id=new_id("sync_record"), provider=SyncProvider.XERO,
+                         entity_type="invoice", entity_id=failed.id, status=SyncStatus.FAILED,
+                         error=REASON, attempts=1, last_attempt_at=now, tenant_id="t-1",
+                         created_at=now, updated_at=now))

@@ -5,60 +5,19 @@ whole page at once; with no accounting system connected they say nothing about s
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
-
-from keito_core.enums import OutboxState, SyncProvider, SyncStatus
-from keito_core.models import SyncConnection, SyncOutbox, SyncRecord
-from keito_core.platform.ids import new_id
-from keito_core.services.billing import invoices, lines
-from keito_core.services.directory import clients
+from sync_world import REASON, connect_xero, issue_globex
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
-SYNCED_AT = datetime(2026, 12, 1, 17, 45, tzinfo=UTC)
-REASON = "Account code '200' is not a valid code for this document"
 
 
 @pytest.fixture
 def issued(workspace):  # noqa: ANN001, ANN201 - the conftest Workspace
     """Four issued invoices for Globex, oldest first: numbers and IDs."""
-    made = []
-    with workspace.session() as s:
-        admin = workspace.actor(s)
-        clients.create_client(s, actor=admin, name="Globex", currency="GBP", now=NOW)
-        for n in range(4):
-            invoice = invoices.new_invoice(s, actor=admin, client_ref="Globex", now=NOW)
-            lines.add_line(s, actor=admin, invoice_ref=invoice.id,
-                           values={"description": f"Work {n}", "quantity": "1",
-                                   "unit_price": "100"}, now=NOW)
-            invoices.mark_sent(s, actor=admin, ref=invoice.id, now=NOW)
-            made.append(SimpleNamespace(id=invoice.id, number=invoice.number))
-    return made
-
-
-def connect_xero(workspace, issued) -> None:  # noqa: ANN001
-    """Xero connected: the first invoice synced, the second waiting in the outbox, the third
-    failed with Xero's reason, the fourth never sent."""
-    synced, waiting, failed, _ = issued
-    with workspace.session() as s:
-        s.add(SyncConnection(id=new_id("sync_connection"), provider=SyncProvider.XERO,
-                             tenant_id="t-1", tenant_name="Acme (Xero)", settings={},
-                             created_at=NOW, updated_at=NOW))
-        s.add(SyncRecord(id=new_id("sync_record"), provider=SyncProvider.XERO,
-                         entity_type="invoice", entity_id=synced.id, remote_id="X-1",
-                         status=SyncStatus.SUCCESS, synced_at=SYNCED_AT, tenant_id="t-1",
-                         created_at=NOW, updated_at=NOW))
-        s.add(SyncOutbox(id=new_id("sync_outbox"), provider=SyncProvider.XERO,
-                         entity_type="invoice", entity_id=waiting.id, operation="push",
-                         state=OutboxState.PENDING, available_at=NOW, created_at=NOW,
-                         detail={}))
-        s.add(SyncRecord(id=new_id("sync_record"), provider=SyncProvider.XERO,
-                         entity_type="invoice", entity_id=failed.id, status=SyncStatus.FAILED,
-                         error=REASON, attempts=1, last_attempt_at=NOW, tenant_id="t-1",
-                         created_at=NOW, updated_at=NOW))
+    return issue_globex(workspace, now=NOW)
 
 
 def by_number(listing: dict) -> dict[str, dict]:
@@ -80,7 +39,7 @@ def test_without_a_connection_the_tables_have_no_sync_column_or_line(
 
 
 def test_the_list_says_synced_pending_failed_and_not_synced(cli, workspace, issued):  # noqa: ANN001
-    connect_xero(workspace, issued)
+    connect_xero(workspace, issued, now=NOW)
     rows = by_number(cli("invoice", "list").json)
     synced, waiting, failed, never = (rows[i.number]["sync"] for i in issued)
     assert synced == {"provider": "xero", "status": "success", "error": None,
@@ -92,7 +51,7 @@ def test_the_list_says_synced_pending_failed_and_not_synced(cli, workspace, issu
 
 
 def test_show_says_it_with_the_failure_reason(terminal, workspace, issued):  # noqa: ANN001
-    connect_xero(workspace, issued)
+    connect_xero(workspace, issued, now=NOW)
     shown = terminal("--json", "invoice", "show", issued[2].number).json
     assert shown["sync"]["status"] == "failed" and shown["sync"]["error"] == REASON
     assert terminal("--json", "invoice", "show",
@@ -108,7 +67,7 @@ def test_show_says_it_with_the_failure_reason(terminal, workspace, issued):  # n
 
 def test_the_table_has_a_sync_column_when_wide_and_drops_it_first_when_narrow(
         terminal, workspace, issued, monkeypatch):  # noqa: ANN001
-    connect_xero(workspace, issued)
+    connect_xero(workspace, issued, now=NOW)
     monkeypatch.setenv("COLUMNS", "160")
     wide = terminal("invoice", "list").stdout
     assert "sync" in wide.lower()
@@ -124,7 +83,7 @@ def test_the_table_has_a_sync_column_when_wide_and_drops_it_first_when_narrow(
 def test_the_page_reads_its_statuses_in_a_few_queries_not_one_per_row(
         cli, workspace, issued):  # noqa: ANN001
     """Two invoices or four: the same number of statements (no query per row)."""
-    connect_xero(workspace, issued)
+    connect_xero(workspace, issued, now=NOW)
     counts = []
     for limit in ("2", "4"):
         statements: list[str] = []

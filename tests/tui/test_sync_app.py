@@ -14,18 +14,17 @@ from typing import Any
 import pytest
 from settling import settle, until
 from sqlmodel import select
+from sync_world import REASON, connect_xero, issue_globex
 from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
-from keito_core.enums import ConnectionStatus, OutboxState, Role, SyncProvider, SyncStatus
+from keito_core.enums import ConnectionStatus, Role, SyncProvider
 from keito_core.errors import KeitoError
-from keito_core.models import SyncConnection, SyncOutbox, SyncRecord, User
+from keito_core.models import SyncConnection, User
 from keito_core.models import Workspace as WorkspaceRow
 from keito_core.platform.ids import new_id
 from keito_core.platform.runtime import Runtime, make_runtime
-from keito_core.services.billing import invoices, lines
-from keito_core.services.directory import clients
 from keito_core.sync import runner
 from keito_core.sync.engine import Outcome, RunReport
 from keito_tui.app.keito_app import KeitoApp
@@ -35,8 +34,6 @@ from keito_tui.app.screens.settings import SettingsScreen
 pytestmark = pytest.mark.anyio
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
-SYNCED_AT = datetime(2026, 12, 1, 17, 45, tzinfo=UTC)
-REASON = "Account code '200' is not a valid code for this document"
 
 
 @pytest.fixture
@@ -54,40 +51,7 @@ def runtime(keito_home: Path) -> Iterator[Runtime]:
 @pytest.fixture
 def issued(workspace):  # noqa: ANN001, ANN201 - the conftest Workspace
     """Four issued invoices for Globex, oldest first (the list shows them newest first)."""
-    made = []
-    with workspace.session() as s:
-        admin = workspace.actor(s)
-        clients.create_client(s, actor=admin, name="Globex", currency="GBP", now=NOW)
-        for n in range(4):
-            invoice = invoices.new_invoice(s, actor=admin, client_ref="Globex", now=NOW)
-            lines.add_line(s, actor=admin, invoice_ref=invoice.id,
-                           values={"description": f"Work {n}", "quantity": "1",
-                                   "unit_price": "100"}, now=NOW)
-            invoices.mark_sent(s, actor=admin, ref=invoice.id, now=NOW)
-            made.append(SimpleNamespace(id=invoice.id, number=invoice.number))
-    return SimpleNamespace(ws=workspace, invoices=made)
-
-
-def connect_xero(env) -> None:  # noqa: ANN001
-    """Xero connected: the first invoice synced, the second waiting in the outbox, the third
-    failed with Xero's reason, the fourth never sent."""
-    synced, waiting, failed, _ = env.invoices
-    with env.ws.session() as s:
-        s.add(SyncConnection(id=new_id("sync_connection"), provider=SyncProvider.XERO,
-                             tenant_id="t-1", tenant_name="Acme (Xero)", settings={},
-                             created_at=NOW, updated_at=NOW))
-        s.add(SyncRecord(id=new_id("sync_record"), provider=SyncProvider.XERO,
-                         entity_type="invoice", entity_id=synced.id, remote_id="X-1",
-                         status=SyncStatus.SUCCESS, synced_at=SYNCED_AT, tenant_id="t-1",
-                         created_at=NOW, updated_at=NOW))
-        s.add(SyncOutbox(id=new_id("sync_outbox"), provider=SyncProvider.XERO,
-                         entity_type="invoice", entity_id=waiting.id, operation="push",
-                         state=OutboxState.PENDING, available_at=NOW, created_at=NOW,
-                         detail={}))
-        s.add(SyncRecord(id=new_id("sync_record"), provider=SyncProvider.XERO,
-                         entity_type="invoice", entity_id=failed.id, status=SyncStatus.FAILED,
-                         error=REASON, attempts=1, last_attempt_at=NOW, tenant_id="t-1",
-                         created_at=NOW, updated_at=NOW))
+    return SimpleNamespace(ws=workspace, invoices=issue_globex(workspace, now=NOW))
 
 
 def keito_app(runtime: Runtime) -> KeitoApp:
@@ -151,7 +115,7 @@ async def test_without_a_connection_the_list_has_no_sync_column(runtime, issued)
 
 async def test_each_invoice_has_a_badge_and_the_detail_says_why_one_failed(
         runtime, issued) -> None:  # noqa: ANN001
-    connect_xero(issued)
+    connect_xero(issued.ws, issued.invoices, now=NOW)
     synced, waiting, failed, never = (i.number for i in issued.invoices)
     app = keito_app(runtime)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -171,7 +135,7 @@ async def test_each_invoice_has_a_badge_and_the_detail_says_why_one_failed(
 
 
 async def test_at_80_columns_the_badge_is_its_mark(runtime, issued) -> None:  # noqa: ANN001
-    connect_xero(issued)
+    connect_xero(issued.ws, issued.invoices, now=NOW)
     synced, waiting, failed, never = (i.number for i in issued.invoices)
     app = keito_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -202,7 +166,7 @@ async def test_settings_say_when_no_accounting_system_is_connected(runtime, issu
 
 async def test_settings_show_the_connection_waiting_failed_and_last_synced(
         runtime, issued) -> None:  # noqa: ANN001
-    connect_xero(issued)
+    connect_xero(issued.ws, issued.invoices, now=NOW)
     app = keito_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_settings(pilot)
@@ -220,7 +184,7 @@ async def test_settings_show_the_connection_waiting_failed_and_last_synced(
 
 
 async def test_a_member_sees_the_connection_but_may_not_push(runtime, issued) -> None:  # noqa: ANN001
-    connect_xero(issued)
+    connect_xero(issued.ws, issued.invoices, now=NOW)
     member_id = new_id("user")
     with issued.ws.session() as s:
         s.add(User(id=member_id, name="Milton", email="milton@acme.test", role=Role.MEMBER))
@@ -288,7 +252,7 @@ def report_of(*outcomes: tuple[str, str, str | None]) -> RunReport:
 
 async def test_p_pushes_every_issued_invoice_in_a_worker_and_says_the_outcome(
         runtime, issued) -> None:  # noqa: ANN001
-    connect_xero(issued)
+    connect_xero(issued.ws, issued.invoices, now=NOW)
     calls: list[Any] = []
     report = report_of(("INV-1", "synced", None), ("INV-2", "synced", None),
                        ("INV-3", "failed", REASON))
@@ -307,7 +271,7 @@ async def test_p_pushes_every_issued_invoice_in_a_worker_and_says_the_outcome(
 
 
 async def test_shift_r_retries_the_failures_then_sends(runtime, issued) -> None:  # noqa: ANN001
-    connect_xero(issued)
+    connect_xero(issued.ws, issued.invoices, now=NOW)
     calls: list[Any] = []
     app = keito_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -336,7 +300,7 @@ async def test_shift_r_retries_the_failures_then_sends(runtime, issued) -> None:
 ])
 async def test_a_push_that_cannot_run_says_why_and_the_app_goes_on(
         runtime, issued, error, said) -> None:  # noqa: ANN001
-    connect_xero(issued)
+    connect_xero(issued.ws, issued.invoices, now=NOW)
     calls: list[Any] = []
     app = keito_app(runtime)
     async with app.run_test(size=(80, 24)) as pilot:
