@@ -5,37 +5,15 @@ from __future__ import annotations
 import os
 import stat
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.backends import fail
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.passwords.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.passwords.pop((service, username), None)
+from memory_keyring import MemoryKeyring, keyring_or_file
 
 
 @pytest.fixture(params=["keyring", "file"])
 def store(request):
     """Each test runs with a working keyring and with none (the 0600 file fallback)."""
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring() if request.param == "keyring" else fail.Keyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+    with keyring_or_file(request.param) as backend:
+        yield backend
 
 
 def agent_key(cli, *flags: str, name="review-bot-01") -> tuple[str, str]:

@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
+from memory_keyring import MemoryKeyring, keyring_or_file
 
 from keito_core.enums import SyncProvider
 from keito_core.errors import KeitoError
@@ -31,31 +31,11 @@ T0 = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[3]
 
 
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.passwords.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.passwords.pop((service, username), None)
-
-
 @pytest.fixture(params=["keyring", "file"])
 def backend(request):
     """Each test runs with a working keyring and with none (the 0600 file); never the real one."""
-    previous = keyring.get_keyring()
-    chosen = MemoryKeyring() if request.param == "keyring" else fail.Keyring()
-    keyring.set_keyring(chosen)
-    yield chosen
-    keyring.set_keyring(previous)
+    with keyring_or_file(request.param) as chosen:
+        yield chosen
 
 
 class Clock:
