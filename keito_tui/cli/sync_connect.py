@@ -143,7 +143,6 @@ def connect(
     timeout: Annotated[float, typer.Option(
         help="Seconds to wait for the redirect.", min=1,
     )] = 300.0,
-    json_flag: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Connect Keito to Xero or QuickBooks Online (administrators; OAuth with PKCE).
 
@@ -161,8 +160,6 @@ def connect(
     from keito_core.sync.tokens import TokenStore
 
     state = cli_state()
-    if json_flag:
-        state.output.json = True
     runtime = state.runtime
     config_dir = runtime.settings.config_dir
     with state.acting(readonly=True) as (session, actor):
@@ -219,9 +216,7 @@ def connect(
     out.message(f"{verb} to {vendor_name(provider.value)}: {name}")
 
 
-def disconnect(
-    json_flag: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
+def disconnect() -> None:
     """Stop syncing (administrators): revoke Keito's access at the vendor, forget the tokens,
     keep every sync record."""
     from keito_core.sync import oauth
@@ -231,8 +226,6 @@ def disconnect(
     from keito_core.sync.tokens import TokenStore
 
     state = cli_state()
-    if json_flag:
-        state.output.json = True
     runtime = state.runtime
     config_dir = runtime.settings.config_dir
     with oauth.new_http_client() as client:
@@ -278,7 +271,6 @@ def credentials(
     )] = None,
     forget: Annotated[bool, typer.Option("--forget", help="Remove the stored credentials.")]
     = False,
-    json_flag: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Store the app's client ID (and QuickBooks' client secret) in the OS keyring, or show
     where they come from (administrators).
@@ -296,8 +288,6 @@ def credentials(
     )
 
     state = cli_state()
-    if json_flag:
-        state.output.json = True
     config_dir = state.runtime.settings.config_dir
     with state.acting(readonly=True) as (_session, actor):
         require(actor, Action.INTEGRATIONS_MANAGE)

@@ -19,16 +19,10 @@ import typer
 from keito_core.errors import KeitoError
 from keito_tui.cli.state import cli_state
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
-
-def _begin(json_flag: bool, action_name: str) -> tuple[Any, str]:
-    """The CLI state (JSON when asked) and the acting user's ID once the policy allows
-    `action_name`."""
-    state = cli_state()
-    if json_flag:
-        state.output.json = True
-    return state, _require(action_name)
+def _begin(action_name: str) -> tuple[Any, str]:
+    """The CLI state and the acting user's ID once the policy allows `action_name`."""
+    return cli_state(), _require(action_name)
 
 
 def _require(action_name: str) -> str:
@@ -116,14 +110,13 @@ def push(
         "--from", help="With --time: entries from this day (YYYY-MM-DD).")] = None,
     date_to: Annotated[str | None, typer.Option(
         "--to", help="With --time: entries up to this day (YYYY-MM-DD).")] = None,
-    json_flag: JsonOpt = False,
 ) -> None:
     """Send invoices, their contacts and payments (and approved time) to the accounting system."""
     from keito_core.platform.lookup import find_invoice
     from keito_core.rules.periods import parse_date
     from keito_core.sync.runner import open_sync
 
-    state, actor_id = _begin(json_flag, "invoice.sync")
+    state, actor_id = _begin("invoice.sync")
     only: set[str] | None = None
     ids: list[str] | None = None
     if invoice:
@@ -169,13 +162,12 @@ def retry(
     record: Annotated[str | None, typer.Argument(
         help="Invoice number or ID (or an outbox row ID) to retry; default: every failure.")]
     = None,
-    json_flag: JsonOpt = False,
 ) -> None:
     """Send again what failed (after fixing a mapping, or once the vendor is back)."""
     from keito_core.platform.lookup import find_invoice
     from keito_core.sync.runner import open_sync
 
-    state, actor_id = _begin(json_flag, "invoice.sync")
+    state, actor_id = _begin("invoice.sync")
     target = None
     if record:
         with state.session(readonly=True) as session:
@@ -194,12 +186,12 @@ def retry(
     _finish(report)
 
 
-def pull(json_flag: JsonOpt = False) -> None:
+def pull() -> None:
     """Record in Keito the payments made in QuickBooks since the last pull."""
     from keito_core.sync.pull import pull_payments
     from keito_core.sync.runner import open_sync
 
-    state, actor_id = _begin(json_flag, "invoice.record_payment")
+    state, actor_id = _begin("invoice.record_payment")
     with open_sync(state.runtime, actor_id=actor_id, on_wait=_waiting) as run:
         result = pull_payments(run.engine, actor_id=actor_id, now=state.runtime.clock())
     output = state.output
@@ -216,11 +208,11 @@ def pull(json_flag: JsonOpt = False) -> None:
                    f"next pull from {result['position']:%Y-%m-%d %H:%M} UTC")
 
 
-def status(json_flag: JsonOpt = False) -> None:
+def status() -> None:
     """The connection, what is synced, what waits, and what failed and why."""
     from keito_core.reports.sync_status import overview
 
-    state, _ = _begin(json_flag, "invoice.sync")
+    state, _ = _begin("invoice.sync")
     with state.session(readonly=True) as session:
         view = overview(session)
     output = state.output
@@ -260,13 +252,12 @@ def settings(
     offline: Annotated[bool, typer.Option(
         "--offline", help="Show the stored settings without reading the accounting "
         "system's accounts, tax rates, items and employees.")] = False,
-    json_flag: JsonOpt = False,
 ) -> None:
     """Read the accounting system's accounts, tax rates (items, employees) and map Keito's."""
     from keito_core.sync import settings as sync_settings
     from keito_core.sync.runner import connection_for_sync, open_sync
 
-    state, actor_id = _begin(json_flag, "integrations.manage")
+    state, actor_id = _begin("integrations.manage")
     connection = connection_for_sync(state.runtime)
     changing = bool(assignments or unset or auto_match)
     choices: dict[str, Any] = {}
