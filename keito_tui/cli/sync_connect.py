@@ -12,21 +12,16 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from keito_core.enums import SyncProvider
 from keito_core.errors import KeitoError
 from keito_tui.cli.state import cli_state
 
 if TYPE_CHECKING:
     from keito_core.sync.oauth import AuthorizationRequest, Tenant
-
-
-class Provider(StrEnum):
-    XERO = "xero"
-    QUICKBOOKS = "quickbooks"
 
 
 #: Where Intuit sends a production app's redirect when no listener can take it: Intuit's OAuth
@@ -47,20 +42,20 @@ def _read_pasted(prompt: str) -> str:
     return sys.stdin.readline()
 
 
-def _paste_redirect_uri(provider: Provider, loopback_allowed: bool) -> str:
+def _paste_redirect_uri(provider: SyncProvider, loopback_allowed: bool) -> str:
     from keito_core.sync.loopback import (
         DEFAULT_REDIRECT_PORT,
         loopback_redirect_uri,
         redirect_port,
     )
 
-    if provider is Provider.QUICKBOOKS and not loopback_allowed:
+    if provider is SyncProvider.QUICKBOOKS and not loopback_allowed:
         return (os.environ.get("KEITO_QUICKBOOKS_REDIRECT_URI", "").strip()
                 or QUICKBOOKS_PASTE_REDIRECT_URI)
     return loopback_redirect_uri(redirect_port() or DEFAULT_REDIRECT_PORT)
 
 
-def _authorize(provider: Provider, *, paste: bool, no_browser: bool,
+def _authorize(provider: SyncProvider, *, paste: bool, no_browser: bool,
                timeout: float) -> tuple[AuthorizationRequest, str]:
     """Send the user to the vendor and bring back the redirect URL (listener or paste)."""
     from keito_core.sync import loopback, oauth
@@ -128,7 +123,7 @@ def _choose_tenant(tenants: list[Tenant], wanted: str | None) -> Tenant:
 
 
 def connect(
-    provider: Annotated[Provider, typer.Argument(help="The accounting system: xero or "
+    provider: Annotated[SyncProvider, typer.Argument(help="The accounting system: xero or "
                                                  "quickbooks.")],
     tenant: Annotated[str | None, typer.Option(
         help="Xero: the organisation (name or tenant ID) when the grant reaches several.",
@@ -172,7 +167,7 @@ def connect(
         identity = oauth.oauth_client(provider.value, config_dir=config_dir, client=client,
                                       clock=runtime.clock)
         tokens = identity.exchange_code(redirect, request=request)
-        if provider is Provider.XERO:
+        if provider is SyncProvider.XERO:
             chosen = _choose_tenant(identity.tenants(tokens.access_token), tenant)
             tenant_id, tenant_name = chosen.tenant_id, chosen.name or None
         else:
@@ -264,7 +259,7 @@ def _read_secret() -> str:
 
 
 def credentials(
-    provider: Annotated[Provider, typer.Argument(help="xero or quickbooks.")],
+    provider: Annotated[SyncProvider, typer.Argument(help="xero or quickbooks.")],
     client_id: Annotated[str | None, typer.Option(
         "--client-id", help="Store this client ID (QuickBooks: the secret is then asked for, "
                             "hidden, or read from stdin).",
@@ -298,7 +293,7 @@ def credentials(
                     data={"provider": provider.value, "removed": removed})
         return
     if client_id is not None:
-        secret = _read_secret() if provider is Provider.QUICKBOOKS else None
+        secret = _read_secret() if provider is SyncProvider.QUICKBOOKS else None
         where = store_app_credentials(provider.value, client_id=client_id,
                                       client_secret=secret, config_dir=config_dir)
         if where != STORED_IN_KEYRING:
