@@ -137,9 +137,9 @@ def push(
                 only |= set(entries)
         report = run.engine.run(only=only).as_dict()
         if only is not None:
-            # Payments queued by the invoices' first push follow in the same run.
-            more = run.engine.run(only=only | _payment_ids(ids or [])).as_dict()
-            _merge(report, more)
+            # Payments queued by the invoices' first push follow in the same run (`only`
+            # already names them).
+            _merge(report, run.engine.run(only=only).as_dict())
     _print_run(report, title="Sync")
     _finish(report)
 
